@@ -1,0 +1,29 @@
+// Runs the conformance corpus (../shared/conformance, or the vendored copy in
+// test/conformance) against bin/sera-transfer.js; prints "N passed, N failed".
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const candidates = [
+  process.env.SERA_CONFORMANCE_DIR,
+  resolve(root, '../shared/conformance'),
+  join(root, 'test/conformance'),
+].filter(Boolean);
+const dir = candidates.find((d) => existsSync(join(d, 'harness/run_all.sh')));
+if (!dir) {
+  console.log('no conformance corpus found (set SERA_CONFORMANCE_DIR)');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+console.log(`conformance corpus: ${dir}`);
+const cli = join(root, 'bin/sera-transfer.js');
+const extra = process.argv.slice(2);
+const r = spawnSync('bash', [join(dir, 'harness/run_all.sh'), ...extra, `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} {args}`], {
+  cwd: root, encoding: 'utf8', maxBuffer: 1 << 28,
+  env: { ...process.env, SERA_CONF_WORK: process.env.SERA_CONF_WORK ?? '/tmp/sera-conformance' },
+});
+process.stdout.write(r.stdout ?? '');
+process.stderr.write(r.stderr ?? '');
+process.exit(r.status ?? 1);

@@ -1,0 +1,134 @@
+// json.loads with Python's value model: object key order kept exactly (JSON.parse
+// moves integer-like keys first), ints as bigint, floats as number, NaN/Infinity
+// accepted, duplicate keys overwrite in place. Errors carry line and column.
+import type { PyValue, PyDict } from './pyvalue.js';
+
+export class JsonParseError extends Error {
+  readonly line: number;
+  readonly column: number;
+  constructor(msg: string, text: string, pos: number) {
+    let line = 1;
+    let col = 1;
+    for (let i = 0; i < pos && i < text.length; i++) {
+      if (text.charCodeAt(i) === 10) { line++; col = 1; } else col++;
+    }
+    super(`${msg}: line ${line} column ${col} (char ${pos})`);
+    this.line = line;
+    this.column = col;
+  }
+}
+
+const MAX_DEPTH = 1000;
+const NUMBER_RE = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
+
+export function parseJson(text: string): PyValue {
+  let i = 0;
+  const n = text.length;
+  const fail = (msg: string, at = i): never => { throw new JsonParseError(msg, text, at); };
+  const ws = (): void => {
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
+      else break;
+    }
+  };
+  const str = (): string => {
+    // at opening quote
+    const start = ++i;
+    let out = '';
+    let chunk = start;
+    for (;;) {
+      if (i >= n) fail('Unterminated string starting at', start - 1);
+      const c = text.charCodeAt(i);
+      if (c === 0x22) { out += text.slice(chunk, i); i++; return out; }
+      if (c < 0x20) fail('Invalid control character at');
+      if (c === 0x5c) {
+        out += text.slice(chunk, i);
+        const e = text[i + 1];
+        switch (e) {
+          case '"': out += '"'; break;
+          case '\\': out += '\\'; break;
+          case '/': out += '/'; break;
+          case 'b': out += '\b'; break;
+          case 'f': out += '\f'; break;
+          case 'n': out += '\n'; break;
+          case 'r': out += '\r'; break;
+          case 't': out += '\t'; break;
+          case 'u': {
+            const hex = text.slice(i + 2, i + 6);
+            if (!/^[0-9a-fA-F]{4}$/.test(hex)) fail('Invalid \\uXXXX escape', i);
+            out += String.fromCharCode(parseInt(hex, 16));
+            i += 4;
+            break;
+          }
+          default: fail('Invalid \\escape', i);
+        }
+        i += 2;
+        chunk = i;
+        continue;
+      }
+      i++;
+    }
+  };
+  const value = (depth: number): PyValue => {
+    if (depth > MAX_DEPTH) fail('JSON nested too deeply');
+    ws();
+    if (i >= n) fail('Expecting value');
+    const c = text[i];
+    if (c === '"') return str();
+    if (c === '{') {
+      i++;
+      const obj: PyDict = new Map();
+      ws();
+      if (text[i] === '}') { i++; return obj; }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail('Expecting property name enclosed in double quotes');
+        const key = str();
+        ws();
+        if (text[i] !== ':') fail("Expecting ':' delimiter");
+        i++;
+        obj.set(key, value(depth + 1));
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === '}') { i++; return obj; }
+        fail("Expecting ',' delimiter");
+      }
+    }
+    if (c === '[') {
+      i++;
+      const arr: PyValue[] = [];
+      ws();
+      if (text[i] === ']') { i++; return arr; }
+      for (;;) {
+        arr.push(value(depth + 1));
+        ws();
+        if (text[i] === ',') { i++; continue; }
+        if (text[i] === ']') { i++; return arr; }
+        fail("Expecting ',' delimiter");
+      }
+    }
+    if (text.startsWith('null', i)) { i += 4; return null; }
+    if (text.startsWith('true', i)) { i += 4; return true; }
+    if (text.startsWith('false', i)) { i += 5; return false; }
+    if (text.startsWith('NaN', i)) { i += 3; return NaN; }
+    if (text.startsWith('Infinity', i)) { i += 8; return Infinity; }
+    if (text.startsWith('-Infinity', i)) { i += 9; return -Infinity; }
+    NUMBER_RE.lastIndex = i;
+    const m = NUMBER_RE.exec(text);
+    if (!m) return fail('Expecting value');
+    i += m[0].length;
+    if (m[1] !== undefined || m[2] !== undefined) return Number(m[0]);
+    return BigInt(m[0]);
+  };
+  const v = value(0);
+  ws();
+  if (i < n) fail('Extra data');
+  return v;
+}
+
+/** Decodes UTF-8 strictly (like Python's read_text on Linux) before parsing. */
+export function parseJsonBytes(bytes: Uint8Array): PyValue {
+  const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  return parseJson(text);
+}

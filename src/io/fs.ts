@@ -1,0 +1,295 @@
+// The only module that touches the disk. Everything else goes through `disk`,
+// so faults (ENOSPC, EIO, short reads) can be injected in one place.
+import * as nodeFs from 'node:fs';
+import { IoError } from '../errors.js';
+
+/** The subset of node:fs the converter uses (sync: conversion is sequential I/O). */
+export interface FsBackend {
+  openSync(path: string, flags: string): number;
+  closeSync(fd: number): void;
+  readSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number;
+  writeSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number | null): number;
+  fsyncSync(fd: number): void;
+  fstatSync(fd: number): nodeFs.Stats;
+  statSync(path: string): nodeFs.Stats;
+  lstatSync(path: string): nodeFs.Stats;
+  existsSync(path: string): boolean;
+  mkdirSync(path: string, opts: { recursive: boolean }): unknown;
+  readdirSync(path: string): string[];
+  renameSync(from: string, to: string): void;
+  rmSync(path: string, opts: { recursive: boolean; force: boolean }): void;
+  realpathSync(path: string): string;
+}
+
+const nodeBackend: FsBackend = {
+  openSync: (p, f) => nodeFs.openSync(p, f),
+  closeSync: (fd) => nodeFs.closeSync(fd),
+  readSync: (fd, b, o, l, p) => nodeFs.readSync(fd, b, o, l, p),
+  writeSync: (fd, b, o, l, p) => nodeFs.writeSync(fd, b, o, l, p),
+  fsyncSync: (fd) => nodeFs.fsyncSync(fd),
+  fstatSync: (fd) => nodeFs.fstatSync(fd),
+  statSync: (p) => nodeFs.statSync(p),
+  lstatSync: (p) => nodeFs.lstatSync(p),
+  existsSync: (p) => nodeFs.existsSync(p),
+  mkdirSync: (p, o) => nodeFs.mkdirSync(p, o),
+  readdirSync: (p) => nodeFs.readdirSync(p),
+  renameSync: (a, b) => nodeFs.renameSync(a, b),
+  rmSync: (p, o) => nodeFs.rmSync(p, o),
+  realpathSync: (p) => nodeFs.realpathSync(p),
+};
+
+let backend: FsBackend = nodeBackend;
+
+/** Replaces the filesystem backend (tests inject faults); returns the previous one. */
+export function setFsBackend(next: FsBackend | null): FsBackend {
+  const prev = backend;
+  backend = next ?? nodeBackend;
+  return prev;
+}
+
+export function getFsBackend(): FsBackend {
+  return backend;
+}
+
+const CAUSES: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOSPC: 'no space left on device',
+  EIO: 'input/output error',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  EROFS: 'read-only file system',
+  EMFILE: 'too many open files',
+  EDQUOT: 'disk quota exceeded',
+};
+
+const HINTS: Record<string, string> = {
+  ENOSPC: 'free some disk space (the output needs room for every array) and run again',
+  EACCES: 'check the permissions of the folder, or choose another --output',
+  EPERM: 'check the permissions of the folder, or choose another --output',
+  EROFS: 'choose an --output on a writable file system',
+  EIO: 'the disk reported a hardware or network error; check the device and run again',
+  EDQUOT: 'free some space within your quota and run again',
+};
+
+function wrap(err: unknown, action: string, path: string): IoError {
+  if (err instanceof IoError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const code = e?.code;
+  const cause = (code && CAUSES[code]) ?? e?.message ?? String(err);
+  return new IoError(`cannot ${action} ${path}: ${cause}${code ? ` (${code})` : ''}`, path, code, code ? HINTS[code] : undefined);
+}
+
+/** A file opened for positional reads. */
+export class ReadHandle {
+  readonly path: string;
+  readonly size: number;
+  #fd: number;
+
+  constructor(path: string) {
+    this.path = path;
+    try {
+      this.#fd = backend.openSync(path, 'r');
+      const st = backend.fstatSync(this.#fd);
+      if (st.isDirectory()) {
+        backend.closeSync(this.#fd);
+        throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      }
+      this.size = st.size;
+    } catch (err) {
+      throw wrap(err, 'open', path);
+    }
+  }
+
+  /** Reads exactly `length` bytes at `position` into `buf` (or a new buffer); short reads are errors. */
+  readAt(position: number, length: number, buf?: Uint8Array): Uint8Array {
+    const out = buf ?? new Uint8Array(length);
+    let done = 0;
+    try {
+      while (done < length) {
+        const n = backend.readSync(this.#fd, out, done, length - done, position + done);
+        if (n <= 0) break;
+        done += n;
+      }
+    } catch (err) {
+      throw wrap(err, 'read', this.path);
+    }
+    if (done < length) {
+      throw new IoError(
+        `cannot read ${this.path}: unexpected end of file (wanted ${length} bytes at offset ${position}, got ${done})`,
+        this.path, 'ESHORT', 'the file is shorter than its header claims: the download is probably truncated; fetch it again',
+      );
+    }
+    return out;
+  }
+
+  close(): void {
+    if (this.#fd >= 0) {
+      try { backend.closeSync(this.#fd); } catch { /* closing a read handle cannot lose data */ }
+      this.#fd = -1;
+    }
+  }
+}
+
+/** A file opened for sequential writes, fsynced on close. */
+export class WriteHandle {
+  readonly path: string;
+  #fd: number;
+  #written = 0;
+
+  constructor(path: string) {
+    this.path = path;
+    try {
+      this.#fd = backend.openSync(path, 'w');
+    } catch (err) {
+      throw wrap(err, 'create', path);
+    }
+  }
+
+  get written(): number {
+    return this.#written;
+  }
+
+  write(data: Uint8Array): void {
+    let done = 0;
+    try {
+      while (done < data.length) {
+        const n = backend.writeSync(this.#fd, data, done, data.length - done, null);
+        if (n <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
+        done += n;
+      }
+    } catch (err) {
+      throw wrap(err, 'write', this.path);
+    }
+    this.#written += done;
+  }
+
+  /** Writes `data` at an absolute position (used to fill in a header after the payload). */
+  writeAt(position: number, data: Uint8Array): void {
+    let done = 0;
+    try {
+      while (done < data.length) {
+        const n = backend.writeSync(this.#fd, data, done, data.length - done, position + done);
+        if (n <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
+        done += n;
+      }
+    } catch (err) {
+      throw wrap(err, 'write', this.path);
+    }
+  }
+
+  /** Flushes to stable storage and closes. */
+  close(sync = true): void {
+    if (this.#fd < 0) return;
+    const fd = this.#fd;
+    this.#fd = -1;
+    try {
+      if (sync) backend.fsyncSync(fd);
+      backend.closeSync(fd);
+    } catch (err) {
+      try { backend.closeSync(fd); } catch { /* already failing */ }
+      throw wrap(err, 'write', this.path);
+    }
+  }
+
+  /** Closes without flushing (after a failure). */
+  abandon(): void {
+    if (this.#fd < 0) return;
+    try { backend.closeSync(this.#fd); } catch { /* the file is being discarded */ }
+    this.#fd = -1;
+  }
+}
+
+export function readFile(path: string): Uint8Array {
+  const h = new ReadHandle(path);
+  try {
+    return h.readAt(0, h.size);
+  } finally {
+    h.close();
+  }
+}
+
+export function readText(path: string): string {
+  return new TextDecoder('utf-8').decode(readFile(path));
+}
+
+export function writeFile(path: string, data: Uint8Array | string): void {
+  const h = new WriteHandle(path);
+  try {
+    h.write(typeof data === 'string' ? new TextEncoder().encode(data) : data);
+    h.close();
+  } catch (err) {
+    h.abandon();
+    throw err;
+  }
+}
+
+/** Python's Path.exists(): any error (permissions, bad path) counts as missing. */
+export function exists(path: string): boolean {
+  try {
+    return backend.existsSync(path);
+  } catch {
+    return false;
+  }
+}
+
+export function isFile(path: string): boolean {
+  try {
+    return backend.statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function isDirectory(path: string): boolean {
+  try {
+    return backend.statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function fileSize(path: string): number {
+  try {
+    return backend.statSync(path).size;
+  } catch (err) {
+    throw wrap(err, 'stat', path);
+  }
+}
+
+export function mkdirp(path: string): void {
+  try {
+    backend.mkdirSync(path, { recursive: true });
+  } catch (err) {
+    throw wrap(err, 'create folder', path);
+  }
+}
+
+export function listDir(path: string): string[] {
+  try {
+    return backend.readdirSync(path);
+  } catch (err) {
+    throw wrap(err, 'list', path);
+  }
+}
+
+export function rename(from: string, to: string): void {
+  try {
+    backend.renameSync(from, to);
+  } catch (err) {
+    throw wrap(err, 'rename', `${from} -> ${to}`);
+  }
+}
+
+export function removeTree(path: string): void {
+  try {
+    backend.rmSync(path, { recursive: true, force: true });
+  } catch (err) {
+    throw wrap(err, 'remove', path);
+  }
+}
+
+export function realpath(path: string): string {
+  return backend.realpathSync(path);
+}

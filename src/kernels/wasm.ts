@@ -1,0 +1,98 @@
+// Loads, compiles (once) and instantiates the AssemblyScript kernels in build/.
+// Kernels use the raw ABI: numbers and pointers into one scratch region per
+// instance, no managed objects, so no loader glue is needed (see README).
+import { readFile } from 'node:fs/promises';
+
+export type KernelName = 'crc32c' | 'mxfp4' | 'validate' | 'mph';
+
+const modules = new Map<KernelName, Promise<WebAssembly.Module>>();
+
+function compile(name: KernelName): Promise<WebAssembly.Module> {
+  let m = modules.get(name);
+  if (!m) {
+    const url = new URL(`../../../build/${name}.wasm`, import.meta.url);
+    m = readFile(url).then(
+      (bytes) => WebAssembly.compile(bytes),
+      (err: NodeJS.ErrnoException) => {
+        modules.delete(name);
+        throw new Error(
+          `WebAssembly kernel '${name}' is missing (${url.pathname}): run 'npm run build' first (${err.code ?? err.message})`,
+        );
+      },
+    );
+    modules.set(name, m);
+  }
+  return m;
+}
+
+const SCRATCH_ALIGN = 64;
+const PAGE = 65536;
+
+/** One instance of a kernel module with a growable scratch region after its static data. */
+export class Kernel<E extends Record<string, unknown>> {
+  readonly exports: E;
+  readonly memory: WebAssembly.Memory;
+  readonly base: number;
+  #u8: Uint8Array;
+
+  constructor(instance: WebAssembly.Instance) {
+    this.exports = instance.exports as unknown as E;
+    this.memory = instance.exports.memory as WebAssembly.Memory;
+    const init = instance.exports._initialize as (() => void) | undefined;
+    if (init) init();
+    const heapBase = instance.exports.HEAP_BASE as () => number;
+    this.base = Math.ceil((heapBase() >>> 0) / SCRATCH_ALIGN) * SCRATCH_ALIGN;
+    this.#u8 = new Uint8Array(this.memory.buffer);
+  }
+
+  /** Ensures `bytes` of scratch exist after the static data; returns the scratch pointer. */
+  scratch(bytes: number): number {
+    const need = this.base + bytes;
+    const have = this.memory.buffer.byteLength;
+    if (need > have) this.memory.grow(Math.ceil((need - have) / PAGE));
+    return this.base;
+  }
+
+  /** A byte view of the whole memory (re-created after growth). */
+  get u8(): Uint8Array {
+    if (this.#u8.buffer !== this.memory.buffer) this.#u8 = new Uint8Array(this.memory.buffer);
+    return this.#u8;
+  }
+
+  f32(ptr: number, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr >>> 0, length);
+  }
+
+  f64(ptr: number, length: number): Float64Array {
+    return new Float64Array(this.memory.buffer, ptr >>> 0, length);
+  }
+}
+
+const instances = new Map<KernelName, Promise<Kernel<any>>>();
+
+/** The shared instance of a kernel (compiled and instantiated once per process). */
+export function kernel<E extends Record<string, unknown>>(name: KernelName): Promise<Kernel<E>> {
+  let k = instances.get(name);
+  if (!k) {
+    k = compile(name).then(async (mod) => new Kernel<E>(await WebAssembly.instantiate(mod, {
+      env: {
+        abort(_msg: number, _file: number, line: number, col: number) {
+          throw new Error(`wasm kernel '${name}' aborted at ${line}:${col}`);
+        },
+      },
+    })));
+    instances.set(name, k);
+  }
+  return k as Promise<Kernel<E>>;
+}
+
+/** A fresh, private instance (for worker threads or isolated use). */
+export async function newKernel<E extends Record<string, unknown>>(name: KernelName): Promise<Kernel<E>> {
+  const mod = await compile(name);
+  return new Kernel<E>(await WebAssembly.instantiate(mod, {
+    env: { abort() { throw new Error(`wasm kernel '${name}' aborted`); } },
+  }));
+}
+
+/** Chunk size used by wrappers that stream large inputs through scratch memory. */
+export const CHUNK_BYTES = 8 * 1024 * 1024;

@@ -1,0 +1,116 @@
+// Python 3.12 semantics the reference's numbers depend on (ALGORITHMS.md §0).
+
+/** `int(round(x))`: round half to even. Throws on NaN/Inf as Python does. */
+export function roundHalfEven(x: number): number {
+  if (Number.isNaN(x)) throw new RangeError('cannot convert float NaN to integer');
+  if (!Number.isFinite(x)) throw new RangeError('cannot convert float infinity to integer');
+  if (Math.abs(x) >= 4503599627370496) return x; // already an integer (2^52)
+  const f = Math.floor(x);
+  const d = x - f;
+  if (d > 0.5) return f + 1;
+  if (d < 0.5) return f === 0 ? 0 : f; // avoid -0
+  return f % 2 === 0 ? f : f + 1;
+}
+
+/**
+ * CPython 3.12+ `sum()` of floats (compensated, Neumaier). An empty input
+ * returns the int 0 in Python; callers that need that distinction check length.
+ */
+export function psum(items: ArrayLike<number>, start = 0, end = items.length): number {
+  if (end <= start) return 0;
+  let f = 0.0 + items[start]!;
+  let c = 0.0;
+  for (let i = start + 1; i < end; i++) {
+    const x = items[i]!;
+    const t = f + x;
+    if (Math.abs(f) >= Math.abs(x)) c += (f - t) + x;
+    else c += (x - t) + f;
+    f = t;
+  }
+  if (c !== 0 && Number.isFinite(c)) f += c;
+  return f;
+}
+
+/** Incremental form of {@link psum} for values produced on the fly. */
+export class PySum {
+  #f = 0;
+  #c = 0;
+  #n = 0;
+  add(x: number): void {
+    if (this.#n++ === 0) {
+      this.#f = 0.0 + x;
+      return;
+    }
+    const f = this.#f;
+    const t = f + x;
+    if (Math.abs(f) >= Math.abs(x)) this.#c += (f - t) + x;
+    else this.#c += (x - t) + f;
+    this.#f = t;
+  }
+  get count(): number {
+    return this.#n;
+  }
+  /** The sum as Python returns it (0 when empty). */
+  value(): number {
+    if (this.#n === 0) return 0;
+    const c = this.#c;
+    return c !== 0 && Number.isFinite(c) ? this.#f + c : this.#f;
+  }
+}
+
+/** Python `max(a, b)`: `b if b > a else a` (NaN handling differs from Math.max). */
+export function pyMax(a: number, b: number): number {
+  return b > a ? b : a;
+}
+
+/** Python `min(a, b)`: `b if b < a else a`. */
+export function pyMin(a: number, b: number): number {
+  return b < a ? b : a;
+}
+
+/** Python `repr(float)`. */
+export function floatRepr(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (x === Infinity) return 'inf';
+  if (x === -Infinity) return '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const neg = x < 0;
+  const e = Math.abs(x).toExponential(); // shortest round-trip digits, "d.ddde±X"
+  const at = e.indexOf('e');
+  const digits = e.slice(0, at).replace('.', '');
+  const exp = parseInt(e.slice(at + 1), 10);
+  const decpt = exp + 1;
+  let out: string;
+  if (decpt > -4 && decpt <= 16) {
+    if (decpt <= 0) out = '0.' + '0'.repeat(-decpt) + digits;
+    else if (decpt >= digits.length) out = digits + '0'.repeat(decpt - digits.length) + '.0';
+    else out = digits.slice(0, decpt) + '.' + digits.slice(decpt);
+  } else {
+    const mant = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
+    const ae = Math.abs(exp);
+    out = `${mant}e${exp < 0 ? '-' : '+'}${ae < 10 ? '0' : ''}${ae}`;
+  }
+  return neg ? '-' + out : out;
+}
+
+/** Python `str.__lt__` order: by code point (JS `<` compares UTF-16 units). */
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const xs = x >= 0xd800 && x <= 0xdfff;
+    const ys = y >= 0xd800 && y <= 0xdfff;
+    if (xs === ys) return x - y;
+    return xs ? 1 : -1; // a surrogate (astral code point) sorts above every BMP unit
+  }
+  return a.length - b.length;
+}
+
+/** Python bytes ordering (unsigned, prefix first). */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}

@@ -1,0 +1,19 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { dumps } from '../../src/format/pyjson.js';
+import { dict, dictOf } from '../../src/format/pyvalue.js';
+
+test('dumps writes Python json.dumps(indent=2, sort_keys=True)', () => {
+  const v = dict({ b: [1n, 2.0, 'x'], a: dict({}), c: [], d: null, e: true });
+  assert.is(dumps(v), '{\n  "a": {},\n  "b": [\n    1,\n    2.0,\n    "x"\n  ],\n  "c": [],\n  "d": null,\n  "e": true\n}');
+});
+
+test('dumps escapes like ensure_ascii and sorts numeric-looking keys as strings', () => {
+  const v = dictOf([['10', 1n], ['2', 2n], ['1', 3n]]);
+  assert.is(dumps(v, { indent: null }), '{"1": 3, "10": 1, "2": 2}');
+  assert.is(dumps('é€\u{1F600}\x7f"\\\n/'), '"\\u00e9\\u20ac\\ud83d\\ude00\\u007f\\"\\\\\\n/"');
+  assert.is(dumps([NaN, Infinity, -Infinity, 18446744073709551615n], { indent: null }), '[NaN, Infinity, -Infinity, 18446744073709551615]');
+  assert.is(dumps(new Uint8Array([0, 255])), '"__sera_bytes__:00ff"');
+});
+
+test.run();

@@ -1,0 +1,46 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { roundHalfEven, psum, pyMax, pyMin, floatRepr, compareCodePoints } from '../../src/numeric/python.js';
+
+test('roundHalfEven rounds ties to even', () => {
+  assert.equal([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999999999999994, 3.7, -3.7].map(roundHalfEven),
+    [0, 2, 2, 0, -2, -2, 0, 4, -4]);
+  assert.ok(Object.is(roundHalfEven(-0.3), 0));
+  assert.throws(() => roundHalfEven(NaN), /NaN/);
+});
+
+test('psum follows CPython 3.12 compensated sum', () => {
+  assert.is(psum([0.1, 0.2, 0.3]), 0.6);
+  assert.is(psum([1e100, 1.0, -1e100]), 1.0);
+  assert.is(psum([]), 0);
+  assert.ok(Object.is(psum([-0.0]), 0));
+  let naive = 0; for (const x of [0.1, 0.2, 0.3]) naive += x;
+  assert.is.not(naive, psum([0.1, 0.2, 0.3]));
+});
+
+test('pyMax/pyMin keep Python NaN semantics', () => {
+  assert.is(pyMax(0.0, NaN), 0.0);
+  assert.ok(Number.isNaN(pyMax(NaN, 1e-8)));
+  assert.is(pyMax(1e-6, NaN), 1e-6);
+  assert.ok(Object.is(pyMax(0.0, -0.0), 0.0));
+  assert.is(pyMin(3, 2), 2);
+});
+
+test('floatRepr matches Python repr', () => {
+  const cases: [number, string][] = [
+    [1, '1.0'], [10000, '10000.0'], [1e15, '1000000000000000.0'], [1e16, '1e+16'], [0.0001, '0.0001'],
+    [1e-5, '1e-05'], [2.5e-7, '2.5e-07'], [1.2345678901234568e17, '1.2345678901234568e+17'],
+    [-0, '-0.0'], [0.1, '0.1'], [123.456, '123.456'], [1e-8, '1e-08'], [5e-324, '5e-324'],
+    [1.7976931348623157e308, '1.7976931348623157e+308'], [0.010574053769446916, '0.010574053769446916'],
+    [409.6, '409.6'], [-1.0986122886681098, '-1.0986122886681098'], [1e22, '1e+22'], [123456789012345.6, '123456789012345.6'],
+  ];
+  for (const [x, s] of cases) assert.is(floatRepr(x), s, String(x));
+});
+
+test('compareCodePoints orders astral characters above the BMP', () => {
+  assert.ok(compareCodePoints('\u{1F600}', '\uFFFF') > 0);
+  assert.ok('\u{1F600}' < '\uFFFF');
+  assert.ok(compareCodePoints('a', 'ab') < 0);
+});
+
+test.run();
