@@ -39,3 +39,9 @@ export function sha256Low64(digest: Uint8Array): bigint {
 export function digest128(data: Uint8Array | string): Uint8Array {
   return sha256(data).subarray(0, 16);
 }
+
+export function toHexDigest(d: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < d.length; i++) s += (d[i]! < 16 ? '0' : '') + d[i]!.toString(16);
+  return s;
+}

@@ -1,0 +1,109 @@
+// argparse-compatible touches the reference's CLI has and cac lacks: unambiguous
+// prefixes of long flags (--sou → --source), negative numbers as values, and
+// int() parsing of numeric flags with argparse's messages.
+import { UsageError } from '../errors.js';
+
+/** Long flags of the convert command: name → takes a value. */
+export const CONVERT_FLAGS: Record<string, boolean> = {
+  source: true, output: true, r: true, rv: true, topL: true, 'original-subdir': true,
+  verbose: false, quiet: false, interactive: false, 'no-summary': false, 'summary-format': true, 'summary-output': true,
+  'mxfp4-backend': true, 'torch-threads': true, 'numpy-threads': true, 'cpu-affinity': true,
+  'assume-ftz': false, 'assume-fma': false, debug: false, force: false, 'strict-tokenizer': false,
+  help: false, version: false,
+};
+
+const NUMBER_RE = /^-\d+$|^-\d*\.\d+$/;
+
+/** Expands unambiguous prefixes and joins `--flag -5`; throws UsageError on ambiguity. */
+export function normalizeArgv(argv: string[], flags: Record<string, boolean>): string[] {
+  const names = Object.keys(flags);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') { out.push(...argv.slice(i)); break; }
+    if (!a.startsWith('--') || a.length === 2) { out.push(a); continue; }
+    const eq = a.indexOf('=');
+    const given = a.slice(2, eq < 0 ? undefined : eq);
+    let name = given;
+    if (!(given in flags)) {
+      const matches = names.filter((n) => n.startsWith(given));
+      if (matches.length > 1) {
+        throw new UsageError(`ambiguous option: --${given} could match ${matches.map((m) => '--' + m).join(', ')}`, "run 'sera-transfer --help' for the flags");
+      }
+      if (matches.length === 1) name = matches[0]!;
+    }
+    const takesValue = flags[name] === true;
+    if (eq >= 0) { out.push(`--${name}=${a.slice(eq + 1)}`); continue; }
+    if (takesValue && i + 1 < argv.length && NUMBER_RE.test(argv[i + 1]!)) {
+      out.push(`--${name}=${argv[i + 1]}`);
+      i++;
+      continue;
+    }
+    out.push(`--${name}`);
+  }
+  return out;
+}
+
+/** argparse `type=int`: Python int() of the string. */
+export function parseIntFlag(flag: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) value = value[value.length - 1]; // argparse: the last occurrence wins
+  if (value === true || value === '' || value === undefined) {
+    throw new UsageError(`argument --${flag}: expected one argument`, `give a value: --${flag} N`);
+  }
+  const s = String(value);
+  const m = /^\s*([+-]?)(\d+(?:_\d+)*)\s*$/.exec(s);
+  if (!m) throw new UsageError(`argument --${flag}: invalid int value: '${s}'`, `--${flag} takes an integer`);
+  const n = Number(m[2]!.replace(/_/g, ''));
+  return m[1] === '-' ? -n : n;
+}
+
+/** The last of --verbose/--quiet wins; otherwise SERA_TRANSFER_VERBOSE decides. */
+export function resolveVerbose(argv: string[], env: Record<string, string | undefined>): boolean {
+  let v: boolean | undefined;
+  for (const a of argv) {
+    if (a === '--verbose') v = true;
+    else if (a === '--quiet') v = false;
+  }
+  if (v !== undefined) return v;
+  const e = env.SERA_TRANSFER_VERBOSE;
+  if (e === undefined) return false;
+  return !['', '0', 'false', 'no'].includes(e.trim().toLowerCase());
+}
+
+/** The reference's determinism flag rules (ALGORITHMS.md §1.2); the flags have no other effect here. */
+export function validateBackendFlags(o: {
+  backend: string; torchThreads?: number; numpyThreads?: number; cpuAffinity?: string; assumeFtz: boolean; assumeFma: boolean;
+}): number[] | null {
+  if (o.torchThreads !== undefined && o.torchThreads <= 0) throw new UsageError('--torch-threads must be a positive integer');
+  if (o.numpyThreads !== undefined && o.numpyThreads <= 0) throw new UsageError('--numpy-threads must be a positive integer');
+  let affinity: number[] | null = null;
+  if (o.cpuAffinity !== undefined) {
+    const v = o.cpuAffinity.trim();
+    if (v.toLowerCase() !== 'auto') {
+      const toks = v.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
+      if (!toks.length) throw new UsageError('--cpu-affinity must list at least one CPU index');
+      const ids = toks.map((t) => {
+        if (!/^\s*[+-]?\d+(?:_\d+)*\s*$/.test(t)) throw new UsageError(`--cpu-affinity is invalid: invalid literal for int() with base 10: '${t}'`);
+        const n = parseInt(t.replace(/_/g, ''), 10);
+        if (n < 0) throw new UsageError('--cpu-affinity is invalid: CPU affinity indices must be non-negative');
+        return n;
+      });
+      affinity = [...new Set(ids)].sort((a, b) => a - b);
+    }
+  }
+  if (!['python', 'numpy', 'torch'].includes(o.backend)) {
+    throw new UsageError(`argument --mxfp4-backend: invalid choice: '${o.backend}' (choose from 'python', 'numpy', 'torch')`);
+  }
+  if (o.backend === 'torch' || o.backend === 'numpy') {
+    const [flag, label] = o.backend === 'torch' ? ['torch-threads', 'Torch'] : ['numpy-threads', 'NumPy'];
+    const threads = o.backend === 'torch' ? o.torchThreads : o.numpyThreads;
+    if (threads === undefined) throw new UsageError(`--${flag}=1 is required when using --mxfp4-backend=${o.backend}`);
+    if (threads !== 1) throw new UsageError(`Deterministic ${o.backend} MXFP4 decoding requires --${flag}=1`);
+    if (!o.assumeFtz || !o.assumeFma) throw new UsageError(`${label} MXFP4 decoding requires --assume-ftz and --assume-fma attestations`);
+  } else {
+    if (o.torchThreads !== undefined && o.torchThreads !== 1) throw new UsageError('--torch-threads must be 1 when specified with --mxfp4-backend=python');
+    if (o.numpyThreads !== undefined && o.numpyThreads !== 1) throw new UsageError('--numpy-threads must be 1 when specified with --mxfp4-backend=python');
+  }
+  return affinity;
+}

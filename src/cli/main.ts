@@ -1,0 +1,144 @@
+// The sera-transfer command line (cac): convert (the default command), inspect,
+// verify and rebuild.
+import { cac } from 'cac';
+import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { mkdirp, writeFile } from '../io/fs.js';
+import { convert } from '../convert.js';
+import { ConversionLog } from '../log.js';
+import { renderSummary } from '../format/summary.js';
+import { UsageError } from '../errors.js';
+import { CONVERT_FLAGS, normalizeArgv, parseIntFlag, resolveVerbose, validateBackendFlags } from './args.js';
+import { reportError } from './report.js';
+import { inspectCommand } from './inspect.js';
+import { verifyCommand } from './verify-command.js';
+import { rebuildCommand } from './rebuild.js';
+import { resolvePath } from '../pipeline/discover.js';
+import { join } from 'node:path';
+
+export interface CliIO {
+  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
+  env: Record<string, string | undefined>;
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+    return String(pkg.version);
+  } catch {
+    return '0.0.0';
+  }
+}
+
+type Opts = Record<string, any>;
+
+async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number> {
+  const debug = !!o.debug;
+  const verbose = resolveVerbose(rawArgv, io.env) || debug;
+  if (!o.interactive && (o.source === undefined || o.output === undefined || o.source === true || o.output === true)) {
+    const missing = [o.source === undefined || o.source === true ? '--source' : null, o.output === undefined || o.output === true ? '--output' : null].filter(Boolean);
+    throw new UsageError(`${missing.join(' and ')} required unless --interactive is supplied`, 'sera-transfer --source CHECKPOINT_DIR --output OUTPUT_DIR');
+  }
+  if (o.interactive) throw new UsageError('--interactive is not available yet', 'pass --source and --output');
+  const r = parseIntFlag('r', o.r);
+  const rv = parseIntFlag('rv', o.rv);
+  const topL = parseIntFlag('topL', o.topL);
+  const torchThreads = parseIntFlag('torch-threads', o.torchThreads);
+  const numpyThreads = parseIntFlag('numpy-threads', o.numpyThreads);
+  const format = String(o.summaryFormat ?? 'table');
+  if (format !== 'table' && format !== 'json') {
+    throw new UsageError(`argument --summary-format: invalid choice: '${format}' (choose from 'table', 'json')`);
+  }
+  validateBackendFlags({
+    backend: String(o.mxfp4Backend ?? 'python'), torchThreads, numpyThreads,
+    cpuAffinity: o.cpuAffinity === undefined ? undefined : String(o.cpuAffinity), assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
+  });
+
+  const log = new ConversionLog({ verbose });
+  if (verbose) log.addSink((rec) => { if (rec.level !== 'DEBUG' || debug) io.stderr.write(`${rec.level}:sera_transfer:${rec.message}\n`); });
+  else if (o.quiet !== true) log.addSink((rec) => { if (rec.level === 'WARNING') io.stderr.write(`sera-transfer: warning: ${rec.message}\n`); });
+  let result;
+  try {
+    result = await convert({
+      source: String(o.source), output: String(o.output), r, rv, topL,
+      originalSubdir: o.originalSubdir === undefined ? null : String(o.originalSubdir),
+      verbose, assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma, strictTokenizer: !!o.strictTokenizer, force: !!o.force, log,
+      debugLogs: debug,
+    });
+  } catch (err) {
+    if (debug) {
+      // keep the evidence: the verbose log goes next to where the package would have been
+      try {
+        const dir = join(resolvePath(String(o.output)), 'logs');
+        mkdirp(dir);
+        writeFile(join(dir, 'conversion-failed.log'), log.text() + `${(err as Error)?.stack ?? String(err)}\n`);
+        io.stderr.write(`sera-transfer: debug log written to ${join(dir, 'conversion-failed.log')}\n`);
+      } catch { /* the original error matters more */ }
+    }
+    throw err;
+  }
+  const text = renderSummary(result.summary, format);
+  if (o.summaryOutput !== undefined && o.summaryOutput !== true) {
+    const p = resolvePath(String(o.summaryOutput));
+    mkdirp(dirname(p));
+    writeFile(p, text.endsWith('\n') ? text : text + '\n');
+  }
+  if (o.summary !== false) io.stdout.write(text + '\n');
+  return 0;
+}
+
+export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  const debug = argv.includes('--debug');
+  try {
+    const cli = cac('sera-transfer');
+    const addConvertOptions = (c: ReturnType<typeof cli.command>) => c
+      .option('--source <dir>', 'Checkpoint folder (config.json + model.safetensors or a sharded index)')
+      .option('--output <dir>', 'Output folder for the Sera package')
+      .option('--r <n>', 'PRF feature count (clamped to d_model)', { type: [String] })
+      .option('--rv <n>', 'Overlay value rank (clamped to r)', { type: [String] })
+      .option('--topL <n>', 'Hidden units kept per input feature in the FFN collapse', { type: [String] })
+      .option('--original-subdir <path>', 'Extra search root relative to --source (replaces the original/ probing)')
+      .option('--verbose', 'Echo the conversion log to stderr')
+      .option('--quiet', 'Only errors on stderr')
+      .option('--debug', 'Verbose logs under OUTPUT/logs/ and stack traces on errors')
+      .option('--no-summary', 'Do not print the summary')
+      .option('--summary-format <format>', 'Summary format: table or json', { default: 'table' })
+      .option('--summary-output <file>', 'Also write the summary to this file')
+      .option('--assume-ftz', 'Attest flush-to-zero (always refused: JS engines keep denormals)')
+      .option('--assume-fma', 'Attest fused multiply-add support (recorded in the manifest)')
+      .option('--strict-tokenizer', "Abort like the reference when the tokenizer is missing or not uniquely decodable")
+      .option('--force', 'Replace a non-empty --output that is not a Sera package')
+      .option('--interactive', 'Interactive assistant (not available yet)')
+      .option('--mxfp4-backend <name>', 'Accepted for compatibility (python|numpy|torch); decoding is always exact', { default: 'python' })
+      .option('--torch-threads <n>', 'Accepted for compatibility; no effect', { type: [String] })
+      .option('--numpy-threads <n>', 'Accepted for compatibility; no effect', { type: [String] })
+      .option('--cpu-affinity <list>', 'Accepted for compatibility; no effect', { type: [String] });
+
+    let code = 0;
+    const normalized = normalizeArgv(argv, CONVERT_FLAGS);
+    addConvertOptions(cli.command('[...args]', 'Convert a checkpoint (same as `convert`)'))
+      .action(async (args: string[], o: Opts) => {
+        if (args.length) throw new UsageError(`unknown command or argument: ${args[0]}`, "run 'sera-transfer --help'");
+        code = await runConvert(o, argv, io);
+      });
+    addConvertOptions(cli.command('convert', 'Convert a checkpoint into a Sera package'))
+      .action(async (o: Opts) => { code = await runConvert(o, argv, io); });
+    cli.command('inspect <dir>', 'Print the manifest sections and the arrays of a package')
+      .option('--json', 'Machine-readable output')
+      .action((dir: string, o: Opts) => { code = inspectCommand(dir, !!o.json, io); });
+    cli.command('verify <dir>', 'Re-read every array and check it against its header, the manifest and sera_state.json')
+      .option('--json', 'Machine-readable output')
+      .action((dir: string, o: Opts) => { code = verifyCommand(dir, !!o.json, io); });
+    cli.command('rebuild <dir>', 'Regenerate sera_manifest.bin and the artefact records from arrays/')
+      .action(async (dir: string) => { code = await rebuildCommand(dir, io); });
+    cli.help();
+    cli.version(version());
+    const parsed = cli.parse(['node', 'sera-transfer', ...normalized], { run: false });
+    if (parsed.options.help || parsed.options.version) return 0;
+    await cli.runMatchedCommand();
+    return code;
+  } catch (err) {
+    return reportError(err, io.stderr, debug);
+  }
+}

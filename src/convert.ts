@@ -1,0 +1,300 @@
+// The conversion, in the reference's fixed stage order: discovery → config →
+// tokenizer → PRF → overlays → FFN collapse → memory → bridge → manifest →
+// runtime snapshot → state → summary. Everything is written into a staging
+// folder and moved into place only after a self-check.
+import { join } from 'node:path';
+import { readFile, mkdirp, writeFile } from './io/fs.js';
+import { StagedOutput, type StageOptions } from './io/staged-output.js';
+import { openCheckpoint, type TensorStore } from './io/shards.js';
+import { loadSafetensorsReader } from './io/safetensors.js';
+import { parseJsonBytes, JsonParseError } from './format/json-parse.js';
+import { dumps } from './format/pyjson.js';
+import { dict, int, type PyDict, type PyValue } from './format/pyvalue.js';
+import { sha256, toHexDigest } from './format/hash.js';
+import { writeArrayFile, type ArrayRecord } from './format/array-file.js';
+import { encodeManifest } from './format/manifest.js';
+import { buildManifest, type ArrayDigestInfo } from './format/manifest-build.js';
+import { type Summary } from './format/summary.js';
+import { loadCrc32c } from './kernels/crc32c.js';
+import { loadMph } from './kernels/mph.js';
+import { parseModelConfig } from './model/config.js';
+import { planLayers } from './model/layer-plan.js';
+import { TensorSet } from './model/tensors.js';
+import { ConversionLog } from './log.js';
+import { ConfigError, NotFoundError, SeraError } from './errors.js';
+import { SearchRoots, resolvePath, HINT_CONFIG, HINT_WEIGHTS } from './pipeline/discover.js';
+import { setupDeterminism, determinismMetadata } from './pipeline/determinism.js';
+import { modelConfigValue, artefactsValue } from './pipeline/state.js';
+import { loadTokenizerAssets, tokenizerArrays, unableToLoadMessage } from './stages/tokenizer/index.js';
+import { computePrf } from './stages/prf.js';
+import { computeOverlays } from './stages/overlays.js';
+import { collapseFfn } from './stages/collapse.js';
+import { memoryCoefficients } from './stages/memory.js';
+import { bridgeRecords } from './stages/bridge.js';
+import { buildRuntimeSnapshot, runtimeErrorDict } from './stages/snapshot/index.js';
+import { verifyPackage } from './verify.js';
+import type { ArrayOut, ModelView } from './stages/types.js';
+
+export interface ConvertOptions {
+  source: string;
+  output: string;
+  r?: number;
+  rv?: number;
+  topL?: number;
+  originalSubdir?: string | null;
+  verbose?: boolean;
+  assumeFtz?: boolean;
+  assumeFma?: boolean;
+  /** Keep the reference's abort when the vocabulary fails Sardinas–Patterson or no tokenizer exists. */
+  strictTokenizer?: boolean;
+  /** Replace a non-empty --output that is not a Sera package. */
+  force?: boolean;
+  log?: ConversionLog;
+  /** Also write the full log (DEBUG and up) to OUTPUT/logs/conversion-debug.log. */
+  debugLogs?: boolean;
+  /** Called when a stage starts (progress display). */
+  onStage?: (stage: string) => void;
+}
+
+export interface ConvertResult {
+  summary: Summary;
+  log: ConversionLog;
+}
+
+const CONFIG_KEY_ORDER = ['architectures', 'attention_bias', 'attention_dropout', 'eos_token_id', 'experts_per_token', 'head_dim', 'hidden_act',
+  'hidden_size', 'initial_context_length', 'initializer_range', 'intermediate_size', 'layer_types', 'max_position_embeddings', 'model_type',
+  'num_attention_heads', 'num_experts_per_tok', 'num_hidden_layers', 'num_key_value_heads', 'num_local_experts', 'output_router_logits',
+  'pad_token_id', 'quantization_config', 'rms_norm_eps', 'rope_scaling', 'rope_theta', 'router_aux_loss_coef', 'sliding_window',
+  'swiglu_limit', 'tie_word_embeddings', 'transformers_version', 'use_cache', 'vocab_size'];
+
+function configKeys(raw: PyDict): string {
+  if (raw.size === 0) return '<none>';
+  const keys = [...CONFIG_KEY_ORDER.filter((k) => raw.has(k)), ...[...raw.keys()].filter((k) => !CONFIG_KEY_ORDER.includes(k))];
+  return keys.join(', ');
+}
+
+function readConfig(path: string): PyDict {
+  let data: PyValue;
+  try {
+    data = parseJsonBytes(readFile(path));
+  } catch (e) {
+    if (e instanceof JsonParseError) throw new ConfigError(`${e.message}`, `${path} is not valid JSON; fix or re-download it`);
+    if (e instanceof TypeError) throw new ConfigError(`${path} is not valid UTF-8 text`, 're-download config.json');
+    throw e;
+  }
+  if (!(data instanceof Map)) {
+    throw new ConfigError(`${path} must hold a JSON object`, "point --source at the checkpoint folder that holds the model's config.json");
+  }
+  return data;
+}
+
+function openWeights(roots: SearchRoots): TensorStore {
+  const single = roots.probe('model.safetensors');
+  if (single) return openCheckpoint(single);
+  const index = roots.probe('model.safetensors.index.json');
+  if (index) return openCheckpoint(index);
+  throw roots.notFound('model.safetensors', HINT_WEIGHTS);
+}
+
+export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
+  await Promise.all([loadCrc32c(), loadMph(), loadSafetensorsReader()]);
+  const r = opts.r ?? 64;
+  const rv = opts.rv ?? 8;
+  const topL = opts.topL ?? 8;
+  const source = resolvePath(opts.source);
+  const output = resolvePath(opts.output);
+  const log = opts.log ?? new ConversionLog({ verbose: opts.verbose });
+  const stage = (name: string) => opts.onStage?.(name);
+
+  const determinism = setupDeterminism(!!opts.assumeFtz, !!opts.assumeFma);
+  const out = new StagedOutput(output, { force: opts.force } satisfies StageOptions);
+  const logPath = out.finalPath('conversion.log');
+  let store: TensorStore | null = null;
+  try {
+    log.info(`Writing conversion log to ${logPath}`);
+    log.info(`Resolved source path: ${source}`);
+    log.info(`Resolved output path: ${output}`);
+    stage('discover');
+    const roots = new SearchRoots(source, opts.originalSubdir ?? null, log);
+    const configPath = roots.find('config.json', HINT_CONFIG);
+    store = openWeights(roots);
+    log.info(`Reading model configuration from ${configPath}`);
+    const raw = readConfig(configPath);
+    log.detail(`Model config keys: ${configKeys(raw)}`);
+    const maxBytes = store.tensors().reduce((m, t) => Math.max(m, t.byteLength), 0);
+    log.debug(`Initialised tensor store for ${store.source} (budget=${maxBytes + 536870912}, max_layer=${maxBytes})`);
+
+    const assets = loadTokenizerAssets(roots.roots);
+    if (assets) log.info(`Loaded tokenizer assets (${assets.kind}) from ${assets.provenance.path}`);
+    else if (opts.strictTokenizer) throw new NotFoundError(unableToLoadMessage([]), 'add tokenizer.json or tokenizer.model next to config.json');
+    else log.warn('No tokenizer.json or tokenizer.model found: the tokenizer feature is OFF (no tokenizer arrays)');
+
+    const cfg = parseModelConfig(raw, configPath);
+    const tensors = new TensorSet(store);
+    const plan = planLayers(cfg, tensors);
+    for (const w of plan.warnings) log.warn(w);
+    if (plan.ignored.length) log.warn(`Ignoring ${plan.ignored.length} tensor(s) no role maps: ${plan.ignored.join(', ')}`);
+    for (const d of plan.deviations) log.info(`Design-spec rule applied: ${d}`);
+
+    const localR = Math.min(r, cfg.dModel);
+    const localRv = Math.min(rv, localR);
+    const view: ModelView = { layers: plan.layers, tensors, dModel: cfg.dModel };
+    mkdirp(out.path('arrays'));
+    const records: ArrayRecord[] = [];
+    const store1 = (a: ArrayOut) => {
+      records.push(writeArrayFile(a.name, out.path('arrays', `${a.name}.bin`), a.dtype, a.shape, a.payload));
+    };
+    const metadata: PyDict = new Map();
+    const compat: PyDict = new Map();
+
+    log.info('Generating tokenizer arrays');
+    stage('tokenizer');
+    let tokMeta: PyDict;
+    let pieces: [Uint8Array, number][] | null = null;
+    let maxPieceLength: number | null = null;
+    if (assets) {
+      const tok = tokenizerArrays(assets, { vocabSize: cfg.vocabSize, strict: !!opts.strictTokenizer });
+      for (const w of tok.warnings) log.warn(w);
+      for (const a of tok.arrays) store1({ name: a.name, dtype: 'u8', shape: [a.data.length], payload: a.data });
+      tokMeta = tok.metadata;
+      pieces = tok.pieces.map((p, i) => [p, tok.ids[i]!]);
+      maxPieceLength = tok.maxPieceLength;
+      if (!tok.supported) compat.set('tokenizer', 'wrapper-no-fst');
+      if (tok.mphRetries.some((n) => n > 0)) compat.set('tokenizer_mph_retries', tok.mphRetries.map((n) => int(n)));
+    } else {
+      tokMeta = dict({ status: 'absent', mode: 'off', reason: 'no tokenizer.json or tokenizer.model in the search roots' });
+      compat.set('tokenizer', 'absent');
+    }
+    metadata.set('tokenizer', tokMeta);
+
+    log.info('Generating PRF arrays');
+    stage('prf');
+    const prf = computePrf(view, localR);
+    prf.arrays.forEach(store1);
+    const attention = dict({ features: int(localR), tau: cfg.tau, whitening_sig2: prf.sig2 });
+    const optionalAttention: [string, PyValue | null][] = [
+      ['rope_theta', cfg.ropeTheta], ['num_key_value_heads', plan.numKeyValueHeads === null ? null : int(plan.numKeyValueHeads)],
+      ['sliding_window', cfg.slidingWindow === null ? null : int(cfg.slidingWindow)],
+      ['initial_context_length', cfg.initialContextLength === null ? null : int(cfg.initialContextLength)],
+      ['rope_scaling_factor', cfg.ropeScalingFactor], ['rope_ntk_alpha', cfg.ropeNtkAlpha], ['rope_ntk_beta', cfg.ropeNtkBeta],
+    ];
+    for (const [k, v] of optionalAttention) if (v !== null) attention.set(k, v);
+    metadata.set('attention', attention);
+
+    log.info('Computing attention overlays');
+    stage('overlays');
+    const ov = computeOverlays(view, localR, localRv);
+    ov.arrays.forEach(store1);
+    metadata.set('overlays', dict({ rank: int(localR), rank_value: int(localRv), rows: int(ov.rows), cols: int(ov.cols) }));
+
+    log.info('Collapsing FFN weights');
+    stage('collapse');
+    const lin = collapseFfn(view, topL);
+    lin.arrays.forEach(store1);
+    const linMeta = lin.metadata;
+    const optionalLinear: [string, PyValue | null][] = [
+      ['num_experts', cfg.numExperts === null ? null : int(cfg.numExperts)],
+      ['experts_per_token', cfg.expertsPerToken === null ? null : int(cfg.expertsPerToken)],
+      ['intermediate_size', cfg.intermediateSize === null ? null : int(cfg.intermediateSize)],
+      ['swiglu_limit', cfg.swigluLimit],
+    ];
+    for (const [k, v] of optionalLinear) if (v !== null) linMeta.set(k, v);
+    metadata.set('linear', linMeta);
+    if (lin.mphRetries > 0) compat.set('linear_mph_retries', int(lin.mphRetries));
+
+    log.info('Computing memory coefficients');
+    stage('memory');
+    const mem = memoryCoefficients(plan.layers.length, cfg.ropeTheta);
+    mem.arrays.forEach(store1);
+    metadata.set('memory', mem.metadata);
+
+    log.info('Constructing bridge records');
+    stage('bridge');
+    const br = bridgeRecords(view, cfg.vocabSize);
+    metadata.set('bridge', br.metadata);
+    if (br.enabled) br.arrays.forEach(store1);
+    else log.info('Bridge disabled (missing_tensors); skipping bridge arrays');
+
+    const detMeta = determinismMetadata(determinism, plan.mxfp4Backends);
+    metadata.set('determinism', detMeta);
+    const trustSalt = sha256('trust::disabled');
+    metadata.set('trust_gate', dict({
+      status: 'disabled',
+      salts: dict({ manifest: toHexDigest(trustSalt), profile: toHexDigest(sha256('trust-profile::none')) }),
+    }));
+
+    stage('manifest');
+    const digests = new Map<string, ArrayDigestInfo>(records.map((x) => [x.name, { bytes: x.bytes, sha256: x.sha256 }]));
+    const manifestBytes = encodeManifest(buildManifest({
+      arrays: digests, dModel: cfg.dModel, nHeads: plan.nHeads, headDim: plan.headDim, tau: cfg.tau, r: localR, rv: localRv,
+      vocabSize: cfg.vocabSize || 16, assumeFma: determinism.assumeFma, assumeFtz: determinism.assumeFtz,
+      salts: { mphf: lin.salts.mphf, key: lin.salts.key, trustGate: trustSalt }, bridgeState: br.enabled,
+    }));
+    writeFile(out.path('sera_manifest.bin'), manifestBytes);
+    detMeta.set('manifest_path', 'sera_manifest.bin');
+    detMeta.set('manifest_digest', toHexDigest(sha256(manifestBytes)));
+
+    stage('snapshot');
+    const snap = buildRuntimeSnapshot({
+      pieces, maxPieceLength, dModel: cfg.dModel, valueDim: ov.cols, features: localR, tau: cfg.tau,
+      whiteningSig2: prf.sig2, linearKeyCount: lin.keyCount, bridgeLegs: br.legs, determinism: detMeta,
+    });
+    if (snap.error) {
+      log.warn(`Failed to materialise Sera runtime snapshot; continuing without runtime state (${snap.error.type}: ${snap.error.message})`);
+      metadata.set('runtime_snapshot_error', snap.snapshot.get('error') ?? runtimeErrorDict(snap.error));
+    }
+    if (plan.deviations.length || plan.ignored.length || compat.size) {
+      const c = dict({ rules: [...plan.deviations] });
+      if (plan.ignored.length) c.set('ignored_tensors', [...plan.ignored].sort());
+      for (const [k, v] of compat) c.set(k, v);
+      if (plan.nHeads !== cfg.nHeads) c.set('config_declared', dict({ n_heads: int(cfg.nHeads) }));
+      metadata.set('compat', c);
+    }
+
+    const manifestPath = out.finalPath('sera_manifest.bin');
+    const state = dict({
+      model_config: modelConfigValue(cfg, plan),
+      artefacts: artefactsValue(records, (n) => out.finalPath('arrays', `${n}.bin`)),
+      metadata,
+      manifest_path: manifestPath,
+      sera_snapshot: snap.snapshot,
+    });
+    stage('state');
+    writeFile(out.path('sera_state.json'), dumps(state) + '\n');
+
+    const summary: Summary = {
+      source, output,
+      arrays: records.map((x) => ({
+        name: x.name, path: out.finalPath('arrays', `${x.name}.bin`), dtype: x.dtype, shape: x.shape, bytes: x.bytes, sha256: toHexDigest(x.sha256),
+      })),
+      manifestPath,
+      metadataKeys: [...metadata.keys()].sort(),
+      snapshots: [{ kind: 'json', path: out.finalPath('sera_state.json') }],
+      totalBytes: records.reduce((s, x) => s + x.bytes, 0),
+      logPath,
+    };
+    const { formatSummaryTable } = await import('./format/summary.js');
+    for (const line of formatSummaryTable(summary).split('\n')) log.detail(line);
+
+    stage('verify');
+    const problems = verifyPackage(out.staging, { manifestBytes });
+    if (problems.length) {
+      throw new SeraError(`self-check of the written package failed: ${problems.join('; ')}`, 'this is a bug in sera-transfer; please report it with --debug output');
+    }
+    writeFile(out.path('conversion.log'), log.text());
+    if (opts.debugLogs) {
+      mkdirp(out.path('logs'));
+      writeFile(out.path('logs', 'conversion-debug.log'), log.text());
+    }
+    out.commit();
+    return { summary, log };
+  } catch (err) {
+    if (err instanceof SeraError) log.error(`Conversion failed: ${err.message}`);
+    out.discard();
+    throw err;
+  } finally {
+    store?.close();
+  }
+}
+
+export { join };

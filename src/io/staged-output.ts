@@ -1,0 +1,135 @@
+// Atomic output: everything is written into a hidden sibling folder and renamed
+// into place only when complete, under a lock file so two conversions cannot
+// mix their files. A failed run leaves any previous package untouched.
+import { basename, dirname, join } from 'node:path';
+import { getFsBackend, mkdirp, removeTree, rename, exists, isDirectory, listDir, WriteHandle, readText } from './fs.js';
+import { IoError, UsageError } from '../errors.js';
+
+const PACKAGE_MARKERS = ['sera_manifest.bin', 'sera_state.json'];
+
+/** True when `dir` looks like a package a previous conversion wrote. */
+export function isSeraPackage(dir: string): boolean {
+  return PACKAGE_MARKERS.some((m) => exists(join(dir, m)));
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface StageOptions {
+  /** Replace a non-empty folder that is not a Sera package. */
+  force?: boolean;
+}
+
+export class StagedOutput {
+  readonly final: string;
+  readonly staging: string;
+  readonly lockPath: string;
+  #locked = false;
+  #done = false;
+
+  constructor(final: string, opts: StageOptions = {}) {
+    this.final = final;
+    const parent = dirname(final);
+    const name = basename(final);
+    this.staging = join(parent, `.${name}.sera-tmp-${process.pid}`);
+    this.lockPath = join(parent, `.${name}.sera-lock`);
+    if (exists(final)) {
+      if (!isDirectory(final)) {
+        throw new UsageError(`--output ${final} exists and is not a folder`, 'choose a folder path for --output');
+      }
+      if (!opts.force && listDir(final).length > 0 && !isSeraPackage(final)) {
+        throw new UsageError(`--output ${final} is not empty and does not hold a Sera package`,
+          'choose an empty or new folder, or pass --force to replace its contents');
+      }
+    }
+    mkdirp(parent);
+    this.#lock();
+    try {
+      removeTree(this.staging);
+      mkdirp(this.staging);
+    } catch (err) {
+      this.#unlock();
+      throw err;
+    }
+  }
+
+  #lock(): void {
+    const fs = getFsBackend();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = fs.openSync(this.lockPath, 'wx');
+        const text = new TextEncoder().encode(`${process.pid}\n`);
+        fs.writeSync(fd, text, 0, text.length, null);
+        fs.closeSync(fd);
+        this.#locked = true;
+        return;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new IoError(`cannot create the lock file ${this.lockPath}: ${(e as Error).message}`, this.lockPath, (e as NodeJS.ErrnoException).code);
+        }
+        let owner = NaN;
+        try { owner = parseInt(readText(this.lockPath), 10); } catch { /* unreadable: treat as stale */ }
+        if (Number.isFinite(owner) && owner !== process.pid && pidAlive(owner)) {
+          throw new IoError(`another conversion (process ${owner}) is writing to ${this.final}`, this.lockPath, 'ELOCKED',
+            `wait for it to finish; if no conversion is running, delete ${this.lockPath}`);
+        }
+        removeTree(this.lockPath); // stale lock of a process that no longer runs
+      }
+    }
+    throw new IoError(`cannot lock ${this.final}`, this.lockPath, 'ELOCKED', `delete ${this.lockPath} if no conversion is running`);
+  }
+
+  #unlock(): void {
+    if (!this.#locked) return;
+    try { removeTree(this.lockPath); } catch { /* best effort */ }
+    this.#locked = false;
+  }
+
+  /** Path of a file inside the staging folder. */
+  path(...rel: string[]): string {
+    return join(this.staging, ...rel);
+  }
+
+  /** Path the file will have once committed. */
+  finalPath(...rel: string[]): string {
+    return join(this.final, ...rel);
+  }
+
+  /** Moves the finished package into place, replacing a previous one. */
+  commit(): void {
+    if (this.#done) return;
+    const old = join(dirname(this.final), `.${basename(this.final)}.sera-old-${process.pid}`);
+    try {
+      if (exists(this.final)) {
+        removeTree(old);
+        rename(this.final, old);
+        try {
+          rename(this.staging, this.final);
+        } catch (err) {
+          rename(old, this.final); // put the previous package back
+          throw err;
+        }
+        removeTree(old);
+      } else {
+        rename(this.staging, this.final);
+      }
+      this.#done = true;
+    } finally {
+      this.#unlock();
+    }
+  }
+
+  /** Removes the staging folder (after a failure or an interrupt). */
+  discard(): void {
+    if (this.#done) return;
+    this.#done = true;
+    try { removeTree(this.staging); } catch { /* nothing else to do */ }
+    this.#unlock();
+  }
+}

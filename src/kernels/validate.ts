@@ -1,0 +1,131 @@
+// Thin wrapper over the validate kernel: checks a safetensors data layout
+// (contiguous, no holes/overlaps, sizes match shapes, ends exactly at the end of
+// the data) in u64 arithmetic. The JSON header is parsed in TS; this only sees
+// numbers. Callers must `await loadValidate()` once before `validateLayoutSync`.
+import { kernel, CHUNK_BYTES, type Kernel } from './wasm.js';
+
+// Exported AssemblyScript constants arrive as WasmGlobal objects.
+type WasmGlobal = { readonly value: number };
+
+type ValidateExports = {
+  validate(table: number, count: number, cursor: bigint, dataLen: bigint, last: number, out: number): number;
+  OK: WasmGlobal; HOLE: WasmGlobal; OVERLAP: WasmGlobal;
+  END_BEFORE_BEGIN: WasmGlobal; OVERFLOW: WasmGlobal;
+  SIZE_MISMATCH: WasmGlobal; PAST_END: WasmGlobal; TRAILING: WasmGlobal;
+};
+
+export type LayoutErrorCode =
+  | 'hole' | 'overlap' | 'end-before-begin' | 'overflow' | 'size-mismatch' | 'past-end' | 'trailing';
+
+/** One tensor's layout as the header states it (offsets relative to the data start). */
+export interface LayoutEntry {
+  elemSize: number;
+  shape: readonly (number | bigint)[];
+  begin: bigint;
+  end: bigint;
+}
+
+/**
+ * The first problem found, walking entries in the given order.
+ * `index` is the entry's position (entries.length for 'trailing').
+ * expected/found: hole/overlap: previous end vs this begin; end-before-begin:
+ * begin vs end; size-mismatch: shape bytes vs end - begin; past-end: data length
+ * vs end; trailing: last end vs data length; overflow: element count and element
+ * size when only the final multiply overflowed, else 0/0.
+ */
+export interface LayoutFailure {
+  code: LayoutErrorCode;
+  index: number;
+  expected: bigint;
+  found: bigint;
+}
+
+let k: Kernel<ValidateExports> | undefined;
+let codes: Map<number, LayoutErrorCode | 'ok'> | undefined;
+
+/** Loads the validate kernel; call once before the synchronous API. */
+export async function loadValidate(): Promise<void> {
+  if (k) return;
+  const kk = await kernel<ValidateExports>('validate');
+  const e = kk.exports;
+  // Codes come from the module's own exported constants, so they cannot drift.
+  codes = new Map<number, LayoutErrorCode | 'ok'>([
+    [e.OK.value, 'ok'],
+    [e.HOLE.value, 'hole'],
+    [e.OVERLAP.value, 'overlap'],
+    [e.END_BEFORE_BEGIN.value, 'end-before-begin'],
+    [e.OVERFLOW.value, 'overflow'],
+    [e.SIZE_MISMATCH.value, 'size-mismatch'],
+    [e.PAST_END.value, 'past-end'],
+    [e.TRAILING.value, 'trailing'],
+  ]);
+  k = kk;
+}
+
+export function isValidateLoaded(): boolean {
+  return k !== undefined;
+}
+
+const OUT_BYTES = 32;
+const U64_MAX = (1n << 64n) - 1n;
+
+function u64(v: number | bigint, what: string): bigint {
+  const b = typeof v === 'bigint' ? v : BigInt(v);
+  if (b < 0n || b > U64_MAX) throw new RangeError(`validate: ${what} ${b} is outside u64`);
+  return b;
+}
+
+/**
+ * Validates entries already sorted by (begin, end) against `dataLength` bytes of
+ * data. Returns null when the layout is exactly the crate's: contiguous from 0,
+ * each size = product(shape) x elemSize, last end = dataLength.
+ */
+export function validateLayoutSync(entries: readonly LayoutEntry[], dataLength: number | bigint): LayoutFailure | null {
+  if (!k || !codes) throw new Error('validate kernel not loaded: await loadValidate() first');
+  const dataLen = u64(dataLength, 'data length');
+  let cursor = 0n;
+  let i = 0;
+  // Stream the table through scratch in chunks of at most CHUNK_BYTES.
+  do {
+    let words = 0;
+    let j = i;
+    while (j < entries.length) {
+      const w = 4 + entries[j]!.shape.length;
+      if (words > 0 && (words + w) * 8 > CHUNK_BYTES) break;
+      words += w;
+      j++;
+    }
+    const last = j === entries.length ? 1 : 0;
+    const base = k.scratch(OUT_BYTES + words * 8);
+    const table = new BigUint64Array(k.memory.buffer, base + OUT_BYTES, words);
+    let w = 0;
+    for (let t = i; t < j; t++) {
+      const e = entries[t]!;
+      table[w++] = u64(e.elemSize, 'element size');
+      table[w++] = BigInt(e.shape.length);
+      table[w++] = u64(e.begin, 'begin offset');
+      table[w++] = u64(e.end, 'end offset');
+      for (const d of e.shape) table[w++] = u64(d, 'dimension');
+    }
+    const rc = k.exports.validate((base + OUT_BYTES) >>> 0, j - i, cursor, dataLen, last, base >>> 0);
+    const view = new DataView(k.memory.buffer, base, OUT_BYTES);
+    const code = codes.get(rc);
+    if (code === undefined) throw new Error(`validate kernel returned unknown code ${rc}`);
+    if (code !== 'ok') {
+      return {
+        code,
+        index: i + view.getUint32(4, true),
+        expected: view.getBigUint64(8, true),
+        found: view.getBigUint64(16, true),
+      };
+    }
+    cursor = view.getBigUint64(24, true);
+    i = j;
+  } while (i < entries.length);
+  return null;
+}
+
+export async function validateLayout(entries: readonly LayoutEntry[], dataLength: number | bigint): Promise<LayoutFailure | null> {
+  await loadValidate();
+  return validateLayoutSync(entries, dataLength);
+}

@@ -1,0 +1,82 @@
+// An MXFP4 `.blocks`/`.scales` pair seen as the decoded tensor (ALGORITHMS.md §6.3):
+// value = LUT[nibble] * 2^(scale - 127), low nibble first, exact in doubles.
+// Blocks [..., G, B] decode to [..., G*2B] (the reference did not merge G, and
+// crashed on such tensors; 2-D blocks [R, B] with scales [R] give [R, 2B] as before).
+import { Tensor, type FileTensor } from './tensors.js';
+import { ModelError } from '../errors.js';
+
+const LUT = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, -0.0, -0.5, -1.0, -1.5, -2.0, -3.0, -4.0, -6.0];
+/** 2^(s-127) for every scale byte, built by exact doubling. */
+const POW2 = (() => {
+  const t = new Float64Array(256);
+  let v = 1;
+  for (let i = 0; i < 127; i++) v /= 2;
+  for (let s = 0; s < 256; s++) { t[s] = v; v *= 2; }
+  return t;
+})();
+/** Both decoded values of every byte at scale 2^0, interleaved: [lo, hi] per byte. */
+const PAIRS = (() => {
+  const t = new Float64Array(512);
+  for (let b = 0; b < 256; b++) { t[2 * b] = LUT[b & 15]!; t[2 * b + 1] = LUT[b >> 4]!; }
+  return t;
+})();
+
+export class Mxfp4Tensor extends Tensor {
+  readonly name: string;
+  readonly blocks: FileTensor;
+  readonly scales: FileTensor;
+  readonly shape: readonly number[];
+  /** Bytes per group (B): each group decodes to 2B values with one scale. */
+  readonly groupBytes: number;
+
+  constructor(name: string, blocks: FileTensor, scales: FileTensor) {
+    super();
+    this.name = name;
+    this.blocks = blocks;
+    this.scales = scales;
+    const bs = blocks.shape;
+    const ss = scales.shape;
+    if (bs.length < 2) {
+      throw new ModelError(`${blocks.label}: MXFP4 blocks need at least 2 dimensions, found [${bs.join(', ')}]`,
+        'the .blocks tensor must be [..., 16] bytes with one .scales byte per block');
+    }
+    const lead = bs.slice(0, -1);
+    if (ss.length !== lead.length || ss.some((d, i) => d !== lead[i])) {
+      throw new ModelError(
+        `${scales.label}: MXFP4 scales shape [${ss.join(', ')}] must equal the blocks shape without its last dimension [${lead.join(', ')}]`,
+        `check that '${name}.blocks' and '${name}.scales' belong together`);
+    }
+    if (blocks.dtype !== 'U8' || scales.dtype !== 'U8') {
+      throw new ModelError(`tensor '${name}': MXFP4 blocks and scales must be U8, found ${blocks.dtype} and ${scales.dtype}`,
+        'MXFP4 tensors store packed 4-bit codes and E8M0 scales as bytes');
+    }
+    this.groupBytes = bs[bs.length - 1]!;
+    this.shape = bs.length === 2
+      ? [bs[0]!, 2 * this.groupBytes]
+      : [...bs.slice(0, -2), bs[bs.length - 2]! * 2 * this.groupBytes];
+  }
+
+  get label(): string {
+    return `tensor '${this.name}' (MXFP4 ${this.blocks.info.name} + ${this.scales.info.name})`;
+  }
+
+  readRows(r0: number, r1: number, out?: Float64Array): Float64Array {
+    const gpr = this.rowSize / (2 * this.groupBytes); // groups per first-axis row
+    const g0 = r0 * gpr;
+    const g1 = r1 * gpr;
+    const B = this.groupBytes;
+    const bytes = this.blocks.store.read(this.blocks.info, g0 * B, (g1 - g0) * B);
+    const scales = this.scales.store.read(this.scales.info, g0, g1 - g0);
+    const res = out ?? new Float64Array((g1 - g0) * 2 * B);
+    let o = 0;
+    for (let g = 0; g < g1 - g0; g++) {
+      const p = POW2[scales[g]!]!;
+      for (let b = g * B, e = b + B; b < e; b++) {
+        const byte = bytes[b]!;
+        res[o++] = PAIRS[2 * byte]! * p;
+        res[o++] = PAIRS[2 * byte + 1]! * p;
+      }
+    }
+    return res;
+  }
+}

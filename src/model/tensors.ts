@@ -1,0 +1,223 @@
+// Value views over checkpoint tensors, as the reference's stages see them:
+// elements are doubles in row-major order, read on demand by row range, and
+// hashed by the reference's tensor_bytes rule (ALGORITHMS.md §5.3).
+import type { Hash } from 'node:crypto';
+import type { TensorInfo, StDtype } from '../io/safetensors.js';
+import { ST_DTYPE_SIZE } from '../io/safetensors.js';
+import { decodeToF64 } from '../io/tensor-decode.js';
+import { ModelError } from '../errors.js';
+
+/** Byte-range access to checkpoint tensors (a safetensors file or a shard set). */
+export interface RawStore {
+  names(): readonly string[];
+  get(name: string): TensorInfo | undefined;
+  read(info: TensorInfo, start?: number, length?: number, into?: Uint8Array): Uint8Array;
+}
+
+const CHUNK_ELEMS = 1 << 19; // 512k doubles = 4 MiB per hashing/reading chunk
+
+function product(dims: readonly number[]): number {
+  let n = 1;
+  for (const d of dims) n *= d;
+  return n;
+}
+
+export abstract class Tensor {
+  /** Shape as the reference sees it (`_tensor_shape`). */
+  abstract readonly shape: readonly number[];
+  /** Name used in messages. */
+  abstract readonly label: string;
+
+  get rank(): number {
+    return this.shape.length;
+  }
+  /** `len(tensor)`: the first dimension (a scalar has none). */
+  get rows(): number {
+    return this.shape.length ? this.shape[0]! : 0;
+  }
+  /** Elements per first-axis row. */
+  get rowSize(): number {
+    return product(this.shape.slice(1));
+  }
+  get size(): number {
+    return product(this.shape);
+  }
+
+  /** Elements of rows [r0, r1) as doubles, row-major. */
+  abstract readRows(r0: number, r1: number, out?: Float64Array): Float64Array;
+
+  /** Feeds the reference's tensor_bytes view to a hash (f64 LE of every element unless overridden). */
+  hashInto(h: Hash): void {
+    const rowsPerChunk = Math.max(1, Math.floor(CHUNK_ELEMS / Math.max(1, this.rowSize)));
+    if (this.rank === 0) {
+      const v = this.readAll();
+      h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+      return;
+    }
+    for (let r = 0; r < this.rows; r += rowsPerChunk) {
+      const v = this.readRows(r, Math.min(this.rows, r + rowsPerChunk));
+      h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    }
+  }
+
+  readAll(): Float64Array {
+    if (this.rank === 0) return this.readScalar();
+    return this.readRows(0, this.rows);
+  }
+
+  protected readScalar(): Float64Array {
+    throw new ModelError(`${this.label}: scalar tensors are not supported here`);
+  }
+
+  /** Requires an exact rank for a stage; `what` names the use for the message. */
+  expectRank(rank: number, what: string): void {
+    if (this.rank !== rank) {
+      throw new ModelError(`${this.label}: ${what} needs a ${rank}-D tensor, found shape [${this.shape.join(', ')}]`,
+        'check that the tensor names map to the right roles (see --debug for the role plan)');
+    }
+  }
+}
+
+/** A tensor stored in the checkpoint, decoded on each access (nothing is cached). */
+export class FileTensor extends Tensor {
+  readonly info: TensorInfo;
+  readonly store: RawStore;
+  readonly shape: readonly number[];
+  constructor(store: RawStore, info: TensorInfo) {
+    super();
+    this.store = store;
+    this.info = info;
+    this.shape = info.shape;
+  }
+  get label(): string {
+    return `tensor '${this.info.name}' (${this.info.file})`;
+  }
+  get dtype(): StDtype {
+    return this.info.dtype;
+  }
+  readRows(r0: number, r1: number, out?: Float64Array): Float64Array {
+    const es = ST_DTYPE_SIZE[this.info.dtype];
+    const rowBytes = this.rowSize * es;
+    const bytes = this.store.read(this.info, r0 * rowBytes, (r1 - r0) * rowBytes);
+    return decodeToF64(this.info.dtype, bytes, out);
+  }
+  protected override readScalar(): Float64Array {
+    return decodeToF64(this.info.dtype, this.store.read(this.info, 0, this.info.byteLength));
+  }
+  /** Raw stored bytes of rows [r0, r1). */
+  readRawRows(r0: number, r1: number): Uint8Array {
+    const rowBytes = this.rowSize * ST_DTYPE_SIZE[this.info.dtype];
+    return this.store.read(this.info, r0 * rowBytes, (r1 - r0) * rowBytes);
+  }
+  override hashInto(h: Hash): void {
+    // BF16 read straight from the file hashes its stored bytes (the reference's raw_bytes path)
+    if (this.info.dtype !== 'BF16') return super.hashInto(h);
+    const step = 8 * 1024 * 1024;
+    for (let off = 0; off < this.info.byteLength; off += step) {
+      h.update(this.store.read(this.info, off, Math.min(step, this.info.byteLength - off)));
+    }
+  }
+}
+
+/** One component of a fused QKV tensor: rows [start, start+len) (axis 0) or columns (axis 1). */
+export class SliceTensor extends Tensor {
+  readonly parent: Tensor;
+  readonly axis: 0 | 1;
+  readonly start: number;
+  readonly length: number;
+  readonly shape: readonly number[];
+  readonly name: string;
+  constructor(name: string, parent: Tensor, axis: 0 | 1, start: number, length: number) {
+    super();
+    this.name = name;
+    this.parent = parent;
+    this.axis = axis;
+    this.start = start;
+    this.length = length;
+    const s = [...parent.shape];
+    s[axis] = length;
+    this.shape = s;
+  }
+  get label(): string {
+    return `tensor '${this.name}' (split of ${this.parent.label})`;
+  }
+  readRows(r0: number, r1: number, out?: Float64Array): Float64Array {
+    if (this.axis === 0) return this.parent.readRows(this.start + r0, this.start + r1, out);
+    const src = this.parent.readRows(r0, r1);
+    const inner = product(this.parent.shape.slice(2));
+    const pRow = this.parent.rowSize;
+    const row = this.rowSize;
+    const res = out ?? new Float64Array((r1 - r0) * row);
+    for (let r = 0; r < r1 - r0; r++) {
+      res.set(src.subarray(r * pRow + this.start * inner, r * pRow + (this.start + this.length) * inner), r * row);
+    }
+    return res;
+  }
+}
+
+/** A tensor that lives in memory (decoded or computed values). */
+export class MemoryTensor extends Tensor {
+  readonly shape: readonly number[];
+  readonly values: Float64Array;
+  readonly name: string;
+  constructor(name: string, shape: readonly number[], values: Float64Array) {
+    super();
+    this.name = name;
+    this.shape = shape;
+    this.values = values;
+  }
+  get label(): string {
+    return `tensor '${this.name}'`;
+  }
+  readRows(r0: number, r1: number, out?: Float64Array): Float64Array {
+    const v = this.values.subarray(r0 * this.rowSize, r1 * this.rowSize);
+    if (!out) return v;
+    out.set(v);
+    return out;
+  }
+  protected override readScalar(): Float64Array {
+    return this.values;
+  }
+}
+
+/** The tensor namespace the stages use: in-memory overrides first, then the checkpoint. */
+export class TensorSet {
+  readonly store: RawStore;
+  #overrides = new Map<string, Tensor>();
+  #cache = new Map<string, FileTensor>();
+  constructor(store: RawStore) {
+    this.store = store;
+  }
+  /** Names in the reference's iteration order: overrides, then header order. */
+  names(): string[] {
+    const out = [...this.#overrides.keys()];
+    for (const n of this.store.names()) if (!this.#overrides.has(n)) out.push(n);
+    return out;
+  }
+  has(name: string): boolean {
+    return this.#overrides.has(name) || this.store.get(name) !== undefined;
+  }
+  get(name: string): Tensor | undefined {
+    const o = this.#overrides.get(name);
+    if (o) return o;
+    let t = this.#cache.get(name);
+    if (!t) {
+      const info = this.store.get(name);
+      if (!info) return undefined;
+      t = new FileTensor(this.store, info);
+      this.#cache.set(name, t);
+    }
+    return t;
+  }
+  require(name: string, role: string): Tensor {
+    const t = this.get(name);
+    if (!t) throw new ModelError(`tensor '${name}' (${role}) is not in the checkpoint`, 'check the layer names in config.json "layers" or the checkpoint files');
+    return t;
+  }
+  shape(name: string): readonly number[] | undefined {
+    return this.get(name)?.shape;
+  }
+  set(name: string, t: Tensor): void {
+    this.#overrides.set(name, t);
+  }
+}

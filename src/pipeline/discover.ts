@@ -1,0 +1,84 @@
+// Input discovery (ALGORITHMS.md §3): the search roots and where config.json,
+// the weights and the tokenizer are found. config.json and the weights are
+// looked up independently, as the reference does. Sharded checkpoints
+// (model.safetensors.index.json) are found where model.safetensors is missing.
+import { isAbsolute, join, resolve } from 'node:path';
+import { exists, realpath } from '../io/fs.js';
+import { NotFoundError } from '../errors.js';
+import type { ConversionLog } from '../log.js';
+import { homedir } from 'node:os';
+
+/** `Path(p).expanduser().resolve()` (non-strict: symlinks of the existing prefix resolved). */
+export function resolvePath(p: string): string {
+  let s = p;
+  if (s === '~' || s.startsWith('~/')) s = join(homedir(), s.slice(1));
+  const abs = resolve(s);
+  const tail: string[] = [];
+  let head = abs;
+  for (;;) {
+    try {
+      const real = realpath(head);
+      return tail.length ? join(real, ...tail.reverse()) : real;
+    } catch {
+      const parent = resolve(head, '..');
+      if (parent === head) return abs;
+      tail.push(head.slice(parent.length).replace(/^\/+/, ''));
+      head = parent;
+    }
+  }
+}
+
+export class SearchRoots {
+  readonly roots: string[] = [];
+  readonly source: string;
+  readonly #log: ConversionLog;
+
+  constructor(source: string, originalSubdir: string | null, log: ConversionLog) {
+    this.source = source;
+    this.#log = log;
+    this.add(source);
+    if (originalSubdir !== null) {
+      this.add(originalSubdir);
+    } else if (!exists(join(source, 'config.json')) || !exists(join(source, 'model.safetensors'))) {
+      this.add('original');
+      this.add(join('original', 'model'));
+    }
+  }
+
+  add(p: string): void {
+    let path = p;
+    if (!isAbsolute(path)) path = join(this.source, path);
+    if (!this.roots.includes(path)) {
+      this.roots.push(path);
+      this.#log.detail(`Registered search root: ${path}`);
+    }
+  }
+
+  /** The first root holding `name`, or null. */
+  probe(name: string): string | null {
+    for (const root of this.roots) {
+      const candidate = join(root, name);
+      this.#log.detail(`Probing ${candidate}`);
+      if (exists(candidate)) {
+        this.#log.info(`Located ${name} at ${candidate}`);
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  notFound(name: string, hint: string): NotFoundError {
+    const message = `Unable to locate '${name}'; searched: ${this.roots.join(', ') || this.source}`;
+    this.#log.error(message);
+    return new NotFoundError(message, hint);
+  }
+
+  find(name: string, hint: string): string {
+    const p = this.probe(name);
+    if (p === null) throw this.notFound(name, hint);
+    return p;
+  }
+}
+
+export const HINT_CONFIG = "check --source (and --original-subdir): config.json must sit in the source folder, in original/ or original/model/";
+export const HINT_WEIGHTS = "check --source (and --original-subdir): model.safetensors (or model.safetensors.index.json with its shards) must sit next to config.json, in original/ or original/model/";

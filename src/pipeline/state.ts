@@ -1,0 +1,48 @@
+// sera_state.json (FORMAT.md §5): model_config, artefacts, metadata,
+// manifest_path and sera_snapshot, written as json.dump(indent=2, sort_keys=True).
+import { dict, int, type PyDict, type PyValue } from '../format/pyvalue.js';
+import { toHexDigest } from '../format/hash.js';
+import type { ParsedConfig } from '../model/config.js';
+import type { LayerPlan } from '../model/layer-plan.js';
+import type { ArrayRecord } from '../format/array-file.js';
+
+const optInt = (v: number | null): PyValue => (v === null ? null : int(v));
+const optFloat = (v: number | null): PyValue => v;
+
+export function modelConfigValue(cfg: ParsedConfig, plan: LayerPlan): PyDict {
+  return dict({
+    d_model: int(cfg.dModel),
+    n_heads: int(plan.nHeads),
+    head_dim: int(plan.headDim),
+    vocab_size: int(cfg.vocabSize),
+    tau: cfg.tau,
+    layers: plan.layers.map((l) => dict({ name: l.name, w_q: l.w_q, w_k: l.w_k, w_v: l.w_v, w_o: l.w_o, w1: l.w1, w2: l.w2, b1: l.b1, b2: l.b2 })),
+    rope_theta: optFloat(cfg.ropeTheta),
+    num_hidden_layers: int(cfg.numHiddenLayers ?? plan.layers.length),
+    num_experts: optInt(cfg.numExperts),
+    experts_per_token: optInt(cfg.expertsPerToken),
+    intermediate_size: optInt(cfg.intermediateSize),
+    swiglu_limit: optFloat(cfg.swigluLimit),
+    num_key_value_heads: optInt(plan.numKeyValueHeads),
+    sliding_window: optInt(cfg.slidingWindow),
+    initial_context_length: optInt(cfg.initialContextLength),
+    rope_scaling_factor: optFloat(cfg.ropeScalingFactor),
+    rope_ntk_alpha: optFloat(cfg.ropeNtkAlpha),
+    rope_ntk_beta: optFloat(cfg.ropeNtkBeta),
+  });
+}
+
+/** artefacts[name] = {path, dtype, shape, bytes, sha256} with the final (committed) path. */
+export function artefactsValue(records: ArrayRecord[], finalPath: (name: string) => string): PyDict {
+  const m: PyDict = new Map();
+  for (const r of records) {
+    m.set(r.name, dict({
+      path: finalPath(r.name),
+      dtype: r.dtype,
+      shape: r.shape.map((d) => int(d)),
+      bytes: int(r.bytes),
+      sha256: toHexDigest(r.sha256),
+    }));
+  }
+  return m;
+}

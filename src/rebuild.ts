@@ -1,0 +1,129 @@
+// Rebuild: regenerate sera_manifest.bin (and the artefact records and manifest
+// digest in sera_state.json) from the files in arrays/ and the inputs the state
+// recorded. On an untouched package the bytes come out identical.
+import { join } from 'node:path';
+import { exists, isDirectory, listDir, readFile, rename, writeFile } from './io/fs.js';
+import { checkArrayFile, PAYLOAD_OFFSET } from './format/array-file.js';
+import { parseJsonBytes } from './format/json-parse.js';
+import { dumps } from './format/pyjson.js';
+import { dict, int, type PyDict, type PyValue } from './format/pyvalue.js';
+import { sha256, toHexDigest } from './format/hash.js';
+import { encodeManifest, decodeManifest, ARRAY_KINDS } from './format/manifest.js';
+import { buildManifest, type ArrayDigestInfo } from './format/manifest-build.js';
+import { FormatError } from './errors.js';
+
+function get(d: PyValue | undefined, ...path: string[]): PyValue | undefined {
+  let v = d;
+  for (const k of path) {
+    if (!(v instanceof Map)) return undefined;
+    v = v.get(k);
+  }
+  return v;
+}
+
+function num(v: PyValue | undefined, what: string, file: string): number {
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'number') return v;
+  throw new FormatError(`${what} is missing or not a number`, file, 'the state file is not from a sera-transfer conversion, or was edited');
+}
+
+function atomicWrite(path: string, data: Uint8Array | string): void {
+  const tmp = `${path}.sera-tmp-${process.pid}`;
+  writeFile(tmp, data);
+  rename(tmp, path);
+}
+
+export interface RebuildResult {
+  manifestPath: string;
+  entries: number;
+  changed: boolean;
+}
+
+export function rebuildPackage(dir: string): RebuildResult {
+  const statePath = join(dir, 'sera_state.json');
+  if (!exists(statePath)) throw new FormatError('sera_state.json is missing', dir, 'rebuild needs the state file a conversion wrote');
+  const state = parseJsonBytes(readFile(statePath));
+  if (!(state instanceof Map)) throw new FormatError('not a JSON object', statePath);
+  const mc = get(state, 'model_config');
+  const meta = get(state, 'metadata');
+  const arraysDir = join(dir, 'arrays');
+  if (!isDirectory(arraysDir)) throw new FormatError('arrays/ folder is missing', dir);
+
+  // every array file must be valid on its own before it goes into a manifest
+  const files = listDir(arraysDir).filter((f) => f.endsWith('.bin')).map((f) => f.slice(0, -4));
+  const fixedOrder = Object.keys(ARRAY_KINDS);
+  const tables = files.filter((n) => /^T_\d+$/.test(n)).sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)));
+  const others = files.filter((n) => !/^T_\d+$/.test(n)).sort((a, b) => {
+    const ia = fixedOrder.indexOf(a), ib = fixedOrder.indexOf(b);
+    return (ia < 0 ? 1e9 : ia) - (ib < 0 ? 1e9 : ib) || (a < b ? -1 : a > b ? 1 : 0);
+  });
+  const names = [...others.filter((n) => n === 'tokenizer_fst'), ...tables, ...others.filter((n) => n !== 'tokenizer_fst')];
+  const digests = new Map<string, ArrayDigestInfo>();
+  const checks = new Map<string, ReturnType<typeof checkArrayFile>>();
+  for (const n of names) {
+    const c = checkArrayFile(join(arraysDir, `${n}.bin`));
+    if (c.problems.length) throw new FormatError(`arrays/${n}.bin is not a valid array file: ${c.problems.join('; ')}`, dir, 'rewrite the array with a correct header before rebuilding');
+    checks.set(n, c);
+    digests.set(n, { bytes: c.payloadBytes, sha256: c.sha256! });
+  }
+  const payload = (n: string): Uint8Array | undefined => (digests.has(n) ? readFile(join(arraysDir, `${n}.bin`)).subarray(PAYLOAD_OFFSET) : undefined);
+  const mphf = payload('linear_mphf');
+  const keys = payload('linear_keys');
+  const salts = {
+    mphf: mphf ? sha256('sera::linear_mphf::', mphf) : undefined,
+    key: keys ? sha256('sera::linear_keys::', keys) : undefined,
+    trustGate: sha256('trust::disabled'),
+  };
+  const manifestPath = join(dir, 'sera_manifest.bin');
+  let abi = 0;
+  if (exists(manifestPath)) {
+    try { abi = Number(decodeManifest(readFile(manifestPath)).sections.header!.abi_flags); } catch { /* rebuilt from the state below */ }
+  }
+  const det = get(meta, 'determinism', 'mxfp4_decoder');
+  const assumeFma = typeof get(det, 'assume_fma') === 'boolean' ? get(det, 'assume_fma') === true : (abi & 1) !== 0;
+  const assumeFtz = typeof get(det, 'assume_ftz') === 'boolean' ? get(det, 'assume_ftz') === true : (abi & 2) !== 0;
+  const bridge = get(meta, 'bridge', 'enabled');
+  const vocab = num(get(mc, 'vocab_size'), 'model_config.vocab_size', statePath);
+  const bytes = encodeManifest(buildManifest({
+    arrays: digests,
+    dModel: num(get(mc, 'd_model'), 'model_config.d_model', statePath),
+    nHeads: num(get(mc, 'n_heads'), 'model_config.n_heads', statePath),
+    headDim: num(get(mc, 'head_dim'), 'model_config.head_dim', statePath),
+    tau: num(get(mc, 'tau'), 'model_config.tau', statePath),
+    r: num(get(meta, 'overlays', 'rank'), 'metadata.overlays.rank', statePath),
+    rv: num(get(meta, 'overlays', 'rank_value'), 'metadata.overlays.rank_value', statePath),
+    vocabSize: vocab || 16,
+    assumeFma, assumeFtz, salts,
+    bridgeState: typeof bridge === 'boolean' ? bridge : undefined,
+  }));
+  const before = exists(manifestPath) ? readFile(manifestPath) : null;
+  const changed = !before || before.length !== bytes.length || before.some((b, i) => b !== bytes[i]);
+  if (changed) atomicWrite(manifestPath, bytes);
+
+  // artefact records, manifest digest and linear salts in the state
+  const oldArtefacts = get(state, 'artefacts');
+  const artefacts: PyDict = new Map();
+  for (const n of names) {
+    const c = checks.get(n)!;
+    const prev = oldArtefacts instanceof Map ? oldArtefacts.get(n) : undefined;
+    const path = prev instanceof Map && typeof prev.get('path') === 'string' ? (prev.get('path') as string) : join(arraysDir, `${n}.bin`);
+    artefacts.set(n, dict({ path, dtype: c.dtype!, shape: c.shape.map((d) => int(d)), bytes: int(c.payloadBytes), sha256: toHexDigest(c.sha256!) }));
+  }
+  state.set('artefacts', artefacts);
+  const digestHex = toHexDigest(sha256(bytes));
+  for (const d of [get(meta, 'determinism'), get(state, 'sera_snapshot', 'metadata', 'determinism')]) {
+    if (d instanceof Map) {
+      d.set('manifest_path', 'sera_manifest.bin');
+      d.set('manifest_digest', digestHex);
+    }
+  }
+  const linSalts = get(meta, 'linear', 'salts');
+  if (linSalts instanceof Map) {
+    if (salts.mphf) linSalts.set('mphf', toHexDigest(salts.mphf));
+    if (salts.key) linSalts.set('key', toHexDigest(salts.key));
+  }
+  const text = dumps(state) + '\n';
+  const oldText = new TextDecoder().decode(readFile(statePath));
+  if (text !== oldText) atomicWrite(statePath, text);
+  return { manifestPath, entries: decodeManifest(bytes).entries.length, changed: changed || text !== oldText };
+}

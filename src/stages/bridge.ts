@@ -1,0 +1,183 @@
+// Bridge records (ALGORITHMS.md §14): per-token aggregates folded from the FFN
+// tensors, seeded hub bytes, q8.8 pairs and peer scores. The per-token sums
+// depend only on token mod d_model, so they are computed once per feature.
+import { newSha256, sha256, first64OfDigest } from '../format/hash.js';
+import { SplitMix64 } from '../numeric/splitmix64.js';
+import { psum, pyMax, roundHalfEven } from '../numeric/python.js';
+import { StageError } from '../errors.js';
+import { dict, int, type PyDict, type PyValue } from '../format/pyvalue.js';
+import { vectorValues } from './collapse.js';
+import type { ArrayOut, ModelView } from './types.js';
+import type { Tensor } from '../model/tensors.js';
+
+export interface BridgeResult {
+  enabled: boolean;
+  arrays: ArrayOut[];
+  metadata: PyDict;
+  legs: number;
+}
+
+const ROW_CHUNK = 2048;
+
+function f32Bytes(x: number, what: string): Uint8Array {
+  const f = Math.fround(x);
+  if (!Number.isFinite(f) && Number.isFinite(x)) {
+    throw new StageError(`bridge ${what} ${x} does not fit a 32-bit float (float too large to pack with f format)`,
+      'the FFN tensors hold values beyond the f32 range');
+  }
+  const b = new Uint8Array(4);
+  new DataView(b.buffer).setFloat32(0, f, true);
+  return b;
+}
+
+function clampInt(v: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, v));
+}
+
+function q88(x: number): { pair: [number, number]; scale: number } {
+  const m = Math.abs(x);
+  const s = m === 0 ? 1.0 : pyMax(1e-6, m / 0.832767);
+  let q: number;
+  try {
+    q = clampInt(roundHalfEven((x / s) * 256.0), -32768, 32767);
+  } catch (e) {
+    throw new StageError(`bridge quantisation: ${(e as Error).message}`, 'the FFN tensors contain NaN or infinite values');
+  }
+  const sq = clampInt(roundHalfEven(s * 256.0), 1, 32767);
+  return { pair: [sq, q], scale: s };
+}
+
+/** `sha256(concat tensor_bytes(t) for t in names if present)` → first64 (no names hashed). */
+function layerSeed(view: ModelView, names: (string | null)[]): bigint {
+  const h = newSha256();
+  for (const n of names) {
+    if (n === null) continue;
+    const t = view.tensors.get(n);
+    if (t) t.hashInto(h);
+  }
+  return first64OfDigest(new Uint8Array(h.digest()));
+}
+
+export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult {
+  const d = view.dModel;
+  const V = Math.max(1, vocabSize || d || 16);
+  const missing = new Set<string>();
+  for (const l of view.layers) for (const n of [l.w1, l.w2, l.b1, l.b2]) if (n !== null && !view.tensors.has(n)) missing.add(n);
+  if (missing.size) {
+    return {
+      enabled: false, arrays: [], legs: 0,
+      metadata: dict({
+        enabled: false, status: 'disabled', mode: 'off', reason: 'missing_tensors',
+        missing_inputs: [...missing].sort(), legs: int(0),
+      }),
+    };
+  }
+  if (d === 0) throw new StageError('d_model is 0: the bridge folds tokens modulo d_model', 'fix hidden_size in config.json');
+  const F = Math.min(V, d); // features that tokens map to
+  const ain = new Float64Array(V);
+  const aout = new Float64Array(V);
+  const seeds: bigint[] = [];
+  const D = newSha256();
+  for (const layer of view.layers) {
+    const ls = layerSeed(view, [layer.w_q, layer.w_k, layer.w_v, layer.w_o, layer.w1, layer.w2, layer.b1, layer.b2]);
+    seeds.push(ls);
+    const le = new Uint8Array(8);
+    new DataView(le.buffer).setBigUint64(0, ls, true);
+    D.update(le);
+
+    const b1 = layer.b1 === null ? new Float64Array(0) : vectorValues(view.tensors.get(layer.b1)!, 'FFN_B1');
+    const b2 = layer.b2 === null ? new Float64Array(0) : vectorValues(view.tensors.get(layer.b2)!, 'FFN_B2');
+    const W2 = view.tensors.get(layer.w2)! as Tensor;
+    W2.expectRank(2, 'the bridge (FFN_W2)');
+    const out = W2.rows;
+    const cols2 = W2.rowSize;
+    const avg2 = new Float64Array(out);
+    for (let r0 = 0; r0 < out; r0 += ROW_CHUNK) {
+      const r1 = Math.min(out, r0 + ROW_CHUNK);
+      const v = W2.readRows(r0, r1);
+      for (let r = r0; r < r1; r++) avg2[r] = psum(v, (r - r0) * cols2, (r - r0 + 1) * cols2) / Math.max(1, cols2);
+    }
+    const W1 = view.tensors.get(layer.w1)! as Tensor;
+    W1.expectRank(2, 'the bridge (FFN_W1)');
+    const hid = W1.rows;
+    const cols1 = W1.rowSize;
+    const total = new Float64Array(F);
+    if (cols1 > 0) {
+      for (let r0 = 0; r0 < hid; r0 += ROW_CHUNK) {
+        const r1 = Math.min(hid, r0 + ROW_CHUNK);
+        const v = W1.readRows(r0, r1);
+        for (let r = 0; r < r1 - r0; r++) {
+          const base = r * cols1;
+          for (let f = 0; f < F; f++) total[f] = total[f]! + v[base + (f % cols1)]!;
+        }
+      }
+    }
+    const hidLen = Math.max(1, hid);
+    const outLen = Math.max(1, out);
+    const incIn = new Float64Array(F);
+    const incOut = new Float64Array(F);
+    for (let f = 0; f < F; f++) {
+      const a1 = total[f]! / Math.max(1, hid);
+      const bias1 = b1.length ? b1[(f % hidLen) % b1.length]! : 0.0;
+      const fo = f % outLen;
+      const a2 = out ? avg2[fo]! : 0.0;
+      const bias2 = b2.length ? b2[fo % b2.length]! : 0.0;
+      incIn[f] = a1 + bias1;
+      incOut[f] = a2 + bias2;
+    }
+    for (let t = 0; t < V; t++) {
+      const f = t % d;
+      ain[t] = ain[t]! + incIn[f]!;
+      aout[t] = aout[t]! + incOut[f]!;
+    }
+  }
+  const gseed = first64OfDigest(new Uint8Array(D.digest()));
+  const hubs = new Uint8Array(V * 16);
+  const hubView = new DataView(hubs.buffer);
+  const qdin = new Int16Array(V * 2);
+  const qdout = new Int16Array(V * 2);
+  const peers = new Int16Array(V);
+  const inScales: number[] = [];
+  const outScales: number[] = [];
+  const tokenBuf = new Uint8Array(12);
+  const tokenView = new DataView(tokenBuf.buffer);
+  for (let t = 0; t < V; t++) {
+    tokenView.setUint32(0, t, true);
+    tokenBuf.set(f32Bytes(ain[t]!, 'input aggregate'), 4);
+    tokenBuf.set(f32Bytes(aout[t]!, 'output aggregate'), 8);
+    const ts = first64OfDigest(sha256(tokenBuf));
+    const prng = new SplitMix64(gseed ^ ts);
+    for (let w = 0; w < 2; w++) {
+      prng.nextHalves();
+      hubView.setUint32(t * 16 + w * 8, prng.outLo, true);
+      hubView.setUint32(t * 16 + w * 8 + 4, prng.outHi, true);
+    }
+    const qi = q88(ain[t]!);
+    const qo = q88(aout[t]!);
+    qdin[2 * t] = qi.pair[0];
+    qdin[2 * t + 1] = qi.pair[1];
+    qdout[2 * t] = qo.pair[0];
+    qdout[2 * t + 1] = qo.pair[1];
+    inScales.push(qi.scale);
+    outScales.push(qo.scale);
+    prng.nextHalves();
+    // (next() >> 8) & 0xFF: bits 8..15 of the low half
+    const jitter = ((prng.outLo >>> 8) & 0xff) / 512.0 - 0.25;
+    peers[t] = clampInt(roundHalfEven((0.5 + jitter) * 256.0), -32768, 32767);
+  }
+  const bytes = (a: Int16Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  return {
+    enabled: true,
+    legs: 2,
+    arrays: [
+      { name: 'bridge_hubs', dtype: 'u8', shape: [V, 16], payload: hubs },
+      { name: 'bridge_qDin', dtype: 'q8_8', shape: [V, 2], payload: bytes(qdin) },
+      { name: 'bridge_qDout', dtype: 'q8_8', shape: [V, 2], payload: bytes(qdout) },
+      { name: 'peer_scores', dtype: 'q8_8', shape: [V], payload: bytes(peers) },
+    ],
+    metadata: dict({
+      enabled: true, status: 'enabled', mode: 'on', in_scales: inScales, out_scales: outScales,
+      seed: gseed, legs: int(2), layer_seeds: seeds as PyValue[],
+    }),
+  };
+}

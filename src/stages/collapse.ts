@@ -1,0 +1,224 @@
+// FFN collapse (ALGORITHMS.md §11): one weight per (layer, input feature) from
+// the top-L hidden units by |W2| column mass × |W1|, the rest as residual
+// records, all biases folded into one scalar, and keys placed by the MPH.
+import { sha256, toHexDigest } from '../format/hash.js';
+import { psum, pyMax } from '../numeric/python.js';
+import { buildMph } from './mphf.js';
+import { ModelError, StageError } from '../errors.js';
+import { dict, dictOf, int, type PyDict, type PyValue } from '../format/pyvalue.js';
+import { f32Payload, type ArrayOut, type ModelView } from './types.js';
+import type { Tensor } from '../model/tensors.js';
+
+export interface CollapseResult {
+  arrays: ArrayOut[];
+  metadata: PyDict;
+  salts: { mphf: Uint8Array; key: Uint8Array };
+  keyCount: number;
+  /** MPH rebuilds with a grown table (0 = the reference's own construction). */
+  mphRetries: number;
+}
+
+function sign(x: number): number {
+  return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
+}
+
+/** Values of a 1-D tensor (a bias), as `[float(x) for x in t]`. */
+export function vectorValues(t: Tensor, role: string): Float64Array {
+  if (t.rank !== 1) {
+    throw new ModelError(`${t.label}: ${role} must be a 1-D vector, found shape [${t.shape.join(', ')}]`,
+      'FFN biases are vectors; check the role mapping (--debug prints it)');
+  }
+  return t.readAll();
+}
+
+/** Growable buffer of 16-byte residual records (u64 key, u32 hidden, f32 value). */
+class Records {
+  buf = new Uint8Array(1 << 16);
+  view = new DataView(this.buf.buffer);
+  count = 0;
+  push(keyHi: number, keyLo: number, h: number, value: number): void {
+    const at = this.count * 16;
+    if (at + 16 > this.buf.length) {
+      const next = new Uint8Array(this.buf.length * 2);
+      next.set(this.buf);
+      this.buf = next;
+      this.view = new DataView(next.buffer);
+    }
+    const f = Math.fround(value);
+    if (!Number.isFinite(f) && Number.isFinite(value)) {
+      throw new StageError(`residual value ${value} does not fit a 32-bit float (float too large to pack with f format)`,
+        'the FFN weights hold values beyond the f32 range');
+    }
+    this.view.setUint32(at, keyLo, true);
+    this.view.setUint32(at + 4, keyHi, true);
+    this.view.setUint32(at + 8, h, true);
+    this.view.setFloat32(at + 12, f, true);
+    this.count++;
+  }
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.count * 16);
+  }
+}
+
+/**
+ * Indices of the top `L` scores, ranked as Python's stable `sorted(..., reverse=True)[:L]`
+ * (descending, ties by ascending index); all indices in index order when len ≤ L.
+ */
+export function topIndices(scores: Float64Array, n: number, L: number, out: Int32Array): number {
+  if (n <= L) {
+    for (let i = 0; i < n; i++) out[i] = i;
+    return n;
+  }
+  const k = L >= 0 ? L : Math.max(0, n + L);
+  if (k === 0) return 0;
+  if (k > 64) {
+    const idx = Array.from({ length: n }, (_, i) => i);
+    idx.sort((a, b) => (scores[b]! > scores[a]! ? 1 : scores[b]! < scores[a]! ? -1 : a - b));
+    for (let i = 0; i < k; i++) out[i] = idx[i]!;
+    return k;
+  }
+  // insertion into a sorted prefix: a new entry goes after every entry >= it (stability)
+  let len = 0;
+  for (let h = 0; h < n; h++) {
+    const s = scores[h]!;
+    if (len === k && !(s > scores[out[k - 1]!]!)) continue;
+    let pos = len === k ? k - 1 : len;
+    while (pos > 0 && s > scores[out[pos - 1]!]!) {
+      out[pos] = out[pos - 1]!;
+      pos--;
+    }
+    out[pos] = h;
+    if (len < k) len++;
+  }
+  return len;
+}
+
+const ROW_CHUNK = 2048;
+
+export function collapseFfn(view: ModelView, topL: number): CollapseResult {
+  const d = view.dModel;
+  const keys = new BigUint64Array(view.layers.length * Math.max(0, d));
+  const weights = new Float64Array(keys.length);
+  let nKeys = 0;
+  const records = new Records();
+  let bias = 0.0;
+  view.layers.forEach((layer, li) => {
+    const need = (name: string | null, role: string): Tensor | null => {
+      if (name === null) return null;
+      const t = view.tensors.get(name);
+      if (!t) {
+        throw new ModelError(`tensor '${name}' (${role} of layer ${layer.name}) is not in the checkpoint`,
+          'check the "layers" entries in config.json or the checkpoint files');
+      }
+      return t;
+    };
+    const W1 = need(layer.w1, 'FFN_W1')!;
+    const W2 = need(layer.w2, 'FFN_W2')!;
+    const B1 = need(layer.b1, 'FFN_B1');
+    const B2 = need(layer.b2, 'FFN_B2');
+    if (B2) bias += psum(vectorValues(B2, 'FFN_B2'));
+    if (B1) {
+      const b1 = vectorValues(B1, 'FFN_B1');
+      const relu = new Float64Array(b1.length);
+      for (let i = 0; i < b1.length; i++) relu[i] = pyMax(0.0, b1[i]!);
+      bias += psum(relu);
+    }
+
+    W2.expectRank(2, 'the FFN collapse (FFN_W2)');
+    const out = W2.rows;
+    const hid2 = out ? W2.rowSize : 0;
+    W1.expectRank(2, 'the FFN collapse (FFN_W1)');
+    const hid = W1.rows;
+    const sgn = new Float64Array(hid);
+    const cab = new Float64Array(hid);
+    const m = Math.min(hid, hid2);
+    for (let r0 = 0; r0 < out; r0 += ROW_CHUNK) {
+      const r1 = Math.min(out, r0 + ROW_CHUNK);
+      const v = W2.readRows(r0, r1);
+      for (let r = 0; r < r1 - r0; r++) {
+        const base = r * hid2;
+        for (let h = 0; h < m; h++) {
+          const x = v[base + h]!;
+          sgn[h] = sgn[h]! + x;
+          cab[h] = cab[h]! + Math.abs(x);
+        }
+      }
+    }
+    const cols = W1.rowSize;
+    if (d > 0 && hid > 0 && cols < d) {
+      throw new ModelError(`${W1.label}: FFN_W1 has ${cols} columns, the model has d_model ${d}`,
+        'FFN_W1 must be [hidden, d_model]; check the checkpoint orientation and config hidden_size');
+    }
+    const w1 = W1.readAll();
+    const sgnSign = new Float64Array(hid);
+    for (let h = 0; h < hid; h++) sgnSign[h] = sign(sgn[h]!);
+    const scores = new Float64Array(hid);
+    const pos = new Float64Array(hid);
+    const top = new Int32Array(Math.max(1, hid));
+    const inTop = new Uint8Array(hid);
+    const keyHi = li;
+    for (let j = 0; j < d; j++) {
+      for (let h = 0; h < hid; h++) {
+        const x = w1[h * cols + j]!;
+        pos[h] = pyMax(0.0, x);
+        scores[h] = cab[h]! * Math.abs(x);
+      }
+      const nTop = topIndices(scores, hid, topL, top);
+      let effect = 0.0;
+      for (let t = 0; t < nTop; t++) {
+        const h = top[t]!;
+        effect += sgnSign[h]! * pos[h]!;
+        inTop[h] = 1;
+      }
+      keys[nKeys] = (BigInt(keyHi) << 32n) | BigInt(j);
+      weights[nKeys++] = effect;
+      for (let h = 0; h < hid; h++) {
+        if (inTop[h]) continue;
+        const res = sgnSign[h]! * pos[h]!;
+        if (Math.abs(res) > 0.0) records.push(keyHi, j, h, res);
+      }
+      for (let t = 0; t < nTop; t++) inTop[top[t]!] = 0;
+    }
+  });
+
+  const mph = buildMph(keys.subarray(0, nKeys), { maxRetries: 40 });
+  const slotOf = new Map<bigint, number>();
+  for (let i = 0; i < nKeys; i++) slotOf.set(keys[i]!, i);
+  const ordered = mph.ordered;
+  const orderedWeights = new Float64Array(ordered.length);
+  for (let s = 0; s < ordered.length; s++) orderedWeights[s] = weights[slotOf.get(ordered[s]!)!]!;
+
+  const seedBytes = new Uint8Array(mph.seeds.buffer, mph.seeds.byteOffset, mph.seeds.byteLength);
+  const keyBytes = new Uint8Array(ordered.buffer, ordered.byteOffset, ordered.byteLength);
+  const mphfSalt = sha256('sera::linear_mphf::', seedBytes);
+  const keySalt = sha256('sera::linear_keys::', keyBytes);
+  const M = mph.seeds.length;
+
+  const slotLookup: [string, PyValue][] = [];
+  for (const [k, slot] of mph.lookup) slotLookup.push([k.toString(), int(slot)]);
+  const metadata = dict({
+    keys: Array.from(ordered, (k) => k as PyValue),
+    weights: Array.from(orderedWeights),
+    bias,
+    residuals: int(records.count),
+    slot_lookup: dictOf(slotLookup),
+    salts: dict({ mphf: toHexDigest(mphfSalt), key: toHexDigest(keySalt) }),
+  });
+  if (mph.retries > 0) {
+    metadata.set('mph', dict({ rule: 'grow-5-percent-and-rebuild', retries: int(mph.retries), table_size: int(M) }));
+  }
+  const cuckoo = records.bytes();
+  return {
+    arrays: [
+      { name: 'linear_mphf', dtype: 'u8', shape: M > 0 ? [M, 4] : [0], payload: new Uint8Array(seedBytes) },
+      { name: 'linear_keys', dtype: 'u64', shape: [ordered.length], payload: new Uint8Array(keyBytes) },
+      { name: 'linear_weights', dtype: 'f32', shape: [ordered.length], payload: f32Payload(orderedWeights) },
+      { name: 'linear_bias', dtype: 'f32', shape: [1], payload: f32Payload([bias]) },
+      { name: 'cuckoo_delta', dtype: 'u8', shape: [cuckoo.length], payload: cuckoo },
+    ],
+    metadata,
+    salts: { mphf: mphfSalt, key: keySalt },
+    keyCount: ordered.length,
+    mphRetries: mph.retries,
+  };
+}

@@ -1,0 +1,134 @@
+// Overlays stage (ALGORITHMS.md §10): the layer-averaged W_O, a Hadamard basis
+// H, a randomized range finder U and the projected core Z = Uᵀ (A H), including
+// the reference's truncating matmul (the inner size is the right operand's rows).
+import { newSha256, first64OfDigest } from '../format/hash.js';
+import { SplitMix64 } from '../numeric/splitmix64.js';
+import { gaussianVector } from '../numeric/gaussian.js';
+import { orthonormalMatrix } from '../numeric/householder.js';
+import { StageError } from '../errors.js';
+import { f32Payload, matrixShape, type ArrayOut, type ModelView } from './types.js';
+
+export interface OverlaysResult {
+  arrays: ArrayOut[];
+  /** Rows of overlays_H and of overlays_U (the metadata's rows/cols). */
+  rows: number;
+  cols: number;
+}
+
+const ROW_CHUNK = 1024;
+
+/** `matmul(A, B)` of the reference: A is aRows × (≥ inner), B is inner × bCols; inner = len(B). */
+function matmul(A: Float64Array, aRows: number, aCols: number, B: Float64Array, inner: number, bCols: number): Float64Array {
+  if (inner > aCols) {
+    throw new StageError(`overlay product needs ${inner} columns in its left operand, found ${aCols}`,
+      'the W_O tensors are narrower than the overlay rank requires; lower --r');
+  }
+  const out = new Float64Array(aRows * bCols);
+  for (let i = 0; i < aRows; i++) {
+    for (let j = 0; j < bCols; j++) {
+      let s = 0.0;
+      for (let k = 0; k < inner; k++) s += A[i * aCols + k]! * B[k * bCols + j]!;
+      out[i * bCols + j] = s;
+    }
+  }
+  return out;
+}
+
+export function computeOverlays(view: ModelView, r: number, rv: number): OverlaysResult {
+  const digest = newSha256();
+  let A: Float64Array | null = null;
+  let rows = 0;
+  let cols = 0;
+  let count = 0;
+  for (const layer of view.layers) {
+    const W = view.tensors.get(layer.w_o);
+    if (!W) continue;
+    W.expectRank(2, 'the attention overlays (W_O)');
+    digest.update(layer.w_o);
+    W.hashInto(digest);
+    const R = W.rows;
+    const C = R ? W.rowSize : 0;
+    if (A === null) {
+      A = new Float64Array(R * C);
+      rows = R;
+      cols = C;
+    }
+    const useRows = Math.min(R, rows);
+    const useCols = Math.min(C, cols);
+    for (let r0 = 0; r0 < useRows; r0 += ROW_CHUNK) {
+      const r1 = Math.min(useRows, r0 + ROW_CHUNK);
+      const v = W.readRows(r0, r1);
+      for (let i = r0; i < r1; i++) {
+        const src = (i - r0) * C;
+        const dst = i * cols;
+        for (let j = 0; j < useCols; j++) A[dst + j] = A[dst + j]! + v[src + j]!;
+      }
+    }
+    count++;
+  }
+  if (A === null || count === 0) {
+    throw new StageError('No W_O tensors available to compute overlays', 'the checkpoint has no attention output projection for any layer');
+  }
+  for (let i = 0; i < A.length; i++) A[i] = A[i]! / count;
+
+  const prng = new SplitMix64(first64OfDigest(new Uint8Array(digest.digest())));
+  const fd = Math.min(r, rows);
+  const vd = cols ? Math.min(rv, cols) : rv;
+  if (fd === 0 || vd === 0) throw new StageError('Overlay dimensions must be positive', 'use --r and --rv of at least 1');
+
+  const H = orthonormalMatrix(fd, rv, () => {
+    const c = new Float64Array(fd);
+    for (let i = 0; i < fd; i++) {
+      prng.nextHalves();
+      c[i] = (prng.outLo & 1) === 0 ? 1.0 : -1.0;
+    }
+    return c;
+  });
+  const hRows = H.length ? fd : 0;
+  const width = Math.max(0, rv);
+
+  // Omega (rows × rv) continues the same generator; Y = Aᵀ Ω (cols × rv)
+  const omega = new Float64Array(rows * width);
+  const g = new Float64Array(width);
+  for (let i = 0; i < rows; i++) {
+    gaussianVector(prng, rv, g);
+    omega.set(g, i * width);
+  }
+  let Y: Float64Array = new Float64Array(0);
+  if (rows > 0 && width > 0) {
+    const At = new Float64Array(cols * rows);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) At[j * rows + i] = A[i * cols + j]!;
+    Y = matmul(At, cols, rows, omega, rows, width);
+  }
+  // U = orthonormal(cols, rv, columns of Y): the generator is the finite list transpose(Y)
+  let next = 0;
+  const yCols = rows > 0 && cols > 0 ? width : 0;
+  const U = orthonormalMatrix(cols, rv, () => {
+    if (next >= yCols) return null;
+    const c = new Float64Array(cols);
+    for (let i = 0; i < cols; i++) c[i] = Y[i * width + next]!;
+    next++;
+    return c;
+  });
+  const uRows = U.length ? cols : 0;
+
+  // Z = matmul(transpose(U), matmul(A, H))
+  let Z: Float64Array = new Float64Array(0);
+  let zRows = 0;
+  if (uRows > 0 && hRows > 0) {
+    const AH = matmul(A, rows, cols, H, hRows, width); // rows × rv, uses A's first fd columns
+    const Ut = new Float64Array(width * cols);
+    for (let i = 0; i < cols; i++) for (let j = 0; j < width; j++) Ut[j * cols + i] = U[i * width + j]!;
+    Z = matmul(Ut, width, cols, AH, rows, width); // rv × rv, uses Uᵀ's first `rows` columns
+    zRows = width;
+  }
+  return {
+    arrays: [
+      { name: 'overlays_H', dtype: 'f32', shape: matrixShape(hRows, width), payload: f32Payload(H) },
+      { name: 'overlays_U', dtype: 'f32', shape: matrixShape(uRows, width), payload: f32Payload(U) },
+      { name: 'overlays_DeltaW', dtype: 'f32', shape: matrixShape(zRows, width), payload: f32Payload(Z) },
+    ],
+    rows: hRows,
+    cols: uRows,
+  };
+}

@@ -1,0 +1,80 @@
+// PRF stage (ALGORITHMS.md §9): the W_K column energy diagonal, seeded gaussian
+// features and whitening variances.
+import { newSha256, first64OfDigest } from '../format/hash.js';
+import { SplitMix64 } from '../numeric/splitmix64.js';
+import { gaussianVector } from '../numeric/gaussian.js';
+import { psum, pyMax } from '../numeric/python.js';
+import { f32Payload, matrixShape, vectorShape, type ArrayOut, type ModelView } from './types.js';
+
+export interface PrfResult {
+  arrays: ArrayOut[];
+  /** whitening_sig2 as doubles (the metadata keeps them unrounded). */
+  sig2: number[];
+}
+
+const ROW_CHUNK = 4096;
+
+export function computePrf(view: ModelView, r: number): PrfResult {
+  const d = view.dModel;
+  const digest = newSha256();
+  const acc = new Float64Array(Math.max(0, d));
+  const cnt = new Float64Array(Math.max(0, d));
+  for (const layer of view.layers) {
+    const K = view.tensors.get(layer.w_k);
+    if (!K) continue; // the reference skips layers whose W_K is absent
+    K.expectRank(2, 'the PRF diagonal (W_K)');
+    digest.update(layer.w_k);
+    K.hashInto(digest);
+    const cols = K.rowSize;
+    const used = Math.min(cols, d);
+    for (let r0 = 0; r0 < K.rows; r0 += ROW_CHUNK) {
+      const r1 = Math.min(K.rows, r0 + ROW_CHUNK);
+      const v = K.readRows(r0, r1);
+      for (let row = 0; row < r1 - r0; row++) {
+        const base = row * cols;
+        for (let j = 0; j < used; j++) {
+          const x = v[base + j]!;
+          acc[j] = acc[j]! + x * x;
+          cnt[j] = cnt[j]! + 1;
+        }
+      }
+    }
+  }
+  const diag = new Float64Array(Math.max(0, d));
+  const sqrtDiag = new Float64Array(Math.max(0, d));
+  for (let j = 0; j < d; j++) {
+    diag[j] = cnt[j] === 0 ? 1e-8 : pyMax(acc[j]! / cnt[j]!, 1e-8);
+    sqrtDiag[j] = Math.sqrt(diag[j]!);
+  }
+  const seed = first64OfDigest(new Uint8Array(digest.digest()));
+  const prng = new SplitMix64(seed);
+  const rows = Math.max(0, r);
+  const rSafe = Math.max(r, 1);
+  const inv = 1.0 / Math.sqrt(rSafe);
+  const W = new Float64Array(rows * Math.max(0, d));
+  const sig2: number[] = [];
+  const g = new Float64Array(Math.max(0, d));
+  const terms = new Float64Array(Math.max(0, d));
+  for (let i = 0; i < rows; i++) {
+    gaussianVector(prng, d, g);
+    for (let j = 0; j < d; j++) {
+      const s = (g[j]! * sqrtDiag[j]!) * inv;
+      W[i * d + j] = s;
+      terms[j] = (s * s) * diag[j]!;
+    }
+    sig2.push(pyMax(psum(terms, 0, d), 1e-6));
+  }
+  const rInit = new Float64Array(rows * Math.max(0, d));
+  for (let i = 0; i < rows; i++) for (let j = 0; j < d; j++) rInit[i * d + j] = diag[j]! / rSafe;
+  const sValue = pyMax(psum(diag) / rSafe, 1e-6);
+  return {
+    arrays: [
+      { name: 'prf_W', dtype: 'f32', shape: matrixShape(rows, d), payload: f32Payload(W) },
+      { name: 'R_init', dtype: 'f32', shape: matrixShape(rows, d), payload: f32Payload(rInit) },
+      { name: 's_init', dtype: 'f32', shape: vectorShape(rows), payload: f32Payload(new Float64Array(rows).fill(sValue)) },
+      { name: 'whitening_mu', dtype: 'f32', shape: vectorShape(rows), payload: f32Payload(new Float64Array(rows)) },
+      { name: 'whitening_sig2', dtype: 'f32', shape: vectorShape(rows), payload: f32Payload(sig2) },
+    ],
+    sig2,
+  };
+}

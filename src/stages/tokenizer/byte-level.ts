@@ -1,0 +1,79 @@
+// The Hugging Face byte-level BPE alphabet (ALGORITHMS.md §7.2) and the two
+// string -> bytes encoders the reference uses for tokenizer.json vocabularies.
+
+/** Code point -> byte for the 256 byte-level characters (-1 = not in the alphabet). */
+const DECODER: Int16Array = (() => {
+  const bs: number[] = [];
+  for (let b = 33; b <= 126; b++) bs.push(b);
+  for (let b = 161; b <= 172; b++) bs.push(b);
+  for (let b = 174; b <= 255; b++) bs.push(b);
+  const cs = bs.slice();
+  const direct = new Set(bs);
+  let n = 0;
+  for (let b = 0; b < 256; b++) {
+    if (!direct.has(b)) {
+      bs.push(b);
+      cs.push(256 + n);
+      n++;
+    }
+  }
+  const map = new Int16Array(256 + n).fill(-1);
+  for (let i = 0; i < bs.length; i++) map[cs[i]!] = bs[i]!;
+  return map;
+})();
+
+/** The byte a byte-level character stands for, or -1 (for tests and the bench). */
+export function byteLevelByte(codePoint: number): number {
+  return codePoint < DECODER.length ? DECODER[codePoint]! : -1;
+}
+
+/** The byte-level character for a byte (inverse map; used to synthesise vocabularies). */
+export function byteLevelChar(byte: number): string {
+  for (let cp = 0; cp < DECODER.length; cp++) if (DECODER[cp] === byte) return String.fromCodePoint(cp);
+  throw new RangeError(`not a byte: ${byte}`);
+}
+
+/** Python's UnicodeEncodeError text for a lone surrogate at code-point index `pos`. */
+function surrogateError(unit: number, pos: number): Error {
+  return new Error(
+    `'utf-8' codec can't encode character '\\u${unit.toString(16).padStart(4, '0')}' in position ${pos}: surrogates not allowed`,
+  );
+}
+
+/** Appends the UTF-8 bytes of one code point; lone surrogates throw like Python's str.encode. */
+function pushUtf8(out: number[], cp: number, pos: number): void {
+  if (cp < 0x80) out.push(cp);
+  else if (cp < 0x800) out.push(0xc0 | (cp >> 6), 0x80 | (cp & 63));
+  else if (cp < 0x10000) {
+    if (cp >= 0xd800 && cp <= 0xdfff) throw surrogateError(cp, pos);
+    out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+  } else out.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+}
+
+/**
+ * `token.encode('utf-8')`. TextEncoder would silently turn a lone surrogate
+ * (possible via a `\ud800` JSON escape) into U+FFFD; Python raises, which makes
+ * the whole tokenizer file fail to load.
+ */
+export function encodeUtf8Strict(token: string): Uint8Array {
+  const out: number[] = [];
+  let pos = 0;
+  for (const ch of token) pushUtf8(out, ch.codePointAt(0)!, pos++);
+  return Uint8Array.from(out);
+}
+
+/**
+ * The reference's `_decode_bpe_token`: per code point, a byte-level character
+ * gives its byte, anything else its own UTF-8 bytes ("Ġa" -> 20 61, "€" -> e2 82 ac).
+ */
+export function decodeByteLevel(token: string): Uint8Array {
+  const out: number[] = [];
+  for (const ch of token) {
+    const cp = ch.codePointAt(0)!;
+    const b = cp < DECODER.length ? DECODER[cp]! : -1;
+    // Python encodes the single character, so a surrogate reports position 0.
+    if (b >= 0) out.push(b);
+    else pushUtf8(out, cp, 0);
+  }
+  return Uint8Array.from(out);
+}

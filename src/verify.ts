@@ -1,0 +1,103 @@
+// Package verification: every array file re-read and checked against its own
+// header (magic, sizes, padding, crc32c, sha256_low64), every manifest entry
+// against the file it names, and every sera_state.json artefact record.
+import { join } from 'node:path';
+import { exists, isDirectory, listDir, readFile } from './io/fs.js';
+import { checkArrayFile, type ArrayCheck } from './format/array-file.js';
+import { decodeManifest, entryName, ARRAY_KINDS, MANIFEST_MAGIC, SECTION_NAMES, type Manifest } from './format/manifest.js';
+import { parseJsonBytes } from './format/json-parse.js';
+import { toHexDigest } from './format/hash.js';
+import { SeraError } from './errors.js';
+
+export interface VerifyOptions {
+  /** Use these manifest bytes instead of reading the file (the converter's self-check). */
+  manifestBytes?: Uint8Array;
+  /** Collects the per-array checks (for reports). */
+  checks?: ArrayCheck[];
+}
+
+const eq16 = (a: Uint8Array, b: Uint8Array) => a.length >= 16 && b.length >= 16 && a.subarray(0, 16).every((x, i) => x === b[i]);
+
+/** Returns one line per problem, each naming the file and the field (empty when the package is valid). */
+export function verifyPackage(dir: string, opts: VerifyOptions = {}): string[] {
+  const problems: string[] = [];
+  const arraysDir = join(dir, 'arrays');
+  const checks = new Map<string, ArrayCheck>();
+  if (isDirectory(arraysDir)) {
+    for (const f of listDir(arraysDir).sort()) {
+      if (!f.endsWith('.bin')) continue;
+      const name = f.slice(0, -4);
+      const c = checkArrayFile(join(arraysDir, f));
+      checks.set(name, c);
+      opts.checks?.push(c);
+      for (const p of c.problems) problems.push(`arrays/${f}: ${p}`);
+    }
+  } else {
+    problems.push('arrays/: folder is missing');
+  }
+
+  let manifest: Manifest | null = null;
+  const mpath = join(dir, 'sera_manifest.bin');
+  try {
+    const bytes = opts.manifestBytes ?? readFile(mpath);
+    manifest = decodeManifest(bytes, 'sera_manifest.bin');
+    if (manifest.sections.header!.magic !== MANIFEST_MAGIC) {
+      problems.push(`sera_manifest.bin: header.magic: expected 0x${MANIFEST_MAGIC.toString(16)}, found 0x${(manifest.sections.header!.magic as number).toString(16)}`);
+    }
+  } catch (e) {
+    problems.push(exists(mpath) || opts.manifestBytes ? `sera_manifest.bin: ${(e as Error).message}` : 'sera_manifest.bin: file is missing');
+  }
+
+  if (manifest) {
+    const tables = [...checks.entries()].filter(([n]) => /^T_\d+$/.test(n)).sort((a, b) => Number(a[0].slice(2)) - Number(b[0].slice(2)));
+    const unmatchedTables = new Set(tables.map(([n]) => n));
+    const seen = new Set<string>();
+    manifest.entries.forEach((e, i) => {
+      const where = `sera_manifest.bin: arrays[${i}] (${SECTION_NAMES[e.section] ?? `section ${e.section}`}, kind ${e.kind})`;
+      if (e.section === 1 && e.kind === 2) {
+        const match = tables.find(([n, c]) => unmatchedTables.has(n) && c.sha256 && BigInt(c.payloadBytes) === e.length && eq16(c.sha256, e.digest));
+        if (!match) problems.push(`${where}: length/digest match no remaining arrays/T_<n>.bin`);
+        else unmatchedTables.delete(match[0]);
+        return;
+      }
+      const name = entryName(e);
+      if (!name) { problems.push(`${where}: names no known array`); return; }
+      if (seen.has(name)) { problems.push(`${where}: second entry for ${name}`); return; }
+      seen.add(name);
+      const c = checks.get(name);
+      if (!c || !c.sha256) { problems.push(`${where}: arrays/${name}.bin is missing or unreadable`); return; }
+      if (BigInt(c.payloadBytes) !== e.length) problems.push(`${where}: length ${e.length} != arrays/${name}.bin payload ${c.payloadBytes}`);
+      if (!eq16(c.sha256, e.digest)) problems.push(`${where}: digest ${toHexDigest(e.digest)} != arrays/${name}.bin sha256[0:16] ${toHexDigest(c.sha256.subarray(0, 16))}`);
+    });
+    for (const n of Object.keys(ARRAY_KINDS)) {
+      if (checks.has(n) && !seen.has(n)) problems.push(`sera_manifest.bin: no entry for arrays/${n}.bin`);
+    }
+    for (const n of unmatchedTables) problems.push(`sera_manifest.bin: no entry for arrays/${n}.bin`);
+  }
+
+  const spath = join(dir, 'sera_state.json');
+  if (!exists(spath)) {
+    problems.push('sera_state.json: file is missing');
+  } else {
+    try {
+      const state = parseJsonBytes(readFile(spath));
+      const artefacts = state instanceof Map ? state.get('artefacts') : undefined;
+      if (!(artefacts instanceof Map)) {
+        problems.push("sera_state.json: no 'artefacts' object");
+      } else {
+        for (const [name, info] of artefacts) {
+          const c = checks.get(name);
+          if (!(info instanceof Map)) { problems.push(`sera_state.json: artefacts.${name} is not an object`); continue; }
+          if (!c || !c.sha256) { problems.push(`sera_state.json: artefacts.${name}: arrays/${name}.bin is missing`); continue; }
+          if (info.get('bytes') !== BigInt(c.payloadBytes)) problems.push(`sera_state.json: artefacts.${name}.bytes ${String(info.get('bytes'))} != payload ${c.payloadBytes}`);
+          if (info.get('sha256') !== toHexDigest(c.sha256)) problems.push(`sera_state.json: artefacts.${name}.sha256 does not match arrays/${name}.bin`);
+        }
+      }
+    } catch (e) {
+      problems.push(`sera_state.json: ${(e as Error).message}`);
+    }
+  }
+  return problems;
+}
+
+export class VerifyError extends SeraError {}
