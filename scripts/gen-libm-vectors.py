@@ -249,7 +249,7 @@ def sincos_inputs():
     return xs
 
 
-def fma_inputs(fma):
+def fma_inputs():
     g = Gen(0xF3A)
     v = []
 
@@ -282,9 +282,9 @@ def fma_inputs(fma):
         half = math.ldexp(1.0, math.frexp(t)[1] - 54)
         c = -(p - t) + (half if g.bits(1) else -half)
         v.append((a, b, c))
-    for _ in range(1000):                                              # hard near-ties: a*b + c within
-        a, b = rnd(0x3c0, 0x43f), rnd(0x3c0, 0x43f)                    # 2^-54 ulp of a midpoint, where
-        uh = a * b                                                      # rounding twice goes wrong
+    for _ in range(1000):                                              # near-midpoints: c = RN(k ulp
+        a, b = rnd(0x3c0, 0x43f), rnd(0x3c0, 0x43f)                    # +- ulp/2 - tail of a*b), so a*b + c
+        uh = a * b                                                      # lands next to a midpoint
         ul = Fraction(a) * Fraction(b) - Fraction(uh)
         if ul == 0:
             continue
@@ -342,7 +342,7 @@ def gen_vectors():
     os.makedirs(FIXTURES, exist_ok=True)
     write_records('libm-log.bin.gz', [(x, m['log'](x)) for x in log_inputs()])
     write_records('libm-sincos.bin.gz', [(x, m['sin'](x), m['cos'](x)) for x in sincos_inputs()])
-    write_records('libm-fma.bin.gz', [(a, b, c, m['fma'](a, b, c)) for a, b, c in fma_inputs(m['fma'])])
+    write_records('libm-fma.bin.gz', [(a, b, c, m['fma'](a, b, c)) for a, b, c in fma_inputs()])
 
 
 def main():

@@ -55,7 +55,7 @@ function doSin(x: number, dx: number): number {
   const xx = x * x;
   const s = x + fma(x * xx, fma(xx, SN5, SN3), dx);
   const cp = xx * fma(xx, fma(xx, CS6, CS4), CS2);
-  // x*dx + cp; when dx is ±0 that is cp exactly (cp > 0 here).
+  // x*dx + cp; with dx = ±0 that sum is cp exactly (cp >= 0), so skip the fma.
   const c = dx === 0 ? cp : fma(x, dx, cp);
   const sn = T[k]!, ssn = T[k + 1]!, cs = T[k + 2]!, ccs = T[k + 3]!;
   // cor = (ssn + s*ccs - sn*c) + cs*s
