@@ -1,7 +1,8 @@
 // Runs the conformance corpus (../shared/conformance, or the vendored copy in
 // test/conformance) against bin/sera-transfer.js; prints "N passed, N failed".
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 
@@ -20,10 +21,13 @@ if (!dir) {
 console.log(`conformance corpus: ${dir}`);
 const cli = join(root, 'bin/sera-transfer.js');
 const extra = process.argv.slice(2);
+// a private work folder: concurrent runs must not share /tmp/sera-conformance
+const work = process.env.SERA_CONF_WORK ?? mkdtempSync(join(tmpdir(), 'sera-conformance-'));
 const r = spawnSync('bash', [join(dir, 'harness/run_all.sh'), ...extra, `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} {args}`], {
   cwd: root, encoding: 'utf8', maxBuffer: 1 << 28,
-  env: { ...process.env, SERA_CONF_WORK: process.env.SERA_CONF_WORK ?? '/tmp/sera-conformance' },
+  env: { ...process.env, SERA_CONF_WORK: work },
 });
+if (!process.env.SERA_CONF_WORK) rmSync(work, { recursive: true, force: true });
 process.stdout.write(r.stdout ?? '');
 process.stderr.write(r.stderr ?? '');
 process.exit(r.status ?? 1);

@@ -31,9 +31,12 @@ import { computeOverlays } from './stages/overlays.js';
 import { collapseFfn } from './stages/collapse.js';
 import { memoryCoefficients } from './stages/memory.js';
 import { bridgeRecords } from './stages/bridge.js';
+import { collapseMoe } from './stages/collapse-moe.js';
+import { bridgeMoe } from './stages/bridge-moe.js';
 import { buildRuntimeSnapshot, runtimeErrorDict } from './stages/snapshot/index.js';
 import { verifyPackage } from './verify.js';
 import type { ArrayOut, ModelView } from './stages/types.js';
+import { ProgressTracker, type ProgressListener } from './pipeline/read-progress.js';
 
 export interface ConvertOptions {
   source: string;
@@ -54,6 +57,10 @@ export interface ConvertOptions {
   debugLogs?: boolean;
   /** Called when a stage starts (progress display). */
   onStage?: (stage: string) => void;
+  /** Stage starts and checkpoint reads (bytes, layer) for a progress display. */
+  onProgress?: ProgressListener;
+  /** Awaited before each stage and before the commit; throws to stop the conversion (Ctrl-C, see cli/signals.ts). */
+  checkpoint?: (stage: string) => Promise<void> | void;
 }
 
 export interface ConvertResult {
@@ -104,7 +111,8 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
   const source = resolvePath(opts.source);
   const output = resolvePath(opts.output);
   const log = opts.log ?? new ConversionLog({ verbose: opts.verbose });
-  const stage = (name: string) => opts.onStage?.(name);
+  const tracker = opts.onProgress ? new ProgressTracker(opts.onProgress) : null;
+  const stage = async (name: string) => { opts.onStage?.(name); tracker?.stage(name); await opts.checkpoint?.(name); };
 
   const determinism = setupDeterminism(!!opts.assumeFtz, !!opts.assumeFma);
   const out = new StagedOutput(output, { force: opts.force } satisfies StageOptions);
@@ -114,7 +122,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     log.info(`Writing conversion log to ${logPath}`);
     log.info(`Resolved source path: ${source}`);
     log.info(`Resolved output path: ${output}`);
-    stage('discover');
+    await stage('discover');
     const roots = new SearchRoots(source, opts.originalSubdir ?? null, log);
     const configPath = roots.find('config.json', HINT_CONFIG);
     store = openWeights(roots);
@@ -130,8 +138,9 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     else log.warn('No tokenizer.json or tokenizer.model found: the tokenizer feature is OFF (no tokenizer arrays)');
 
     const cfg = parseModelConfig(raw, configPath);
-    const tensors = new TensorSet(store);
+    const tensors = new TensorSet(tracker ? tracker.wrap(store) : store);
     const plan = planLayers(cfg, tensors);
+    tracker?.setLayers(plan.layers, store);
     for (const w of plan.warnings) log.warn(w);
     if (plan.ignored.length) log.warn(`Ignoring ${plan.ignored.length} tensor(s) no role maps: ${plan.ignored.join(', ')}`);
     for (const d of plan.deviations) log.info(`Design-spec rule applied: ${d}`);
@@ -148,7 +157,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const compat: PyDict = new Map();
 
     log.info('Generating tokenizer arrays');
-    stage('tokenizer');
+    await stage('tokenizer');
     let tokMeta: PyDict;
     let pieces: [Uint8Array, number][] | null = null;
     let maxPieceLength: number | null = null;
@@ -168,7 +177,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     metadata.set('tokenizer', tokMeta);
 
     log.info('Generating PRF arrays');
-    stage('prf');
+    await stage('prf');
     const prf = computePrf(view, localR);
     prf.arrays.forEach(store1);
     const attention = dict({ features: int(localR), tau: cfg.tau, whitening_sig2: prf.sig2 });
@@ -182,14 +191,17 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     metadata.set('attention', attention);
 
     log.info('Computing attention overlays');
-    stage('overlays');
+    await stage('overlays');
     const ov = computeOverlays(view, localR, localRv);
     ov.arrays.forEach(store1);
     metadata.set('overlays', dict({ rank: int(localR), rank_value: int(localRv), rows: int(ov.rows), cols: int(ov.cols) }));
 
     log.info('Collapsing FFN weights');
-    stage('collapse');
-    const lin = collapseFfn(view, topL);
+    await stage('collapse');
+    const moeK = cfg.expertsPerToken ?? (typeof cfg.raw.get('num_experts_per_tok') === 'bigint' ? Number(cfg.raw.get('num_experts_per_tok')) : null);
+    const lin = plan.moe
+      ? collapseMoe(view, plan.moe, { topL, expertsPerToken: moeK, swigluLimit: cfg.swigluLimit })
+      : collapseFfn(view, topL);
     lin.arrays.forEach(store1);
     const linMeta = lin.metadata;
     const optionalLinear: [string, PyValue | null][] = [
@@ -203,14 +215,16 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     if (lin.mphRetries > 0) compat.set('linear_mph_retries', int(lin.mphRetries));
 
     log.info('Computing memory coefficients');
-    stage('memory');
+    await stage('memory');
     const mem = memoryCoefficients(plan.layers.length, cfg.ropeTheta);
     mem.arrays.forEach(store1);
     metadata.set('memory', mem.metadata);
 
     log.info('Constructing bridge records');
-    stage('bridge');
-    const br = bridgeRecords(view, cfg.vocabSize);
+    await stage('bridge');
+    const br = plan.moe && 'keyWeights' in lin
+      ? bridgeMoe(view, plan.moe, lin.keyWeights as Float64Array, cfg.vocabSize)
+      : bridgeRecords(view, cfg.vocabSize);
     metadata.set('bridge', br.metadata);
     if (br.enabled) br.arrays.forEach(store1);
     else log.info('Bridge disabled (missing_tensors); skipping bridge arrays');
@@ -223,7 +237,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       salts: dict({ manifest: toHexDigest(trustSalt), profile: toHexDigest(sha256('trust-profile::none')) }),
     }));
 
-    stage('manifest');
+    await stage('manifest');
     const digests = new Map<string, ArrayDigestInfo>(records.map((x) => [x.name, { bytes: x.bytes, sha256: x.sha256 }]));
     const manifestBytes = encodeManifest(buildManifest({
       arrays: digests, dModel: cfg.dModel, nHeads: plan.nHeads, headDim: plan.headDim, tau: cfg.tau, r: localR, rv: localRv,
@@ -234,7 +248,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     detMeta.set('manifest_path', 'sera_manifest.bin');
     detMeta.set('manifest_digest', toHexDigest(sha256(manifestBytes)));
 
-    stage('snapshot');
+    await stage('snapshot');
     const snap = buildRuntimeSnapshot({
       pieces, maxPieceLength, dModel: cfg.dModel, valueDim: ov.cols, features: localR, tau: cfg.tau,
       whiteningSig2: prf.sig2, linearKeyCount: lin.keyCount, bridgeLegs: br.legs, determinism: detMeta,
@@ -259,7 +273,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       manifest_path: manifestPath,
       sera_snapshot: snap.snapshot,
     });
-    stage('state');
+    await stage('state');
     writeFile(out.path('sera_state.json'), dumps(state) + '\n');
 
     const summary: Summary = {
@@ -276,7 +290,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const { formatSummaryTable } = await import('./format/summary.js');
     for (const line of formatSummaryTable(summary).split('\n')) log.detail(line);
 
-    stage('verify');
+    await stage('verify');
     const problems = verifyPackage(out.staging, { manifestBytes });
     if (problems.length) {
       throw new SeraError(`self-check of the written package failed: ${problems.join('; ')}`, 'this is a bug in sera-transfer; please report it with --debug output');
@@ -286,7 +300,9 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       mkdirp(out.path('logs'));
       writeFile(out.path('logs', 'conversion-debug.log'), log.text());
     }
+    await opts.checkpoint?.('commit');
     out.commit();
+    tracker?.finish();
     return { summary, log };
   } catch (err) {
     if (err instanceof SeraError) log.error(`Conversion failed: ${err.message}`);

@@ -13,7 +13,10 @@ import { reportError } from './report.js';
 import { inspectCommand } from './inspect.js';
 import { verifyCommand } from './verify-command.js';
 import { rebuildCommand } from './rebuild.js';
+import { addSynthOptions, synthCommand } from '../synth/cli.js';
 import { resolvePath } from '../pipeline/discover.js';
+import { installInterruptGuard, InterruptedError } from './signals.js';
+import { loadCrc32c } from '../kernels/crc32c.js';
 import { join } from 'node:path';
 
 export interface CliIO {
@@ -59,15 +62,16 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   if (verbose) log.addSink((rec) => { if (rec.level !== 'DEBUG' || debug) io.stderr.write(`${rec.level}:sera_transfer:${rec.message}\n`); });
   else if (o.quiet !== true) log.addSink((rec) => { if (rec.level === 'WARNING') io.stderr.write(`sera-transfer: warning: ${rec.message}\n`); });
   let result;
+  const guard = installInterruptGuard({ output: resolvePath(String(o.output)), pauseAt: io.env.SERA_TRANSFER_TEST_PAUSE, stderr: io.stderr });
   try {
     result = await convert({
       source: String(o.source), output: String(o.output), r, rv, topL,
       originalSubdir: o.originalSubdir === undefined ? null : String(o.originalSubdir),
       verbose, assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma, strictTokenizer: !!o.strictTokenizer, force: !!o.force, log,
-      debugLogs: debug,
+      debugLogs: debug, checkpoint: guard.checkpoint,
     });
   } catch (err) {
-    if (debug) {
+    if (debug && !(err instanceof InterruptedError)) {
       // keep the evidence: the verbose log goes next to where the package would have been
       try {
         const dir = join(resolvePath(String(o.output)), 'logs');
@@ -77,6 +81,8 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
       } catch { /* the original error matters more */ }
     }
     throw err;
+  } finally {
+    guard.dispose();
   }
   const text = renderSummary(result.summary, format);
   if (o.summaryOutput !== undefined && o.summaryOutput !== true) {
@@ -126,12 +132,14 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       .action(async (o: Opts) => { code = await runConvert(o, argv, io); });
     cli.command('inspect <dir>', 'Print the manifest sections and the arrays of a package')
       .option('--json', 'Machine-readable output')
-      .action((dir: string, o: Opts) => { code = inspectCommand(dir, !!o.json, io); });
+      .action(async (dir: string, o: Opts) => { await loadCrc32c(); code = inspectCommand(dir, !!o.json, io); });
     cli.command('verify <dir>', 'Re-read every array and check it against its header, the manifest and sera_state.json')
       .option('--json', 'Machine-readable output')
-      .action((dir: string, o: Opts) => { code = verifyCommand(dir, !!o.json, io); });
+      .action(async (dir: string, o: Opts) => { await loadCrc32c(); code = verifyCommand(dir, !!o.json, io); });
     cli.command('rebuild <dir>', 'Regenerate sera_manifest.bin and the artefact records from arrays/')
       .action(async (dir: string) => { code = await rebuildCommand(dir, io); });
+    addSynthOptions(cli.command('synth', 'Write a synthetic checkpoint (gpt-oss or dense) for tests and benchmarks'))
+      .action((o: Opts) => { code = synthCommand(o, io); });
     cli.help();
     cli.version(version());
     const parsed = cli.parse(['node', 'sera-transfer', ...normalized], { run: false });

@@ -73,12 +73,28 @@ const HINTS: Record<string, string> = {
   EDQUOT: 'free some space within your quota and run again',
 };
 
-function wrap(err: unknown, action: string, path: string): IoError {
+/**
+ * The IoError for a failed system call: "cannot <action> <path>: <cause> (<CODE>)"
+ * plus a hint for the codes a user can fix. The system error is kept as `cause`
+ * (reported with --debug).
+ */
+export function toIoError(err: unknown, action: string, path: string): IoError {
   if (err instanceof IoError) return err;
   const e = err as NodeJS.ErrnoException;
-  const code = e?.code;
+  const code = typeof e?.code === 'string' ? e.code : undefined;
   const cause = (code && CAUSES[code]) ?? e?.message ?? String(err);
-  return new IoError(`cannot ${action} ${path}: ${cause}${code ? ` (${code})` : ''}`, path, code, code ? HINTS[code] : undefined);
+  const io = new IoError(`cannot ${action} ${path}: ${cause}${code ? ` (${code})` : ''}`, path, code, code ? HINTS[code] : undefined);
+  Object.defineProperty(io, 'cause', { value: err, enumerable: false, writable: true, configurable: true });
+  return io;
+}
+
+const wrap = toIoError;
+
+/** A write that made no progress: the system accepted zero bytes. */
+function shortWrite(path: string, wanted: number, at: number | null): IoError {
+  return new IoError(
+    `cannot write ${path}: the system accepted no more bytes (short write of ${wanted} bytes${at === null ? '' : ` at offset ${at}`})`,
+    path, 'ESHORTWRITE', 'the disk is probably full or the file system failed; free some space, check the device and run again');
 }
 
 /** A file opened for positional reads. */
@@ -89,22 +105,28 @@ export class ReadHandle {
 
   constructor(path: string) {
     this.path = path;
+    let fd = -1;
     try {
-      this.#fd = backend.openSync(path, 'r');
-      const st = backend.fstatSync(this.#fd);
-      if (st.isDirectory()) {
-        backend.closeSync(this.#fd);
-        throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-      }
+      fd = backend.openSync(path, 'r');
+      const st = backend.fstatSync(fd);
+      if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
       this.size = st.size;
+      this.#fd = fd;
     } catch (err) {
+      if (fd >= 0) try { backend.closeSync(fd); } catch { /* already failing */ }
       throw wrap(err, 'open', path);
     }
   }
 
   /** Reads exactly `length` bytes at `position` into `buf` (or a new buffer); short reads are errors. */
   readAt(position: number, length: number, buf?: Uint8Array): Uint8Array {
-    const out = buf ?? new Uint8Array(length);
+    if (!Number.isSafeInteger(position) || !Number.isSafeInteger(length) || position < 0 || length < 0 || (buf && buf.length < length)) {
+      throw new RangeError(`invalid read of ${length} bytes at offset ${position} from ${this.path}`);
+    }
+    // Checked before allocating: a size claimed by a file's own header never
+    // allocates (or reads) more than the file holds.
+    if (position + length > this.size) throw this.#short(position, length, Math.max(0, this.size - position));
+    const out = buf ? buf.subarray(0, length) : new Uint8Array(length);
     let done = 0;
     try {
       while (done < length) {
@@ -115,12 +137,35 @@ export class ReadHandle {
     } catch (err) {
       throw wrap(err, 'read', this.path);
     }
-    if (done < length) {
-      throw new IoError(
-        `cannot read ${this.path}: unexpected end of file (wanted ${length} bytes at offset ${position}, got ${done})`,
-        this.path, 'ESHORT', 'the file is shorter than its header claims: the download is probably truncated; fetch it again',
-      );
+    if (done < length) throw this.#short(position, length, done);
+    return out;
+  }
+
+  #short(position: number, length: number, got: number): IoError {
+    return new IoError(
+      `cannot read ${this.path}: unexpected end of file (wanted ${length} bytes at offset ${position}, got ${got})`,
+      this.path, 'ESHORT', 'the file is shorter than its header claims, or it changed while being read: fetch it again',
+    );
+  }
+
+  /** Reads from the start until end of file (for files whose size stat reports as 0, like /proc files). */
+  readToEnd(): Uint8Array {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    try {
+      for (;;) {
+        const chunk = new Uint8Array(65536);
+        const n = backend.readSync(this.#fd, chunk, 0, chunk.length, total);
+        if (n <= 0) break;
+        parts.push(chunk.subarray(0, n));
+        total += n;
+      }
+    } catch (err) {
+      throw wrap(err, 'read', this.path);
     }
+    const out = new Uint8Array(total);
+    let o = 0;
+    for (const p of parts) { out.set(p, o); o += p.length; }
     return out;
   }
 
@@ -156,7 +201,7 @@ export class WriteHandle {
     try {
       while (done < data.length) {
         const n = backend.writeSync(this.#fd, data, done, data.length - done, null);
-        if (n <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
+        if (n <= 0) throw shortWrite(this.path, data.length - done, null);
         done += n;
       }
     } catch (err) {
@@ -171,7 +216,7 @@ export class WriteHandle {
     try {
       while (done < data.length) {
         const n = backend.writeSync(this.#fd, data, done, data.length - done, position + done);
-        if (n <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
+        if (n <= 0) throw shortWrite(this.path, data.length - done, position + done);
         done += n;
       }
     } catch (err) {
@@ -204,7 +249,8 @@ export class WriteHandle {
 export function readFile(path: string): Uint8Array {
   const h = new ReadHandle(path);
   try {
-    return h.readAt(0, h.size);
+    // procfs and similar report size 0 but have content: read those to the end
+    return h.size === 0 ? h.readToEnd() : h.readAt(0, h.size);
   } finally {
     h.close();
   }

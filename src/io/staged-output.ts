@@ -2,7 +2,7 @@
 // into place only when complete, under a lock file so two conversions cannot
 // mix their files. A failed run leaves any previous package untouched.
 import { basename, dirname, join } from 'node:path';
-import { getFsBackend, mkdirp, removeTree, rename, exists, isDirectory, listDir, WriteHandle, readText } from './fs.js';
+import { getFsBackend, mkdirp, removeTree, rename, exists, isDirectory, listDir, readText, toIoError } from './fs.js';
 import { IoError, UsageError } from '../errors.js';
 
 const PACKAGE_MARKERS = ['sera_manifest.bin', 'sera_state.json'];
@@ -20,6 +20,9 @@ function pidAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** Lock files this process holds (a second conversion in the same process must not take over). */
+const heldLocks = new Set<string>();
 
 export interface StageOptions {
   /** Replace a non-empty folder that is not a Sera package. */
@@ -51,6 +54,7 @@ export class StagedOutput {
     mkdirp(parent);
     this.#lock();
     try {
+      this.#recover(parent, name);
       removeTree(this.staging);
       mkdirp(this.staging);
     } catch (err) {
@@ -59,20 +63,51 @@ export class StagedOutput {
     }
   }
 
+  /**
+   * Cleans up after a conversion that was killed outright (SIGKILL, power loss):
+   * with the lock held no other process writes here, so other staging folders
+   * are leftovers; a previous package parked by an interrupted commit is put back.
+   */
+  #recover(parent: string, name: string): void {
+    const tmpPrefix = `.${name}.sera-tmp-`;
+    const oldPrefix = `.${name}.sera-old-`;
+    for (const entry of listDir(parent)) {
+      if (entry.startsWith(tmpPrefix) && /^\d+$/.test(entry.slice(tmpPrefix.length))) {
+        removeTree(join(parent, entry));
+      } else if (entry.startsWith(oldPrefix) && /^\d+$/.test(entry.slice(oldPrefix.length)) && !exists(this.final)) {
+        rename(join(parent, entry), this.final);
+      }
+    }
+  }
+
   #lock(): void {
+    if (heldLocks.has(this.lockPath)) {
+      throw new IoError(`another conversion in this process is writing to ${this.final}`, this.lockPath, 'ELOCKED',
+        'wait for it to finish, or choose another --output');
+    }
     const fs = getFsBackend();
     for (let attempt = 0; attempt < 2; attempt++) {
+      let fd = -1;
       try {
-        const fd = fs.openSync(this.lockPath, 'wx');
+        fd = fs.openSync(this.lockPath, 'wx');
         const text = new TextEncoder().encode(`${process.pid}\n`);
-        fs.writeSync(fd, text, 0, text.length, null);
+        for (let done = 0; done < text.length;) {
+          const n = fs.writeSync(fd, text, done, text.length - done, null);
+          if (n <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
+          done += n;
+        }
         fs.closeSync(fd);
+        fd = -1;
         this.#locked = true;
+        heldLocks.add(this.lockPath);
         return;
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new IoError(`cannot create the lock file ${this.lockPath}: ${(e as Error).message}`, this.lockPath, (e as NodeJS.ErrnoException).code);
+        if (fd >= 0) {
+          // opened but not written: an empty lock would block nobody but confuse the next run
+          try { fs.closeSync(fd); } catch { /* already failing */ }
+          try { removeTree(this.lockPath); } catch { /* best effort */ }
         }
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw toIoError(e, 'create the lock file', this.lockPath);
         let owner = NaN;
         try { owner = parseInt(readText(this.lockPath), 10); } catch { /* unreadable: treat as stale */ }
         if (Number.isFinite(owner) && owner !== process.pid && pidAlive(owner)) {
@@ -89,6 +124,7 @@ export class StagedOutput {
     if (!this.#locked) return;
     try { removeTree(this.lockPath); } catch { /* best effort */ }
     this.#locked = false;
+    heldLocks.delete(this.lockPath);
   }
 
   /** Path of a file inside the staging folder. */
@@ -112,14 +148,23 @@ export class StagedOutput {
         try {
           rename(this.staging, this.final);
         } catch (err) {
-          rename(old, this.final); // put the previous package back
+          try {
+            rename(old, this.final); // put the previous package back
+          } catch {
+            const e = err as IoError;
+            throw new IoError(`${e.message}; the previous contents of ${this.final} could not be moved back and are kept in ${old}`,
+              old, e.code, `move ${old} back to ${this.final} by hand (the next conversion to this output also does it)`);
+          }
           throw err;
         }
-        removeTree(old);
+        this.#done = true;
+        // The new package is in place: failing to delete the old one loses nothing
+        // (the folder is left behind, and only ever restored if the output disappears).
+        try { removeTree(old); } catch { /* leftover folder, harmless */ }
       } else {
         rename(this.staging, this.final);
+        this.#done = true;
       }
-      this.#done = true;
     } finally {
       this.#unlock();
     }

@@ -10,6 +10,7 @@ import { SliceTensor, type Tensor, type TensorSet, type FileTensor } from './ten
 import { Mxfp4Tensor } from './mxfp4-tensor.js';
 import { ModelError } from '../errors.js';
 import { compareCodePoints } from '../numeric/python.js';
+import { scanMoe, planMoe } from './moe-plan.js';
 
 export interface LayerSpec {
   name: string;
@@ -24,7 +25,24 @@ export interface LayerSpec {
   b2: string | null;
 }
 
+/** Mixture-of-experts facts (only for the MoE regime). */
+export interface MoeInfo {
+  experts: number;
+  /** Expert hidden units I (W1 has 2I interleaved gate/linear rows). */
+  intermediate: number;
+  /** Model width H the experts read and write. */
+  hidden: number;
+  /** Router weight/bias per layer (null when absent). */
+  routerW: (string | null)[];
+  routerB: (string | null)[];
+  embedding: string | null;
+  unembedding: string | null;
+}
+
 export interface LayerPlan {
+  /** 'reference': the reference's 2-D FFN semantics; 'moe': expert-shaped FFN weights (design spec). */
+  regime: 'reference' | 'moe';
+  moe: MoeInfo | null;
   layers: LayerSpec[];
   /** head_dim after fused-QKV inference. */
   headDim: number;
@@ -44,20 +62,20 @@ const REQUIRED: Role[] = ['W_Q', 'W_K', 'W_V', 'W_O', 'FFN_W1', 'FFN_W2', 'FFN_B
 const QKV_MARKER = '__sera_qkv__';
 const ROLE_FILE = 'sera_transfer_roles.json';
 
-interface Inference {
+export interface Inference {
   layerMap: Map<string, Map<Role, string>>;
   qkv: Map<string, string>;
   unmatched: string[];
   shapeRejected: number;
 }
 
-function shapeAllows(role: Role, shape: readonly number[], expectedProj: number): boolean {
+export function shapeAllows(role: Role, shape: readonly number[], expectedProj: number): boolean {
   if (shape.length < 2) return true;
   if (role === 'W_Q' || role === 'W_K' || role === 'W_V' || role === 'W_O') return expectedProj === shape[0] || expectedProj === shape[1];
   return true;
 }
 
-function infer(names: readonly string[], tensors: TensorSet, table: RoleTable, expectedProj: number, shapeCheck: boolean): Inference {
+export function infer(names: readonly string[], tensors: TensorSet, table: RoleTable, expectedProj: number, shapeCheck: boolean): Inference {
   const layerMap = new Map<string, Map<Role, string>>();
   const qkv = new Map<string, string>();
   const unmatched: string[] = [];
@@ -97,7 +115,7 @@ function infer(names: readonly string[], tensors: TensorSet, table: RoleTable, e
 }
 
 /** Adds fused-QKV components where explicit Q/K/V are absent (explicit tensors win). */
-function applyQkv(inf: Inference): Map<string, Map<Role, string>> {
+export function applyQkv(inf: Inference): Map<string, Map<Role, string>> {
   const map = new Map<string, Map<Role, string>>();
   for (const [p, roles] of inf.layerMap) map.set(p, new Map(roles));
   for (const [prefix, base] of inf.qkv) {
@@ -118,7 +136,7 @@ function missingRoles(map: Map<string, Map<Role, string>>, optionalBias: boolean
 }
 
 /** Merges a layer prefix into an enclosing one (`model.layers.0.self_attn` into `model.layers.0`). */
-function mergeModulePrefixes(map: Map<string, Map<Role, string>>): boolean {
+export function mergeModulePrefixes(map: Map<string, Map<Role, string>>): boolean {
   let merged = false;
   for (const prefix of [...map.keys()]) {
     const roles = map.get(prefix)!;
@@ -146,7 +164,7 @@ function incompleteError(missing: Map<string, Role[]>, family: string): ModelErr
     'the checkpoint lacks tensors every layer needs (attention Q/K/V/O and FFN weights); check that --source holds the full model');
 }
 
-function sortLayers(map: Map<string, Map<Role, string>>): [string, Map<Role, string>][] {
+export function sortLayers<T>(map: Map<string, T>): [string, T][] {
   const key = (p: string): number => {
     const m = /(?:^|\.)(\d+)(?!.*\d)/.exec(p);
     return m ? parseInt(m[1]!, 10) : Infinity;
@@ -256,7 +274,7 @@ function inferSplit(t: Tensor, base: string, dModel: number, nHeads: number, kv:
   return fallback;
 }
 
-function materializeQkv(layers: LayerSpec[], tensors: TensorSet, cfg: ParsedConfig, plan: LayerPlan): void {
+export function materializeQkv(layers: LayerSpec[], tensors: TensorSet, cfg: ParsedConfig, plan: LayerPlan): void {
   let kv = plan.numKeyValueHeads;
   let hd: number | null = plan.headDim;
   const cache = new Map<string, Record<string, Tensor>>();
@@ -342,13 +360,15 @@ function materializeMxfp4(layers: LayerSpec[], tensors: TensorSet, plan: LayerPl
 
 export function planLayers(cfg: ParsedConfig, tensors: TensorSet): LayerPlan {
   const plan: LayerPlan = {
-    layers: [], headDim: cfg.headDim, numKeyValueHeads: cfg.numKeyValueHeads, nHeads: cfg.nHeads,
+    regime: 'reference', moe: null, layers: [], headDim: cfg.headDim, numKeyValueHeads: cfg.numKeyValueHeads, nHeads: cfg.nHeads,
     ignored: [], deviations: [], mxfp4Backends: [], warnings: [],
   };
   let layers: LayerSpec[];
   if (cfg.explicitLayers) {
     layers = cfg.explicitLayers.map((l) => ({ ...l }));
   } else {
+    const moe = scanMoe(tensors);
+    if (moe) return planMoe(cfg, tensors, moe, plan);
     layers = inferLayers(cfg, tensors, plan);
   }
   materializeQkv(layers, tensors, cfg, plan);

@@ -62,8 +62,19 @@ export class Mxfp4Tensor extends Tensor {
 
   readRows(r0: number, r1: number, out?: Float64Array): Float64Array {
     const gpr = this.rowSize / (2 * this.groupBytes); // groups per first-axis row
-    const g0 = r0 * gpr;
-    const g1 = r1 * gpr;
+    return this.readGroups(r0 * gpr, r1 * gpr, out);
+  }
+
+  override readFlat(start: number, count: number, out?: Float64Array): Float64Array {
+    const per = 2 * this.groupBytes;
+    if (start % per !== 0 || count % per !== 0) {
+      throw new ModelError(`${this.label}: element range [${start}, ${start + count}) is not aligned to ${per}-value MXFP4 groups`);
+    }
+    return this.readGroups(start / per, (start + count) / per, out);
+  }
+
+  /** Decoded values of groups [g0, g1) (each group: 2B values sharing one scale). */
+  readGroups(g0: number, g1: number, out?: Float64Array): Float64Array {
     const B = this.groupBytes;
     const bytes = this.blocks.store.read(this.blocks.info, g0 * B, (g1 - g0) * B);
     const scales = this.scales.store.read(this.scales.info, g0, g1 - g0);

@@ -46,6 +46,16 @@ export abstract class Tensor {
   /** Elements of rows [r0, r1) as doubles, row-major. */
   abstract readRows(r0: number, r1: number, out?: Float64Array): Float64Array;
 
+  /**
+   * Elements [start, start+count) of the row-major flattening. Views that decode in
+   * groups (MXFP4) need `start` and `count` aligned to their last dimension.
+   */
+  readFlat(start: number, count: number, out?: Float64Array): Float64Array {
+    const rs = this.rowSize;
+    if (rs > 0 && start % rs === 0 && count % rs === 0) return this.readRows(start / rs, (start + count) / rs, out);
+    throw new ModelError(`${this.label}: unaligned element range [${start}, ${start + count})`);
+  }
+
   /** Feeds the reference's tensor_bytes view to a hash (f64 LE of every element unless overridden). */
   hashInto(h: Hash): void {
     const rowsPerChunk = Math.max(1, Math.floor(CHUNK_ELEMS / Math.max(1, this.rowSize)));
@@ -103,6 +113,10 @@ export class FileTensor extends Tensor {
   }
   protected override readScalar(): Float64Array {
     return decodeToF64(this.info.dtype, this.store.read(this.info, 0, this.info.byteLength));
+  }
+  override readFlat(start: number, count: number, out?: Float64Array): Float64Array {
+    const es = ST_DTYPE_SIZE[this.info.dtype];
+    return decodeToF64(this.info.dtype, this.store.read(this.info, start * es, count * es), out);
   }
   /** Raw stored bytes of rows [r0, r1). */
   readRawRows(r0: number, r1: number): Uint8Array {
@@ -177,6 +191,12 @@ export class MemoryTensor extends Tensor {
   }
   protected override readScalar(): Float64Array {
     return this.values;
+  }
+  override readFlat(start: number, count: number, out?: Float64Array): Float64Array {
+    const v = this.values.subarray(start, start + count);
+    if (!out) return v;
+    out.set(v);
+    return out;
   }
 }
 

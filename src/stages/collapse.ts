@@ -32,7 +32,7 @@ export function vectorValues(t: Tensor, role: string): Float64Array {
 }
 
 /** Growable buffer of 16-byte residual records (u64 key, u32 hidden, f32 value). */
-class Records {
+export class Records {
   buf = new Uint8Array(1 << 16);
   view = new DataView(this.buf.buffer);
   count = 0;
@@ -181,7 +181,17 @@ export function collapseFfn(view: ModelView, topL: number): CollapseResult {
     }
   });
 
-  const mph = buildMph(keys.subarray(0, nKeys), { maxRetries: 40 });
+  return linearArtefacts(keys.subarray(0, nKeys), weights.subarray(0, nKeys), records, bias);
+}
+
+/**
+ * The linear stage's outputs from collapsed (key, weight) pairs in insertion
+ * order, the residual records and the scalar bias: keys placed by the MPH
+ * (grown by 5% and rebuilt where the reference's seed search gives up).
+ */
+export function linearArtefacts(keys: BigUint64Array, weights: Float64Array, records: Records, bias: number): CollapseResult {
+  const nKeys = keys.length;
+  const mph = buildMph(keys, { maxRetries: 40 });
   const slotOf = new Map<bigint, number>();
   for (let i = 0; i < nKeys; i++) slotOf.set(keys[i]!, i);
   const ordered = mph.ordered;

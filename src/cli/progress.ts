@@ -1,0 +1,315 @@
+// Everything a conversion writes on stderr while it runs: progress (stages,
+// layers, downloads) and the conversion log's echo, in one of three forms:
+//   tty   one line per stage, redrawn in place with carriage returns (bytes/s, ETA);
+//   plain a line when a stage starts and a status line every interval (CI logs: no \r);
+//   json  one JSON object per line, for log processors (--log-format json).
+// A single writer owns stderr so log lines never land in the middle of a
+// progress line.
+import type { ProgressEvent } from '../pipeline/read-progress.js';
+import type { ConversionLog, LogRecord } from '../log.js';
+import { SeraError } from '../errors.js';
+
+export interface OutStream {
+  write(s: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export type ProgressMode = 'tty' | 'plain' | 'json' | 'off';
+export type LogFormat = 'text' | 'json';
+
+/** One file of a Hub download (sizes in bytes; `resumedFrom` bytes were already on disk). */
+export interface DownloadEvent {
+  kind: 'start' | 'data' | 'done' | 'retry';
+  file: string;
+  fileIndex: number;
+  fileCount: number;
+  bytes: number;
+  size: number;
+  resumedFrom: number;
+  /** All selected files: bytes present (incl. resumed) and the total. */
+  totalBytes: number;
+  totalSize: number;
+  now: number;
+  startedAt: number;
+  message?: string;
+}
+
+const DEFAULT_PLAIN_INTERVAL_MS = 10_000;
+const TTY_INTERVAL_MS = 100;
+
+/** How progress is shown: off with --quiet, JSON with --log-format json, else by whether stderr is a terminal. */
+export function progressMode(o: { quiet: boolean; logFormat: LogFormat; stream: OutStream; env: Record<string, string | undefined> }): ProgressMode {
+  const forced = (o.env.SERA_TRANSFER_PROGRESS ?? '').trim().toLowerCase();
+  if (o.quiet || ['off', 'none', '0', 'false', 'no'].includes(forced)) return 'off';
+  if (o.logFormat === 'json') return 'json';
+  if (forced === 'plain' || forced === 'tty') return forced;
+  return o.stream.isTTY ? 'tty' : 'plain';
+}
+
+/** The plain form's interval: SERA_TRANSFER_PROGRESS_INTERVAL seconds (default 10). */
+export function plainInterval(env: Record<string, string | undefined>): number {
+  const v = Number(env.SERA_TRANSFER_PROGRESS_INTERVAL);
+  return Number.isFinite(v) && v >= 0 && env.SERA_TRANSFER_PROGRESS_INTERVAL?.trim() !== '' && env.SERA_TRANSFER_PROGRESS_INTERVAL !== undefined
+    ? v * 1000 : DEFAULT_PLAIN_INTERVAL_MS;
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  return u === 0 ? `${n} B` : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (ms < 10_000) return `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
+  if (s < 60) return `${s}s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
+}
+
+function rate(bytes: number, ms: number): number | null {
+  return ms > 0 && bytes > 0 ? bytes / (ms / 1000) : null;
+}
+
+function eta(fraction: number | null, elapsed: number): number | null {
+  if (fraction === null || fraction <= 0 || fraction >= 1) return null;
+  return (elapsed * (1 - fraction)) / fraction;
+}
+
+function bar(fraction: number, width = 20): string {
+  const full = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+  return '[' + '#'.repeat(full) + '-'.repeat(width - full) + ']';
+}
+
+/** The text of a conversion progress line (shared by the tty and plain forms). */
+export function describeProgress(e: ProgressEvent, withBar: boolean): string {
+  const label = e.stageIndex > 0 ? `[${e.stageIndex}/${e.stageCount}] ${e.stage}` : e.stage;
+  const elapsed = e.now - e.stageStartedAt;
+  const parts = [label];
+  if (e.layer !== null && e.layerCount > 0) parts.push(`layer ${Math.min(e.layer + 1, e.layerCount)}/${e.layerCount}`);
+  if (e.fraction !== null) parts.push((withBar ? bar(e.fraction) + ' ' : '') + `${Math.floor(e.fraction * 100)}%`);
+  if (e.stageBytes > 0) {
+    parts.push(`${formatBytes(e.stageBytes)} read`);
+    const r = rate(e.stageBytes, elapsed);
+    if (r !== null) parts.push(`${formatBytes(Math.round(r))}/s`);
+  }
+  const left = eta(e.fraction, elapsed);
+  parts.push(left !== null ? `ETA ${formatDuration(left)}` : formatDuration(elapsed));
+  return parts.join('  ');
+}
+
+export function describeDownload(e: DownloadEvent, withBar: boolean): string {
+  const label = `download [${e.fileIndex}/${e.fileCount}] ${e.file}`;
+  const elapsed = e.now - e.startedAt;
+  const fraction = e.size > 0 ? e.bytes / e.size : 1;
+  const parts = [label, `${formatBytes(e.bytes)}/${formatBytes(e.size)}`];
+  parts.push((withBar ? bar(fraction) + ' ' : '') + `${Math.floor(fraction * 100)}%`);
+  const fetched = e.bytes - e.resumedFrom;
+  const r = rate(fetched, elapsed);
+  if (r !== null) parts.push(`${formatBytes(Math.round(r))}/s`);
+  if (e.resumedFrom > 0) parts.push(`resumed at ${formatBytes(e.resumedFrom)}`);
+  if (e.kind === 'done') parts.push(`done in ${formatDuration(elapsed)}`);
+  else if (r !== null && e.size > e.bytes) parts.push(`ETA ${formatDuration(((e.size - e.bytes) / r) * 1000)}`);
+  return parts.join('  ');
+}
+
+export interface ReporterOptions {
+  mode: ProgressMode;
+  logFormat: LogFormat;
+  /** Minimum time between plain/json status lines within a stage or file (ms). */
+  intervalMs?: number;
+  clock?: () => number;
+  now?: () => Date;
+}
+
+/** The single writer of stderr during a run. */
+export class Reporter {
+  readonly mode: ProgressMode;
+  readonly logFormat: LogFormat;
+  readonly #out: OutStream;
+  readonly #interval: number;
+  readonly #clock: () => number;
+  readonly #now: () => Date;
+  /** The tty line currently shown (without \r), '' when none. */
+  #line = '';
+  #lastDraw = -Infinity;
+  #lastKey = '';
+
+  constructor(out: OutStream, o: ReporterOptions) {
+    this.#out = out;
+    this.mode = o.mode;
+    this.logFormat = o.logFormat;
+    this.#clock = o.clock ?? (() => performance.now());
+    this.#now = o.now ?? (() => new Date());
+    this.#interval = o.intervalMs ?? (o.mode === 'tty' ? TTY_INTERVAL_MS : DEFAULT_PLAIN_INTERVAL_MS);
+  }
+
+  /** Echo of the conversion log: verbose → INFO and up (DEBUG with --debug); otherwise warnings; quiet → nothing. */
+  attach(log: ConversionLog, o: { verbose: boolean; debug: boolean; quiet: boolean }): void {
+    if (o.verbose) log.addSink((rec) => { if (rec.level !== 'DEBUG' || o.debug) this.log(rec, true); });
+    else if (!o.quiet) log.addSink((rec) => { if (rec.level === 'WARNING') this.log(rec, false); });
+  }
+
+  /** Writes one log record: the reference's `LEVEL:name:msg` when verbose, `sera-transfer: warning: …` otherwise. */
+  log(rec: LogRecord, verboseForm: boolean): void {
+    if (this.logFormat === 'json') {
+      this.#json({ time: rec.time.toISOString(), level: rec.level, logger: 'sera_transfer', message: rec.message });
+      return;
+    }
+    const text = verboseForm ? `${rec.level}:sera_transfer:${rec.message}` : `sera-transfer: ${rec.level.toLowerCase()}: ${rec.message}`;
+    this.text(text);
+  }
+
+  /** A warning or notice that is not part of conversion.log (profiles, downloads). */
+  notice(level: 'INFO' | 'WARNING', message: string): void {
+    if (this.logFormat === 'json') this.#json({ time: this.#now().toISOString(), level, logger: 'sera_transfer.cli', message });
+    else this.text(`sera-transfer: ${level === 'WARNING' ? 'warning' : 'info'}: ${message}`);
+  }
+
+  /** A full line on stderr; a tty progress line is cleared first and redrawn after. */
+  text(line: string): void {
+    if (this.#line) {
+      this.#out.write(`\r\x1b[K${line}\n${this.#fit(this.#line)}`);
+    } else {
+      this.#out.write(line + '\n');
+    }
+  }
+
+  /** The conversion's progress listener (ConvertOptions.onProgress). */
+  readonly progress = (e: ProgressEvent): void => {
+    if (this.mode === 'off') return;
+    const key = `stage:${e.stage}`;
+    if (e.kind === 'stage') {
+      this.#finishLine();
+      this.#lastKey = key;
+      this.#lastDraw = e.now;
+      if (this.mode === 'tty') this.#draw('sera-transfer ' + describeProgress(e, true));
+      else if (this.mode === 'plain') this.#out.write(`sera-transfer: ${describeProgress(e, false)}\n`);
+      else this.#json(this.#progressJson('stage', e));
+      return;
+    }
+    if (e.kind === 'done') {
+      this.#finishLine();
+      const msg = `converted in ${formatDuration(e.now - e.startedAt)} (${formatBytes(e.totalBytes)} read from the checkpoint)`;
+      if (this.mode === 'json') this.#json({ ...this.#progressJson('done', e), message: msg });
+      else this.#out.write(`sera-transfer: ${msg}\n`);
+      return;
+    }
+    if (e.now - this.#lastDraw < this.#interval) return;
+    this.#lastDraw = e.now;
+    if (this.mode === 'tty') this.#draw('sera-transfer ' + describeProgress(e, true));
+    else if (this.mode === 'plain') this.#out.write(`sera-transfer: ${describeProgress(e, false)}\n`);
+    else this.#json(this.#progressJson('progress', e));
+  };
+
+  /** Hub download progress. */
+  readonly download = (e: DownloadEvent): void => {
+    if (this.mode === 'off') return;
+    const key = `file:${e.file}`;
+    if (e.kind === 'retry') {
+      this.text(`sera-transfer: ${e.file}: ${e.message ?? 'connection lost'}; resuming at ${formatBytes(e.bytes)}`);
+      return;
+    }
+    const first = key !== this.#lastKey;
+    const last = e.kind === 'done';
+    if (!first && !last && e.now - this.#lastDraw < this.#interval) return;
+    if (first) this.#finishLine();
+    this.#lastKey = key;
+    this.#lastDraw = e.now;
+    if (this.mode === 'tty') {
+      this.#draw('sera-transfer ' + describeDownload(e, true));
+      if (last) this.#finishLine();
+    } else if (this.mode === 'plain') {
+      this.#out.write(`sera-transfer: ${describeDownload(e, false)}\n`);
+    } else {
+      this.#json({
+        time: this.#now().toISOString(), level: 'INFO', logger: 'sera_transfer.progress', event: last ? 'download_done' : 'download',
+        file: e.file, file_index: e.fileIndex, file_count: e.fileCount, bytes: e.bytes, size: e.size, resumed_from: e.resumedFrom,
+        total_bytes: e.totalBytes, total_size: e.totalSize,
+      });
+    }
+  };
+
+  /** Ends a tty line in progress (before an error message or at exit). */
+  close(): void {
+    this.#finishLine();
+  }
+
+  #progressJson(event: string, e: ProgressEvent): Record<string, unknown> {
+    const elapsed = e.now - e.stageStartedAt;
+    const r = rate(e.stageBytes, elapsed);
+    const left = eta(e.fraction, elapsed);
+    return {
+      time: this.#now().toISOString(), level: 'INFO', logger: 'sera_transfer.progress', event, stage: e.stage,
+      stage_index: e.stageIndex || null, stage_count: e.stageCount, layer: e.layer === null ? null : e.layer + 1, layers: e.layerCount,
+      fraction: e.fraction, bytes_read: e.stageBytes, bytes_per_second: r === null ? null : Math.round(r),
+      eta_seconds: left === null ? null : Math.round(left / 100) / 10, elapsed_seconds: Math.round(elapsed / 100) / 10,
+    };
+  }
+
+  #fit(line: string): string {
+    const cols = this.#out.columns;
+    return cols && cols > 10 && line.length >= cols ? line.slice(0, cols - 1) : line;
+  }
+
+  #draw(line: string): void {
+    this.#line = line;
+    this.#out.write(`\r${this.#fit(line)}\x1b[K`);
+  }
+
+  #finishLine(): void {
+    if (this.#line) {
+      this.#out.write('\n');
+      this.#line = '';
+    }
+  }
+
+  #json(obj: Record<string, unknown>): void {
+    const line = JSON.stringify(obj);
+    if (this.#line) this.#out.write(`\r\x1b[K${line}\n${this.#fit(this.#line)}`);
+    else this.#out.write(line + '\n');
+  }
+}
+
+/** True when argv asks for JSON logs (checked before parsing, so usage errors are JSON too). */
+export function wantsJsonLogs(argv: readonly string[]): boolean {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    if (!a.startsWith('--')) continue;
+    const eq = a.indexOf('=');
+    const name = a.slice(2, eq < 0 ? undefined : eq);
+    if (!name || !'log-format'.startsWith(name)) continue; // any prefix: no other flag starts with "l"
+    const v = eq < 0 ? argv[i + 1] : a.slice(eq + 1);
+    if (v === 'json') return true;
+  }
+  return false;
+}
+
+/**
+ * The error report as one JSON object on stderr. The message, hint and exit
+ * code are those of the text report (reportError), captured and re-encoded.
+ */
+export function reportErrorJson(
+  err: unknown, stderr: { write(s: string): unknown },
+  textReport: (err: unknown, out: { write(s: string): unknown }, debug: boolean) => number, debug: boolean,
+): number {
+  let text = '';
+  const code = textReport(err, { write: (s: string) => { text += s; } }, debug);
+  const lines = text.split('\n').filter((l) => l.length > 0);
+  const message = (lines[0] ?? '').replace(/^sera-transfer: error: /, '');
+  const hint = lines.find((l) => l.startsWith('  hint: '))?.slice(8) ?? null;
+  const stack = lines.filter((l) => l.startsWith('  [debug] ')).map((l) => l.slice(10));
+  const obj: Record<string, unknown> = {
+    time: new Date().toISOString(), level: 'ERROR', logger: 'sera_transfer', message, hint,
+    error: err instanceof SeraError ? err.name : (err as Error)?.name === 'CACError' ? 'UsageError' : 'Error', exit_code: code,
+  };
+  if (stack.length) obj.stack = stack;
+  stderr.write(JSON.stringify(obj) + '\n');
+  return code;
+}

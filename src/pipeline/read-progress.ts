@@ -1,0 +1,180 @@
+// Progress of a conversion, observed from outside the stages: which stage runs,
+// which layer its checkpoint reads belong to, and how many bytes it has read.
+// The stages stay unaware of it: a RawStore wrapper counts the bytes of every
+// read, and tensor names are mapped to layers through the layer plan (reads
+// happen layer by layer in every stage that walks the model).
+import type { RawStore } from '../model/tensors.js';
+import type { TensorInfo } from '../io/safetensors.js';
+import type { LayerSpec } from '../model/layer-plan.js';
+
+/** The stages convert() announces, in order (a stage not listed is shown without a number). */
+export const CONVERT_STAGES: readonly string[] = [
+  'discover', 'tokenizer', 'prf', 'overlays', 'collapse', 'memory', 'bridge', 'manifest', 'snapshot', 'state', 'verify',
+];
+
+export interface ProgressEvent {
+  /** 'stage': a stage starts; 'read': checkpoint bytes were read; 'done': the conversion finished. */
+  kind: 'stage' | 'read' | 'done';
+  stage: string;
+  /** 1-based position in CONVERT_STAGES, 0 when the stage is not listed. */
+  stageIndex: number;
+  stageCount: number;
+  /** Layer (0-based) of the latest read, null before any layer tensor was read in this stage. */
+  layer: number | null;
+  layerCount: number;
+  /** Estimated fraction of the stage done, null when the stage has not read layer tensors. */
+  fraction: number | null;
+  /** Checkpoint bytes read since the stage started / since the conversion started. */
+  stageBytes: number;
+  totalBytes: number;
+  /** Milliseconds (monotonic clock). */
+  now: number;
+  stageStartedAt: number;
+  startedAt: number;
+}
+
+export type ProgressListener = (e: ProgressEvent) => void;
+
+const QKV_MARKER = '__sera_qkv__';
+
+function commonPrefix(names: string[]): string {
+  if (!names.length) return '';
+  let parts = names[0]!.split('.').slice(0, -1);
+  for (const n of names.slice(1)) {
+    const p = n.split('.');
+    let i = 0;
+    while (i < parts.length && i < p.length - 1 && parts[i] === p[i]) i++;
+    parts = parts.slice(0, i);
+  }
+  return parts.join('.');
+}
+
+export class ProgressTracker {
+  readonly #listener: ProgressListener;
+  readonly #clock: () => number;
+  readonly #startedAt: number;
+  #stage = '';
+  #stageStartedAt: number;
+  #stageBytes = 0;
+  #totalBytes = 0;
+  #byName = new Map<string, number>();
+  #prefixes: [string, number][] = [];
+  #layerBytes: number[] = [];
+  #layerCount = 0;
+  #layer: number | null = null;
+  #bytesInLayer = 0;
+  /** Bytes this stage read per completed layer (for the within-layer estimate). */
+  #completed: number[] = [];
+
+  constructor(listener: ProgressListener, clock: () => number = () => performance.now()) {
+    this.#listener = listener;
+    this.#clock = clock;
+    this.#startedAt = clock();
+    this.#stageStartedAt = this.#startedAt;
+  }
+
+  /** A store that reports every read to this tracker. */
+  wrap(store: RawStore): RawStore {
+    return {
+      names: () => store.names(),
+      get: (name: string) => store.get(name),
+      read: (info: TensorInfo, start?: number, length?: number, into?: Uint8Array) => {
+        const out = store.read(info, start, length, into);
+        this.#read(info.name, out.length);
+        return out;
+      },
+    };
+  }
+
+  /** Maps the checkpoint tensors of each planned layer to its index. */
+  setLayers(layers: readonly LayerSpec[], store: Pick<RawStore, 'get'>): void {
+    this.#layerCount = layers.length;
+    this.#byName.clear();
+    this.#prefixes = [];
+    this.#layerBytes = [];
+    layers.forEach((layer, i) => {
+      const names: string[] = [];
+      let bytes = 0;
+      for (const [key, v] of Object.entries(layer)) {
+        if (key === 'name' || typeof v !== 'string') continue;
+        const base = v.includes(QKV_MARKER) ? v.slice(0, v.indexOf(QKV_MARKER)) : v;
+        for (const cand of [base, `${base}.blocks`, `${base}.scales`]) {
+          const info = store.get(cand);
+          if (info && !this.#byName.has(cand)) {
+            this.#byName.set(cand, i);
+            names.push(cand);
+            bytes += info.byteLength;
+          }
+        }
+      }
+      this.#layerBytes.push(bytes);
+      const prefix = commonPrefix(names);
+      if (prefix) this.#prefixes.push([prefix + '.', i]);
+    });
+    // longest prefix first, so `layers.1.` never swallows `layers.10.`-style names by accident
+    this.#prefixes.sort((a, b) => b[0].length - a[0].length);
+  }
+
+  stage(name: string): void {
+    this.#stage = name;
+    this.#stageStartedAt = this.#clock();
+    this.#stageBytes = 0;
+    this.#layer = null;
+    this.#bytesInLayer = 0;
+    this.#completed = [];
+    this.#emit('stage');
+  }
+
+  finish(): void {
+    this.#emit('done');
+  }
+
+  #layerOf(name: string): number | null {
+    const exact = this.#byName.get(name);
+    if (exact !== undefined) return exact;
+    for (const [p, i] of this.#prefixes) if (name.startsWith(p)) return i;
+    return null;
+  }
+
+  #read(name: string, bytes: number): void {
+    this.#stageBytes += bytes;
+    this.#totalBytes += bytes;
+    const layer = this.#layerOf(name);
+    if (layer !== null && layer !== this.#layer) {
+      if (this.#layer !== null && layer > this.#layer) this.#completed.push(this.#bytesInLayer);
+      if (this.#layer === null || layer > this.#layer) {
+        this.#layer = layer;
+        this.#bytesInLayer = 0;
+      }
+    }
+    if (layer !== null && layer === this.#layer) this.#bytesInLayer += bytes;
+    this.#emit('read');
+  }
+
+  #fraction(): number | null {
+    if (this.#layer === null || this.#layerCount === 0) return null;
+    const per = this.#completed.length
+      ? this.#completed.reduce((s, x) => s + x, 0) / this.#completed.length
+      : Math.max(1, this.#layerBytes[this.#layer] ?? 1);
+    const within = Math.min(0.99, this.#bytesInLayer / Math.max(1, per));
+    return Math.min(1, (this.#layer + within) / this.#layerCount);
+  }
+
+  #emit(kind: ProgressEvent['kind']): void {
+    const idx = CONVERT_STAGES.indexOf(this.#stage);
+    this.#listener({
+      kind,
+      stage: this.#stage,
+      stageIndex: idx + 1,
+      stageCount: CONVERT_STAGES.length,
+      layer: this.#layer,
+      layerCount: this.#layerCount,
+      fraction: kind === 'read' ? this.#fraction() : null,
+      stageBytes: this.#stageBytes,
+      totalBytes: this.#totalBytes,
+      now: this.#clock(),
+      stageStartedAt: this.#stageStartedAt,
+      startedAt: this.#startedAt,
+    });
+  }
+}
