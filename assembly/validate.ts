@@ -70,4 +70,56 @@ export function validate(table: usize, count: u32, cursor: u64, dataLen: u64, la
   return fail(out, OK, count, 0, 0, cursor);
 }
 
+// ---- MXFP4 pairs (blocks [..., G, 16] u8 with scales [..., G] u8) ----
+// checkMxfp4(bdims, brank, sdims, srank, out) -> code; out: [u32 dim index][u32 0][u64 expected][u64 found]
+export const MX_OK: u32 = 0;
+/** The blocks' last dimension is not 16 bytes (32 E2M1 codes). */
+export const MX_BLOCK_BYTES: u32 = 1;
+/** The scales' rank is not the blocks' rank minus one (or the blocks have rank < 2). */
+export const MX_RANK: u32 = 2;
+/** A scales dimension differs from the blocks' (expert/row/group counts disagree). */
+export const MX_DIM: u32 = 3;
+
+export function checkMxfp4(bdims: usize, brank: u32, sdims: usize, srank: u32, out: usize): u32 {
+  store<u64>(out, 0, 8);
+  store<u64>(out, 0, 16);
+  store<u32>(out, 0);
+  if (brank < 2 || srank + 1 != brank) {
+    store<u64>(out, <u64>(brank > 0 ? brank - 1 : 0), 8);
+    store<u64>(out, <u64>srank, 16);
+    return MX_RANK;
+  }
+  const last = load<u64>(bdims + (<usize>(brank - 1) << 3));
+  if (last != 16) {
+    store<u32>(out, brank - 1);
+    store<u64>(out, 16, 8);
+    store<u64>(out, last, 16);
+    return MX_BLOCK_BYTES;
+  }
+  for (let i: u32 = 0; i < srank; i++) {
+    const b = load<u64>(bdims + (<usize>i << 3));
+    const s = load<u64>(sdims + (<usize>i << 3));
+    if (b != s) {
+      store<u32>(out, i);
+      store<u64>(out, b, 8);
+      store<u64>(out, s, 16);
+      return MX_DIM;
+    }
+  }
+  return MX_OK;
+}
+
+/** Scans E8M0 scale bytes: out = [u32 max][u32 0][u64 count of 0xFF (the NaN scale)]. Chunks chain through `out`. */
+export function scanScales(ptr: usize, n: usize, out: usize): void {
+  let mx = load<u32>(out);
+  let nan = load<u64>(out, 8);
+  for (let i: usize = 0; i < n; i++) {
+    const v = <u32>load<u8>(ptr + i);
+    if (v > mx) mx = v;
+    if (v == 255) nan++;
+  }
+  store<u32>(out, mx);
+  store<u64>(out, nan, 8);
+}
+
 export { HEAP_BASE };

@@ -17,6 +17,7 @@ import { buildManifest, type ArrayDigestInfo } from './format/manifest-build.js'
 import { type Summary } from './format/summary.js';
 import { loadCrc32c } from './kernels/crc32c.js';
 import { loadMph } from './kernels/mph.js';
+import { loadMxfp4 } from './kernels/mxfp4.js';
 import { parseModelConfig } from './model/config.js';
 import { planLayers } from './model/layer-plan.js';
 import { TensorSet } from './model/tensors.js';
@@ -33,6 +34,7 @@ import { memoryCoefficients } from './stages/memory.js';
 import { bridgeRecords } from './stages/bridge.js';
 import { collapseMoe } from './stages/collapse-moe.js';
 import { bridgeMoe } from './stages/bridge-moe.js';
+import { findMxfp4Pairs, validateMxfp4Pairs, writeMxfp4Shards } from './stages/mxfp4-shards.js';
 import { buildRuntimeSnapshot, runtimeErrorDict } from './stages/snapshot/index.js';
 import { verifyPackage } from './verify.js';
 import type { ArrayOut, ModelView } from './stages/types.js';
@@ -50,6 +52,10 @@ export interface ConvertOptions {
   assumeFma?: boolean;
   /** Keep the reference's abort when the vocabulary fails Sardinas–Patterson or no tokenizer exists. */
   strictTokenizer?: boolean;
+  /** Copy the MXFP4 tensors to arrays/mxfp4/ (default: on for mixture-of-experts checkpoints). */
+  mxfp4Shards?: boolean;
+  /** Accept 0xFF (NaN) MXFP4 scales. */
+  allowNanScales?: boolean;
   /** Replace a non-empty --output that is not a Sera package. */
   force?: boolean;
   log?: ConversionLog;
@@ -104,7 +110,7 @@ function openWeights(roots: SearchRoots): TensorStore {
 }
 
 export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
-  await Promise.all([loadCrc32c(), loadMph(), loadSafetensorsReader()]);
+  await Promise.all([loadCrc32c(), loadMph(), loadSafetensorsReader(), loadMxfp4()]);
   const r = opts.r ?? 64;
   const rv = opts.rv ?? 8;
   const topL = opts.topL ?? 8;
@@ -144,6 +150,10 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     for (const w of plan.warnings) log.warn(w);
     if (plan.ignored.length) log.warn(`Ignoring ${plan.ignored.length} tensor(s) no role maps: ${plan.ignored.join(', ')}`);
     for (const d of plan.deviations) log.info(`Design-spec rule applied: ${d}`);
+    // MXFP4 shards are validated before anything is computed or written
+    const shardChecks = (opts.mxfp4Shards ?? plan.regime === 'moe')
+      ? validateMxfp4Pairs(store, findMxfp4Pairs(store), !!opts.allowNanScales)
+      : [];
 
     const localR = Math.min(r, cfg.dModel);
     const localRv = Math.min(rv, localR);
@@ -228,6 +238,14 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     metadata.set('bridge', br.metadata);
     if (br.enabled) br.arrays.forEach(store1);
     else log.info('Bridge disabled (missing_tensors); skipping bridge arrays');
+
+    if (shardChecks.length) {
+      stage('mxfp4-shards');
+      log.info(`Writing ${shardChecks.length} MXFP4 tensor pair(s) to arrays/mxfp4/`);
+      const prefixOf = new Map(plan.layers.flatMap((l) => [[l.w1, l.name], [l.w2, l.name]] as [string, string][]));
+      const shards = writeMxfp4Shards(store, shardChecks, out.path('arrays'), (base) => prefixOf.get(base) ?? null);
+      metadata.set('mxfp4_shards', shards.metadata);
+    }
 
     const detMeta = determinismMetadata(determinism, plan.mxfp4Backends);
     metadata.set('determinism', detMeta);

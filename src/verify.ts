@@ -75,6 +75,8 @@ export function verifyPackage(dir: string, opts: VerifyOptions = {}): string[] {
     for (const n of unmatchedTables) problems.push(`sera_manifest.bin: no entry for arrays/${n}.bin`);
   }
 
+  problems.push(...verifyMxfp4Shards(dir, opts.checks));
+
   const spath = join(dir, 'sera_state.json');
   if (!exists(spath)) {
     problems.push('sera_state.json: file is missing');
@@ -101,3 +103,42 @@ export function verifyPackage(dir: string, opts: VerifyOptions = {}): string[] {
 }
 
 export class VerifyError extends SeraError {}
+
+/** arrays/mxfp4/: every shard file valid on its own and recorded in index.json with its size and SHA-256. */
+function verifyMxfp4Shards(dir: string, sink?: ArrayCheck[]): string[] {
+  const shardDir = join(dir, 'arrays', 'mxfp4');
+  if (!isDirectory(shardDir)) return [];
+  const problems: string[] = [];
+  const files = new Map<string, ArrayCheck>();
+  for (const f of listDir(shardDir).sort()) {
+    if (!f.endsWith('.bin')) continue;
+    const c = checkArrayFile(join(shardDir, f));
+    sink?.push(c);
+    files.set(`arrays/mxfp4/${f}`, c);
+    for (const p of c.problems) problems.push(`arrays/mxfp4/${f}: ${p}`);
+  }
+  const indexPath = join(shardDir, 'index.json');
+  if (!exists(indexPath)) return [...problems, 'arrays/mxfp4/index.json: file is missing'];
+  const listed = new Set<string>();
+  try {
+    const index = parseJsonBytes(readFile(indexPath));
+    const tensors = index instanceof Map ? index.get('tensors') : undefined;
+    if (!Array.isArray(tensors)) return [...problems, "arrays/mxfp4/index.json: no 'tensors' list"];
+    for (const t of tensors) {
+      for (const part of ['blocks', 'scales']) {
+        const rec = t instanceof Map ? t.get(part) : undefined;
+        const file = rec instanceof Map ? rec.get('file') : undefined;
+        if (typeof file !== 'string') { problems.push(`arrays/mxfp4/index.json: an entry lacks ${part}.file`); continue; }
+        listed.add(file);
+        const c = files.get(file);
+        if (!c || !c.sha256) { problems.push(`arrays/mxfp4/index.json: ${file} is missing`); continue; }
+        if ((rec as Map<string, unknown>).get('bytes') !== BigInt(c.payloadBytes)) problems.push(`arrays/mxfp4/index.json: ${file} bytes differ from the file`);
+        if ((rec as Map<string, unknown>).get('sha256') !== toHexDigest(c.sha256)) problems.push(`arrays/mxfp4/index.json: ${file} sha256 differs from the file`);
+      }
+    }
+  } catch (e) {
+    problems.push(`arrays/mxfp4/index.json: ${(e as Error).message}`);
+  }
+  for (const f of files.keys()) if (!listed.has(f)) problems.push(`${f}: not listed in arrays/mxfp4/index.json`);
+  return problems;
+}

@@ -18,11 +18,16 @@ import { resolvePath } from '../pipeline/discover.js';
 import { installInterruptGuard, InterruptedError } from './signals.js';
 import { loadCrc32c } from '../kernels/crc32c.js';
 import { join } from 'node:path';
+import { prepareRun, WORKFLOW_FLAGS } from './workflow.js';
+import { applyProfile } from './profiles.js';
+import { reportErrorJson, wantsJsonLogs } from './progress.js';
 
 export interface CliIO {
   stdout: { write(s: string): unknown; isTTY?: boolean };
   stderr: { write(s: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
+  /** Answers for --interactive (default: process.stdin). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 function version(): string {
@@ -43,7 +48,7 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
     const missing = [o.source === undefined || o.source === true ? '--source' : null, o.output === undefined || o.output === true ? '--output' : null].filter(Boolean);
     throw new UsageError(`${missing.join(' and ')} required unless --interactive is supplied`, 'sera-transfer --source CHECKPOINT_DIR --output OUTPUT_DIR');
   }
-  if (o.interactive) throw new UsageError('--interactive is not available yet', 'pass --source and --output');
+  applyProfile(o);
   const r = parseIntFlag('r', o.r);
   const rv = parseIntFlag('rv', o.rv);
   const topL = parseIntFlag('topL', o.topL);
@@ -58,23 +63,26 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
     cpuAffinity: o.cpuAffinity === undefined ? undefined : String(o.cpuAffinity), assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
   });
 
-  const log = new ConversionLog({ verbose });
-  if (verbose) log.addSink((rec) => { if (rec.level !== 'DEBUG' || debug) io.stderr.write(`${rec.level}:sera_transfer:${rec.message}\n`); });
-  else if (o.quiet !== true) log.addSink((rec) => { if (rec.level === 'WARNING') io.stderr.write(`sera-transfer: warning: ${rec.message}\n`); });
+  const run = await prepareRun(o, { r, rv, topL, verbose, debug, format: format as 'table' | 'json' }, io);
+  if (run.exitCode !== undefined) return run.exitCode;
+  const log = run.log;
   let result;
-  const guard = installInterruptGuard({ output: resolvePath(String(o.output)), pauseAt: io.env.SERA_TRANSFER_TEST_PAUSE, stderr: io.stderr });
+  const guard = installInterruptGuard({ output: resolvePath(run.output), pauseAt: io.env.SERA_TRANSFER_TEST_PAUSE, stderr: io.stderr });
   try {
     result = await convert({
-      source: String(o.source), output: String(o.output), r, rv, topL,
-      originalSubdir: o.originalSubdir === undefined ? null : String(o.originalSubdir),
+      source: run.source, output: run.output, r: run.r, rv: run.rv, topL: run.topL,
+      originalSubdir: run.originalSubdir, onProgress: run.onProgress,
       verbose, assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma, strictTokenizer: !!o.strictTokenizer, force: !!o.force, log,
+      mxfp4Shards: rawArgv.includes('--no-mxfp4-shards') ? false : rawArgv.includes('--mxfp4-shards') ? true : undefined,
+      allowNanScales: !!o.allowNanScales,
       debugLogs: debug, checkpoint: guard.checkpoint,
     });
   } catch (err) {
+    run.close();
     if (debug && !(err instanceof InterruptedError)) {
       // keep the evidence: the verbose log goes next to where the package would have been
       try {
-        const dir = join(resolvePath(String(o.output)), 'logs');
+        const dir = join(resolvePath(run.output), 'logs');
         mkdirp(dir);
         writeFile(join(dir, 'conversion-failed.log'), log.text() + `${(err as Error)?.stack ?? String(err)}\n`);
         io.stderr.write(`sera-transfer: debug log written to ${join(dir, 'conversion-failed.log')}\n`);
@@ -84,6 +92,7 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   } finally {
     guard.dispose();
   }
+  if (run.interactive) { io.stdout.write('\n' + renderSummary(result.summary, 'table') + '\n'); return 0; } // the reference's assistant ignores the summary flags
   const text = renderSummary(result.summary, format);
   if (o.summaryOutput !== undefined && o.summaryOutput !== true) {
     const p = resolvePath(String(o.summaryOutput));
@@ -99,7 +108,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
   try {
     const cli = cac('sera-transfer');
     const addConvertOptions = (c: ReturnType<typeof cli.command>) => c
-      .option('--source <dir>', 'Checkpoint folder (config.json + model.safetensors or a sharded index)')
+      .option('--source <dir>', 'Checkpoint folder (config.json + model.safetensors or a sharded index), or hf:ORG/MODEL[@REV]')
       .option('--output <dir>', 'Output folder for the Sera package')
       .option('--r <n>', 'PRF feature count (clamped to d_model)', { type: [String] })
       .option('--rv <n>', 'Overlay value rank (clamped to r)', { type: [String] })
@@ -115,21 +124,27 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       .option('--assume-fma', 'Attest fused multiply-add support (recorded in the manifest)')
       .option('--strict-tokenizer', "Abort like the reference when the tokenizer is missing or not uniquely decodable")
       .option('--force', 'Replace a non-empty --output that is not a Sera package')
-      .option('--interactive', 'Interactive assistant (not available yet)')
+      .option('--mxfp4-shards', 'Copy MXFP4 tensors to arrays/mxfp4/ (default for mixture-of-experts checkpoints; --no-mxfp4-shards skips)')
+      .option('--allow-nan-scales', 'Accept 0xFF (NaN) MXFP4 scale bytes')
+      .option('--interactive', 'Ask for the settings step by step (the reference assistant)')
+      .option('--profile <name>', 'r 512, rv 12, topL 12 for gpt-oss-20b or gpt-oss-120b (explicit flags win)')
+      .option('--dry-run', 'Print the plan (layers, roles, arrays, estimated bytes) and write nothing')
+      .option('--log-format <format>', 'stderr as text (default) or json (one object per line)')
+      .option('--cache-dir <dir>', 'Download cache for hf: sources (default ~/.cache/sera-transfer/hub)')
       .option('--mxfp4-backend <name>', 'Accepted for compatibility (python|numpy|torch); decoding is always exact', { default: 'python' })
       .option('--torch-threads <n>', 'Accepted for compatibility; no effect', { type: [String] })
       .option('--numpy-threads <n>', 'Accepted for compatibility; no effect', { type: [String] })
       .option('--cpu-affinity <list>', 'Accepted for compatibility; no effect', { type: [String] });
 
     let code = 0;
-    const normalized = normalizeArgv(argv, CONVERT_FLAGS);
+    const normalized = normalizeArgv(argv, { ...CONVERT_FLAGS, ...WORKFLOW_FLAGS });
     addConvertOptions(cli.command('[...args]', 'Convert a checkpoint (same as `convert`)'))
       .action(async (args: string[], o: Opts) => {
         if (args.length) throw new UsageError(`unknown command or argument: ${args[0]}`, "run 'sera-transfer --help'");
-        code = await runConvert(o, argv, io);
+        code = await runConvert(o, normalized, io);
       });
     addConvertOptions(cli.command('convert', 'Convert a checkpoint into a Sera package'))
-      .action(async (o: Opts) => { code = await runConvert(o, argv, io); });
+      .action(async (o: Opts) => { code = await runConvert(o, normalized, io); });
     cli.command('inspect <dir>', 'Print the manifest sections and the arrays of a package')
       .option('--json', 'Machine-readable output')
       .action(async (dir: string, o: Opts) => { await loadCrc32c(); code = inspectCommand(dir, !!o.json, io); });
@@ -147,6 +162,6 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
     await cli.runMatchedCommand();
     return code;
   } catch (err) {
-    return reportError(err, io.stderr, debug);
+    return wantsJsonLogs(argv) ? reportErrorJson(err, io.stderr, reportError, debug) : reportError(err, io.stderr, debug);
   }
 }

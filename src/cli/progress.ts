@@ -89,6 +89,7 @@ function bar(fraction: number, width = 20): string {
 /** The text of a conversion progress line (shared by the tty and plain forms). */
 export function describeProgress(e: ProgressEvent, withBar: boolean): string {
   const label = e.stageIndex > 0 ? `[${e.stageIndex}/${e.stageCount}] ${e.stage}` : e.stage;
+  if (e.kind === 'stage') return label;
   const elapsed = e.now - e.stageStartedAt;
   const parts = [label];
   if (e.layer !== null && e.layerCount > 0) parts.push(`layer ${Math.min(e.layer + 1, e.layerCount)}/${e.layerCount}`);
@@ -100,6 +101,21 @@ export function describeProgress(e: ProgressEvent, withBar: boolean): string {
   }
   const left = eta(e.fraction, elapsed);
   parts.push(left !== null ? `ETA ${formatDuration(left)}` : formatDuration(elapsed));
+  return parts.join('  ');
+}
+
+/** The final text of a stage's line (tty form), once the next stage starts. */
+export function describeFinished(e: ProgressEvent, now: number): string {
+  const label = e.stageIndex > 0 ? `[${e.stageIndex}/${e.stageCount}] ${e.stage}` : e.stage;
+  const elapsed = now - e.stageStartedAt;
+  const parts = [label];
+  if (e.layer !== null && e.layerCount > 0) parts.push(`${e.layerCount} layer${e.layerCount === 1 ? '' : 's'}`);
+  if (e.stageBytes > 0) {
+    parts.push(`${formatBytes(e.stageBytes)} read`);
+    const r = rate(e.stageBytes, elapsed);
+    if (r !== null) parts.push(`${formatBytes(Math.round(r))}/s`);
+  }
+  parts.push(`done in ${formatDuration(elapsed)}`);
   return parts.join('  ');
 }
 
@@ -139,6 +155,8 @@ export class Reporter {
   #line = '';
   #lastDraw = -Infinity;
   #lastKey = '';
+  /** The latest event of the running stage (its final tty line is drawn from it). */
+  #current: ProgressEvent | null = null;
 
   constructor(out: OutStream, o: ReporterOptions) {
     this.#out = out;
@@ -184,6 +202,8 @@ export class Reporter {
   readonly progress = (e: ProgressEvent): void => {
     if (this.mode === 'off') return;
     const key = `stage:${e.stage}`;
+    if (this.mode === 'tty' && e.kind !== 'read' && this.#current && this.#line) this.#draw('sera-transfer ' + describeFinished(this.#current, e.now));
+    this.#current = e.kind === 'done' ? null : e;
     if (e.kind === 'stage') {
       this.#finishLine();
       this.#lastKey = key;

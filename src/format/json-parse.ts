@@ -1,6 +1,7 @@
 // json.loads with Python's value model: object key order kept exactly (JSON.parse
 // moves integer-like keys first), ints as bigint, floats as number, NaN/Infinity
-// accepted, duplicate keys overwrite in place. Errors carry line and column.
+// accepted, duplicate keys overwrite in place, integer literals limited to 4300
+// digits as in Python. Errors carry line and column.
 import type { PyValue, PyDict } from './pyvalue.js';
 
 export class JsonParseError extends Error {
@@ -19,6 +20,8 @@ export class JsonParseError extends Error {
 }
 
 const MAX_DEPTH = 1000;
+/** Python's default sys.int_info.default_max_str_digits. */
+const MAX_INT_DIGITS = 4300;
 const NUMBER_RE = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
 
 export function parseJson(text: string): PyValue {
@@ -119,6 +122,10 @@ export function parseJson(text: string): PyValue {
     if (!m) return fail('Expecting value');
     i += m[0].length;
     if (m[1] !== undefined || m[2] !== undefined) return Number(m[0]);
+    // Python refuses int literals above 4300 digits (int_max_str_digits); so do we,
+    // which also keeps a hostile file from spending seconds in BigInt parsing
+    const digits = m[0].length - (m[0].startsWith('-') ? 1 : 0);
+    if (digits > MAX_INT_DIGITS) fail(`Exceeds the limit (${MAX_INT_DIGITS} digits) for integer string conversion: value has ${digits} digits`, i - m[0].length);
     return BigInt(m[0]);
   };
   const v = value(0);

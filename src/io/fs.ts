@@ -71,7 +71,19 @@ const HINTS: Record<string, string> = {
   EROFS: 'choose an --output on a writable file system',
   EIO: 'the disk reported a hardware or network error; check the device and run again',
   EDQUOT: 'free some space within your quota and run again',
+  EMFILE: 'too many files are open: raise the limit (ulimit -n) and run again',
+  ENOTDIR: 'a part of the path is a file, not a folder: check the path',
 };
+
+/** Hints when reading (the inputs): the user fixes the file, not --output. */
+const READ_HINTS: Record<string, string> = {
+  EACCES: 'make the file readable for your user (check its permissions and ownership) and run again',
+  EPERM: 'make the file readable for your user (check its permissions and ownership) and run again',
+  ENOENT: 'check the path: the file is not there',
+  EISDIR: 'the path is a folder: point at the file inside it',
+};
+
+const READ_ACTIONS = new Set(['open', 'read', 'stat', 'list']);
 
 /**
  * The IoError for a failed system call: "cannot <action> <path>: <cause> (<CODE>)"
@@ -83,7 +95,8 @@ export function toIoError(err: unknown, action: string, path: string): IoError {
   const e = err as NodeJS.ErrnoException;
   const code = typeof e?.code === 'string' ? e.code : undefined;
   const cause = (code && CAUSES[code]) ?? e?.message ?? String(err);
-  const io = new IoError(`cannot ${action} ${path}: ${cause}${code ? ` (${code})` : ''}`, path, code, code ? HINTS[code] : undefined);
+  const hint = code ? (READ_ACTIONS.has(action) ? READ_HINTS[code] : undefined) ?? HINTS[code] : undefined;
+  const io = new IoError(`cannot ${action} ${path}: ${cause}${code ? ` (${code})` : ''}`, path, code, hint);
   Object.defineProperty(io, 'cause', { value: err, enumerable: false, writable: true, configurable: true });
   return io;
 }
@@ -125,7 +138,11 @@ export class ReadHandle {
     }
     // Checked before allocating: a size claimed by a file's own header never
     // allocates (or reads) more than the file holds.
-    if (position + length > this.size) throw this.#short(position, length, Math.max(0, this.size - position));
+    if (position + length > this.size) {
+      throw new IoError(
+        `cannot read ${this.path}: unexpected end of file (wanted ${length} bytes at offset ${position}, the file has ${this.size})`,
+        this.path, 'ESHORT', 'the file is shorter than its contents claim: it is probably truncated (an interrupted download or copy); fetch it again');
+    }
     const out = buf ? buf.subarray(0, length) : new Uint8Array(length);
     let done = 0;
     try {
@@ -137,15 +154,12 @@ export class ReadHandle {
     } catch (err) {
       throw wrap(err, 'read', this.path);
     }
-    if (done < length) throw this.#short(position, length, done);
+    if (done < length) {
+      throw new IoError(
+        `cannot read ${this.path}: the file ended early (got ${done} of ${length} bytes at offset ${position}; it was ${this.size} bytes when opened)`,
+        this.path, 'ESHORT', 'the file shrank while being read (another program is changing it) or the device failed; make sure nothing else writes to it and run again');
+    }
     return out;
-  }
-
-  #short(position: number, length: number, got: number): IoError {
-    return new IoError(
-      `cannot read ${this.path}: unexpected end of file (wanted ${length} bytes at offset ${position}, got ${got})`,
-      this.path, 'ESHORT', 'the file is shorter than its header claims, or it changed while being read: fetch it again',
-    );
   }
 
   /** Reads from the start until end of file (for files whose size stat reports as 0, like /proc files). */
@@ -231,9 +245,14 @@ export class WriteHandle {
     this.#fd = -1;
     try {
       if (sync) backend.fsyncSync(fd);
-      backend.closeSync(fd);
     } catch (err) {
       try { backend.closeSync(fd); } catch { /* already failing */ }
+      throw wrap(err, 'flush to disk', this.path);
+    }
+    try {
+      backend.closeSync(fd);
+    } catch (err) {
+      // not closed again: after a failed close the descriptor is gone, and its number may be reused
       throw wrap(err, 'write', this.path);
     }
   }

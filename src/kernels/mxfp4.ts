@@ -59,6 +59,11 @@ export async function loadMxfp4(): Promise<void> {
   k = kk;
 }
 
+/** Whether the sync functions are usable (the kernel was loaded). */
+export function mxfp4Loaded(): boolean {
+  return k !== undefined;
+}
+
 function loaded(): Kernel<Mxfp4Exports> {
   if (!k) throw new Error('mxfp4 kernel not loaded: await loadMxfp4() first (or use the async decodeMxfp4/encodeMxfp4)');
   return k;

@@ -129,3 +129,54 @@ export async function validateLayout(entries: readonly LayoutEntry[], dataLength
   await loadValidate();
   return validateLayoutSync(entries, dataLength);
 }
+
+// ---- MXFP4 pairs ----
+
+type MxExports = {
+  checkMxfp4(bdims: number, brank: number, sdims: number, srank: number, out: number): number;
+  scanScales(ptr: number, n: number, out: number): void;
+};
+
+export type Mxfp4ShapeProblem =
+  | { code: 'rank'; blocksRank: number; scalesRank: number }
+  | { code: 'block-bytes'; found: number }
+  | { code: 'dim'; index: number; blocks: number; scales: number };
+
+/** Checks an MXFP4 blocks/scales shape pair in the kernel; null when consistent. */
+export function checkMxfp4Sync(blocks: readonly number[], scales: readonly number[]): Mxfp4ShapeProblem | null {
+  if (!k) throw new Error('validate kernel not loaded: await loadValidate() first');
+  const x = k.exports as unknown as MxExports;
+  const base = k.scratch(32 + 8 * (blocks.length + scales.length));
+  const dims = new BigUint64Array(k.memory.buffer, base + 32, blocks.length + scales.length);
+  blocks.forEach((d, i) => { dims[i] = BigInt(d); });
+  scales.forEach((d, i) => { dims[blocks.length + i] = BigInt(d); });
+  const rc = x.checkMxfp4((base + 32) >>> 0, blocks.length, (base + 32 + 8 * blocks.length) >>> 0, scales.length, base >>> 0);
+  const v = new DataView(k.memory.buffer, base, 32);
+  const e = k.exports as unknown as Record<string, { value: number }>;
+  if (rc === e.MX_OK!.value) return null;
+  if (rc === e.MX_RANK!.value) return { code: 'rank', blocksRank: blocks.length, scalesRank: scales.length };
+  if (rc === e.MX_BLOCK_BYTES!.value) return { code: 'block-bytes', found: Number(v.getBigUint64(16, true)) };
+  return { code: 'dim', index: v.getUint32(0, true), blocks: Number(v.getBigUint64(8, true)), scales: Number(v.getBigUint64(16, true)) };
+}
+
+/** Running scan of E8M0 scale bytes: the largest value and the number of 0xFF (NaN) scales. */
+export class ScaleScan {
+  max = 0;
+  nan = 0;
+  add(bytes: Uint8Array): void {
+    if (!k) throw new Error('validate kernel not loaded: await loadValidate() first');
+    const x = k.exports as unknown as MxExports;
+    for (let off = 0; off < bytes.length; off += CHUNK_BYTES) {
+      const part = bytes.subarray(off, Math.min(bytes.length, off + CHUNK_BYTES));
+      const base = k.scratch(16 + part.length);
+      const v = new DataView(k.memory.buffer, base, 16);
+      v.setUint32(0, this.max, true);
+      v.setBigUint64(8, BigInt(this.nan), true);
+      k.u8.set(part, base + 16);
+      x.scanScales((base + 16) >>> 0, part.length, base >>> 0);
+      const r = new DataView(k.memory.buffer, base, 16);
+      this.max = r.getUint32(0, true);
+      this.nan = Number(r.getBigUint64(8, true));
+    }
+  }
+}

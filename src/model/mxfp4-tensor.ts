@@ -4,6 +4,7 @@
 // crashed on such tensors; 2-D blocks [R, B] with scales [R] give [R, 2B] as before).
 import { Tensor, type FileTensor } from './tensors.js';
 import { ModelError } from '../errors.js';
+import { decodeMxfp4Into, mxfp4Loaded } from '../kernels/mxfp4.js';
 
 const LUT = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, -0.0, -0.5, -1.0, -1.5, -2.0, -3.0, -4.0, -6.0];
 /** 2^(s-127) for every scale byte, built by exact doubling. */
@@ -79,6 +80,10 @@ export class Mxfp4Tensor extends Tensor {
     const bytes = this.blocks.store.read(this.blocks.info, g0 * B, (g1 - g0) * B);
     const scales = this.scales.store.read(this.scales.info, g0, g1 - g0);
     const res = out ?? new Float64Array((g1 - g0) * 2 * B);
+    if (B === 16 && mxfp4Loaded()) {
+      decodeMxfp4Into(bytes, scales, res); // the wasm kernel: exact doubles, same bits as below
+      return res;
+    }
     let o = 0;
     for (let g = 0; g < g1 - g0; g++) {
       const p = POW2[scales[g]!]!;
@@ -89,5 +94,34 @@ export class Mxfp4Tensor extends Tensor {
       }
     }
     return res;
+  }
+
+  /**
+   * Decodes `count` last-dimension rows starting at row `first`, every `stride`-th
+   * (stride 2 picks the gate rows of interleaved gate/linear weights), into `out`,
+   * with one read of the spanned bytes.
+   */
+  decodeRowsInto(first: number, count: number, stride: number, out: Float64Array): void {
+    const B = this.groupBytes;
+    const G = this.shape[this.shape.length - 1]! / (2 * B); // groups per row
+    const span = (count - 1) * stride + 1;
+    if (stride === 1 || B !== 16 || !mxfp4Loaded()) {
+      if (stride === 1) { this.readGroups(first * G, (first + count) * G, out); return; }
+      for (let i = 0; i < count; i++) {
+        const g0 = (first + i * stride) * G;
+        out.set(this.readGroups(g0, g0 + G), i * G * 2 * B);
+      }
+      return;
+    }
+    const bytes = this.blocks.store.read(this.blocks.info, first * G * B, span * G * B);
+    const scales = this.scales.store.read(this.scales.info, first * G, span * G);
+    const cb = new Uint8Array(count * G * B);
+    const cs = new Uint8Array(count * G);
+    for (let i = 0; i < count; i++) {
+      const r = i * stride;
+      cb.set(bytes.subarray(r * G * B, (r + 1) * G * B), i * G * B);
+      cs.set(scales.subarray(r * G, (r + 1) * G), i * G);
+    }
+    decodeMxfp4Into(cb, cs, out);
   }
 }

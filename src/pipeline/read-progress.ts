@@ -9,7 +9,7 @@ import type { LayerSpec } from '../model/layer-plan.js';
 
 /** The stages convert() announces, in order (a stage not listed is shown without a number). */
 export const CONVERT_STAGES: readonly string[] = [
-  'discover', 'tokenizer', 'prf', 'overlays', 'collapse', 'memory', 'bridge', 'manifest', 'snapshot', 'state', 'verify',
+  'discover', 'tokenizer', 'prf', 'overlays', 'collapse', 'memory', 'bridge', 'mxfp4-shards', 'manifest', 'snapshot', 'state', 'verify',
 ];
 
 export interface ProgressEvent {
@@ -37,6 +37,14 @@ export type ProgressListener = (e: ProgressEvent) => void;
 
 const QKV_MARKER = '__sera_qkv__';
 
+/** Layer fields each stage reads, and how many times (hash + values), for the first layer's estimate. */
+const STAGE_READS: Record<string, [readonly string[], number]> = {
+  prf: [['w_k'], 2],
+  overlays: [['w_o'], 2],
+  collapse: [['w1', 'w2', 'b1', 'b2'], 1],
+  bridge: [['w_q', 'w_k', 'w_v', 'w_o', 'w1', 'w2', 'b1', 'b2'], 1],
+};
+
 function commonPrefix(names: string[]): string {
   if (!names.length) return '';
   let parts = names[0]!.split('.').slice(0, -1);
@@ -59,7 +67,10 @@ export class ProgressTracker {
   #totalBytes = 0;
   #byName = new Map<string, number>();
   #prefixes: [string, number][] = [];
-  #layerBytes: number[] = [];
+  /** Per layer: field → checkpoint bytes behind it. */
+  #fieldBytes: Map<string, number>[] = [];
+  /** False when the latest read was not a layer tensor (embeddings, shards): no layer fraction then. */
+  #inLayer = false;
   #layerCount = 0;
   #layer: number | null = null;
   #bytesInLayer = 0;
@@ -91,23 +102,26 @@ export class ProgressTracker {
     this.#layerCount = layers.length;
     this.#byName.clear();
     this.#prefixes = [];
-    this.#layerBytes = [];
+    this.#fieldBytes = [];
     layers.forEach((layer, i) => {
       const names: string[] = [];
-      let bytes = 0;
+      const fields = new Map<string, number>();
       for (const [key, v] of Object.entries(layer)) {
         if (key === 'name' || typeof v !== 'string') continue;
         const base = v.includes(QKV_MARKER) ? v.slice(0, v.indexOf(QKV_MARKER)) : v;
-        for (const cand of [base, `${base}.blocks`, `${base}.scales`]) {
+        let bytes = 0;
+        for (const cand of [base, `${base}.blocks`, `${base}.scales`, `${base}_blocks`, `${base}_scales`]) {
           const info = store.get(cand);
-          if (info && !this.#byName.has(cand)) {
+          if (!info) continue;
+          bytes += info.byteLength;
+          if (!this.#byName.has(cand)) {
             this.#byName.set(cand, i);
             names.push(cand);
-            bytes += info.byteLength;
           }
         }
+        fields.set(key, bytes);
       }
-      this.#layerBytes.push(bytes);
+      this.#fieldBytes.push(fields);
       const prefix = commonPrefix(names);
       if (prefix) this.#prefixes.push([prefix + '.', i]);
     });
@@ -120,6 +134,7 @@ export class ProgressTracker {
     this.#stageStartedAt = this.#clock();
     this.#stageBytes = 0;
     this.#layer = null;
+    this.#inLayer = false;
     this.#bytesInLayer = 0;
     this.#completed = [];
     this.#emit('stage');
@@ -140,6 +155,7 @@ export class ProgressTracker {
     this.#stageBytes += bytes;
     this.#totalBytes += bytes;
     const layer = this.#layerOf(name);
+    this.#inLayer = layer !== null;
     if (layer !== null && layer !== this.#layer) {
       if (this.#layer !== null && layer > this.#layer) this.#completed.push(this.#bytesInLayer);
       if (this.#layer === null || layer > this.#layer) {
@@ -152,12 +168,22 @@ export class ProgressTracker {
   }
 
   #fraction(): number | null {
-    if (this.#layer === null || this.#layerCount === 0) return null;
+    if (this.#layer === null || this.#layerCount === 0 || !this.#inLayer) return null;
     const per = this.#completed.length
       ? this.#completed.reduce((s, x) => s + x, 0) / this.#completed.length
-      : Math.max(1, this.#layerBytes[this.#layer] ?? 1);
+      : Math.max(1, this.#expectedLayerBytes(this.#layer));
     const within = Math.min(0.99, this.#bytesInLayer / Math.max(1, per));
     return Math.min(1, (this.#layer + within) / this.#layerCount);
+  }
+
+  /** What the current stage should read for one layer (before a layer has completed). */
+  #expectedLayerBytes(layer: number): number {
+    const fields = this.#fieldBytes[layer];
+    if (!fields) return 1;
+    const [names, times] = STAGE_READS[this.#stage] ?? [[...fields.keys()], 1];
+    let n = 0;
+    for (const f of names) n += fields.get(f) ?? 0;
+    return n * times;
   }
 
   #emit(kind: ProgressEvent['kind']): void {
@@ -167,7 +193,7 @@ export class ProgressTracker {
       stage: this.#stage,
       stageIndex: idx + 1,
       stageCount: CONVERT_STAGES.length,
-      layer: this.#layer,
+      layer: this.#inLayer || kind !== 'read' ? this.#layer : null,
       layerCount: this.#layerCount,
       fraction: kind === 'read' ? this.#fraction() : null,
       stageBytes: this.#stageBytes,

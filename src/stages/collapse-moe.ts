@@ -3,9 +3,10 @@
 // per key. Candidate hidden units are (expert e, unit h < I), flat index e·I + h:
 //   prior     π = experts_per_token / num_experts (uniform; it does not change rankings)
 //   gate      x = W1[e, 2h, j]       (mlp1/gate_up rows interleave gate, linear)
-//   response  r = max(0, min(x, limit)) · (1 + clamp(b1[e, 2h+1], ±limit))
+//   response  r = max(0, min(x, limit))
 //   score     col_abs[e,h] · |x|      with col_abs = Σ_o |W2[e, o, h]|
-//   term      c = π · sign(Σ_o W2[e, o, h]) · r
+//   term      c = (π · sign(Σ_o W2[e, o, h]) · (1 + clamp(b1[e, 2h+1], ±limit))) · r
+//             (the SwiGLU linear branch at zero input scales the gate's response)
 // The weight is the naive sum of c over the top-L units (score descending, ties
 // by flat index); the other units with c ≠ 0 are residuals, of which at most
 // RESIDUALS_PER_KEY per key are kept (largest |c|, ties by flat index), in unit
@@ -17,6 +18,7 @@ import { Records, linearArtefacts, type CollapseResult } from './collapse.js';
 import type { ModelView } from './types.js';
 import type { MoeInfo } from '../model/layer-plan.js';
 import type { Tensor } from '../model/tensors.js';
+import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
 
 /** The design spec's cuckoo relocation limit, used as the per-key residual bound. */
 export const RESIDUALS_PER_KEY = 8;
@@ -72,7 +74,9 @@ export function collapseMoe(view: ModelView, moe: MoeInfo, opts: MoeCollapseOpti
   const resU = new Int32Array(d * resCap);
   const resC = new Float64Array(d * resCap);
   const resN = new Int32Array(d);
-  const nonzero = new Float64Array(d);
+  const nonzero = new Int32Array(d);
+  const thr = new Float64Array(d);
+  const rthr = new Float64Array(d);
 
   view.layers.forEach((layer, li) => {
     const W1 = view.tensors.get(layer.w1)! as Tensor;
@@ -93,77 +97,33 @@ export function collapseMoe(view: ModelView, moe: MoeInfo, opts: MoeCollapseOpti
     const sgn = new Float64Array(units);
     const cab = new Float64Array(units);
     const rowsPerChunk = Math.max(1, Math.floor(CHUNK_VALUES / I));
+    const w2buf = new Float64Array(Math.min(H, rowsPerChunk) * I);
     for (let e = 0; e < E; e++) {
       for (let o0 = 0; o0 < H; o0 += rowsPerChunk) {
         const o1 = Math.min(H, o0 + rowsPerChunk);
-        const v = W2.readFlat((e * H + o0) * I, (o1 - o0) * I);
-        for (let o = 0; o < o1 - o0; o++) {
-          const base = o * I;
-          for (let h = 0; h < I; h++) {
-            const x = v[base + h]!;
-            sgn[e * I + h] = sgn[e * I + h]! + x;
-            cab[e * I + h] = cab[e * I + h]! + Math.abs(x);
-          }
-        }
+        readRows(W2, e * H + o0, o1 - o0, 1, I, w2buf);
+        columnStats(w2buf, o1 - o0, I, sgn, cab, e * I);
       }
     }
 
     topN.fill(0);
     resN.fill(0);
     nonzero.fill(0);
+    thr.fill(-Infinity);
+    rthr.fill(0);
     // gate rows, expert by expert, unit order = flat index order (so ties keep the earlier unit)
-    const pairsPerChunk = Math.max(1, Math.floor(CHUNK_VALUES / (2 * H)));
+    const pairsPerChunk = Math.max(1, Math.floor(CHUNK_VALUES / H));
+    const gate = new Float64Array(Math.min(I, pairsPerChunk) * H);
+    const sel: Selection = { keep, resCap, thr, rthr, topS, topU, topC, topN, resA, resU, resC, resN, nonzero };
     for (let e = 0; e < E; e++) {
       for (let h0 = 0; h0 < I; h0 += pairsPerChunk) {
         const h1 = Math.min(I, h0 + pairsPerChunk);
-        const v = W1.readFlat((e * 2 * I + 2 * h0) * H, (h1 - h0) * 2 * H);
+        readRows(W1, e * 2 * I + 2 * h0, h1 - h0, 2, H, gate); // gate rows 2h; linear rows enter through their bias only
         for (let h = h0; h < h1; h++) {
           const u = e * I + h;
-          const row = (h - h0) * 2 * H; // gate row 2h; the linear row 2h+1 only enters through its bias
-          const lin = 1 + pyMax(-limit, pyMin(b1[e * 2 * I + 2 * h + 1]!, limit));
-          const scale = prior * sign(sgn[u]!);
-          const ca = cab[u]!;
-          for (let j = 0; j < d; j++) {
-            const x = v[row + j]!;
-            const c = scale * (pyMax(0.0, pyMin(x, limit)) * lin);
-            if (keep > 0) {
-              const s = ca * Math.abs(x);
-              const n = topN[j]!;
-              const base = j * keep;
-              if (n < keep || s > topS[base + keep - 1]!) {
-                let p = n < keep ? n : keep - 1;
-                while (p > 0 && s > topS[base + p - 1]!) {
-                  topS[base + p] = topS[base + p - 1]!;
-                  topU[base + p] = topU[base + p - 1]!;
-                  topC[base + p] = topC[base + p - 1]!;
-                  p--;
-                }
-                topS[base + p] = s;
-                topU[base + p] = u;
-                topC[base + p] = c;
-                if (n < keep) topN[j] = n + 1;
-              }
-            }
-            const a = Math.abs(c);
-            if (a > 0) {
-              nonzero[j] = nonzero[j]! + 1;
-              const n = resN[j]!;
-              const base = j * resCap;
-              if (n < resCap || a > resA[base + resCap - 1]!) {
-                let p = n < resCap ? n : resCap - 1;
-                while (p > 0 && a > resA[base + p - 1]!) {
-                  resA[base + p] = resA[base + p - 1]!;
-                  resU[base + p] = resU[base + p - 1]!;
-                  resC[base + p] = resC[base + p - 1]!;
-                  p--;
-                }
-                resA[base + p] = a;
-                resU[base + p] = u;
-                resC[base + p] = c;
-                if (n < resCap) resN[j] = n + 1;
-              }
-            }
-          }
+          const lb = b1[e * 2 * I + 2 * h + 1]!;
+          const lin = 1 + pyMax(-limit, pyMin(lb, limit));
+          scanRow(gate, (h - h0) * H, d, u, prior * sign(sgn[u]!) * lin, cab[u]!, limit, sel);
         }
       }
     }
@@ -210,9 +170,94 @@ export function collapseMoe(view: ModelView, moe: MoeInfo, opts: MoeCollapseOpti
     swiglu_limit: opts.swigluLimit,
     gate_rows: 'interleaved-even',
     score: 'col_abs(W2[e,:,h]) * |W1[e,2h,j]|',
-    response: 'relu(min(W1[e,2h,j], limit)) * (1 + clamp(b1[e,2h+1], +-limit))',
+    term: '(prior * sign(sum_o W2[e,o,h]) * (1 + clamp(b1[e,2h+1], +-limit))) * relu(min(W1[e,2h,j], limit))',
     residuals_per_key: int(R),
     residuals_dropped: int(dropped),
   }));
   return { ...res, keyWeights: weights.subarray(0, nk) };
+}
+
+interface Selection {
+  keep: number;
+  resCap: number;
+  /** Per key: the score a unit must beat to enter the top (−∞ until the top is full). */
+  thr: Float64Array;
+  /** Per key: the |term| a unit must beat to become a residual candidate (0 until full). */
+  rthr: Float64Array;
+  topS: Float64Array;
+  topU: Int32Array;
+  topC: Float64Array;
+  topN: Int32Array;
+  resA: Float64Array;
+  resU: Int32Array;
+  resC: Float64Array;
+  resN: Int32Array;
+  nonzero: Int32Array;
+}
+
+/** Rows first, first+stride, … (each `width` values) of a 3-D expert tensor, as doubles. */
+function readRows(t: Tensor, first: number, count: number, stride: number, width: number, out: Float64Array): void {
+  if (t instanceof Mxfp4Tensor) {
+    t.decodeRowsInto(first, count, stride, out);
+    return;
+  }
+  const span = (count - 1) * stride + 1;
+  const v = t.readFlat(first * width, span * width);
+  for (let i = 0; i < count; i++) out.set(v.subarray(i * stride * width, (i * stride + 1) * width), i * width);
+}
+
+/** sgn[u] += x, cab[u] += |x| over `rows` rows of `cols` (row order = the reference's o order). */
+function columnStats(v: Float64Array, rows: number, cols: number, sgn: Float64Array, cab: Float64Array, off: number): void {
+  for (let o = 0; o < rows; o++) {
+    const base = o * cols;
+    for (let h = 0; h < cols; h++) {
+      const x = v[base + h]!;
+      sgn[off + h] += x;
+      cab[off + h] += Math.abs(x);
+    }
+  }
+}
+
+/**
+ * Inserts (s, u, c) into key j's list, sorted by s descending; an equal s goes
+ * after the entries already there (the earlier unit wins ties). Keeps at most
+ * `cap` entries and updates the key's threshold once the list is full.
+ */
+function insert(S: Float64Array, U: Int32Array, C: Float64Array, N: Int32Array, thr: Float64Array, j: number, cap: number, s: number, u: number, c: number): void {
+  const base = j * cap;
+  const n = N[j]!;
+  let p = n < cap ? n : cap - 1;
+  while (p > 0 && s > S[base + p - 1]!) {
+    S[base + p] = S[base + p - 1]!;
+    U[base + p] = U[base + p - 1]!;
+    C[base + p] = C[base + p - 1]!;
+    p--;
+  }
+  S[base + p] = s;
+  U[base + p] = u;
+  C[base + p] = c;
+  if (n < cap) N[j] = n + 1;
+  if (n + 1 >= cap) thr[j] = S[base + cap - 1]!;
+}
+
+/**
+ * One unit's gate row against every key j: the score competes for the key's
+ * top-L, the term c = k · max(0, min(x, limit)) for its residual candidates.
+ * (A NaN x gives a NaN score and term, which never enter a list or the count:
+ * the same as treating it as 0.)
+ */
+function scanRow(v: Float64Array, off: number, d: number, u: number, k: number, ca: number, limit: number, sel: Selection): void {
+  const { keep, resCap, thr, rthr, topS, topU, topC, topN, resA, resU, resC, resN, nonzero } = sel;
+  const kAbs = Math.abs(k);
+  for (let j = 0; j < d; j++) {
+    const x = v[off + j]!;
+    const r = Math.max(Math.min(x, limit), 0);
+    if (keep > 0) {
+      const s = ca * Math.abs(x);
+      if (s > thr[j]!) insert(topS, topU, topC, topN, thr, j, keep, s, u, k * r);
+    }
+    const a = kAbs * r;
+    nonzero[j] += +(a > 0);
+    if (a > rthr[j]!) insert(resA, resU, resC, resN, rthr, j, resCap, a, u, k * r);
+  }
 }

@@ -34,19 +34,26 @@ const SCALE_TABLE: Uint8Array = (() => {
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
+// One scratch buffer for all fillers: fills run one at a time, and a buffer per
+// tensor would keep (tensors × chunk) bytes alive.
+let scratch = new Uint32Array(0);
+function scratchWords(count: number): Uint32Array {
+  if (scratch.length < count) scratch = new Uint32Array(Math.max(count, 1024));
+  return scratch;
+}
+
 /** Writes elements [first, first+count) of a tensor into `out` (count·itemsize bytes). */
 export type Filler = (first: number, count: number, out: Uint8Array) => void;
 
-/** Builds the filler of one tensor; reuses one scratch buffer across calls. */
+/** Builds the filler of one tensor. */
 export function makeFiller(dtype: SynthDtype, spec: FillSpec, seed: number | bigint): Filler {
   if (!LITTLE_ENDIAN) throw new UsageError('synth writes little-endian tensor data through typed arrays and needs a little-endian host');
   const key = streamKey(seed, spec.key);
   const base = spec.offset ?? 0;
-  let scratch = new Uint32Array(0);
   const words = (first: number, count: number): Uint32Array => {
-    if (scratch.length < count) scratch = new Uint32Array(Math.max(count, 1024));
-    fillWords(key, first, count, scratch);
-    return scratch;
+    const w = scratchWords(count);
+    fillWords(key, first, count, w);
+    return w;
   };
   if (spec.kind === 'normal') {
     if (dtype === 'BF16') return bf16Normal(words, base, bf16NormalTable(spec.mean, spec.sigma));

@@ -1,0 +1,128 @@
+// What happens around a conversion before convert() runs: the stderr reporter
+// (progress and log echo, text or JSON), the interactive assistant, Hub
+// downloads for `hf:` sources, the profile warning, and --dry-run. main.ts
+// calls prepareRun() and hands the result to convert().
+import { ConversionLog } from '../log.js';
+import { UsageError } from '../errors.js';
+import { readFile } from '../io/fs.js';
+import { parseJsonBytes } from '../format/json-parse.js';
+import { SearchRoots, resolvePath } from '../pipeline/discover.js';
+import { planConversion, renderPlan } from '../pipeline/plan.js';
+import type { ProgressListener } from '../pipeline/read-progress.js';
+import { Reporter, plainInterval, progressMode, type LogFormat, type OutStream } from './progress.js';
+import { lineReader, runAssistant } from './interactive.js';
+import { profileWarning } from './profiles.js';
+import { fetchCheckpoint, isHubSource } from '../hub/index.js';
+
+/** Flags this module adds to the convert command (name → takes a value), for prefix expansion. */
+export const WORKFLOW_FLAGS: Record<string, boolean> = {
+  profile: true, 'dry-run': false, 'log-format': true, 'cache-dir': true,
+};
+
+export interface WorkflowIO {
+  stdout: OutStream;
+  stderr: OutStream;
+  env: Record<string, string | undefined>;
+  stdin?: NodeJS.ReadableStream;
+}
+
+export interface PreparedRun {
+  /** Set when nothing is left to do (a dry run printed its plan). */
+  exitCode?: number;
+  source: string;
+  output: string;
+  r: number | undefined;
+  rv: number | undefined;
+  topL: number | undefined;
+  originalSubdir: string | null;
+  interactive: boolean;
+  log: ConversionLog;
+  reporter: Reporter;
+  onProgress: ProgressListener | undefined;
+  /** Ends a progress line in flight (before an error is reported). */
+  close(): void;
+}
+
+type Opts = Record<string, any>;
+
+function str(v: unknown): string | undefined {
+  return v === undefined || v === true ? undefined : String(Array.isArray(v) ? v[v.length - 1] : v);
+}
+
+/** config.json of a local checkpoint (as discovery finds it), or null when it cannot be read. */
+function peekConfig(source: string, originalSubdir: string | null) {
+  try {
+    const roots = new SearchRoots(resolvePath(source), originalSubdir, new ConversionLog());
+    const p = roots.probe('config.json');
+    if (!p) return null;
+    const v = parseJsonBytes(readFile(p));
+    return v instanceof Map ? v : null;
+  } catch {
+    return null; // convert() reports a broken config properly
+  }
+}
+
+export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: number; verbose: boolean; debug: boolean; format: 'table' | 'json' },
+  io: WorkflowIO): Promise<PreparedRun> {
+  const logFormat = (str(o.logFormat) ?? 'text') as LogFormat;
+  if (logFormat !== 'text' && logFormat !== 'json') {
+    throw new UsageError(`argument --log-format: invalid choice: '${logFormat}' (choose from 'text', 'json')`);
+  }
+  const quietFlag = o.quiet === true;
+  const mode = progressMode({ quiet: quietFlag && !s.verbose, logFormat, stream: io.stderr, env: io.env });
+  const reporter = new Reporter(io.stderr, { mode, logFormat, ...(mode === 'tty' ? {} : { intervalMs: plainInterval(io.env) }) });
+  const log = new ConversionLog({ verbose: s.verbose });
+  reporter.attach(log, { verbose: s.verbose, debug: s.debug, quiet: quietFlag });
+  const say = (level: 'INFO' | 'WARNING', m: string) => { if (!(quietFlag && !s.verbose)) reporter.notice(level, m); };
+
+  let source = str(o.source);
+  let output = str(o.output);
+  let { r, rv, topL } = s;
+  let originalSubdir = str(o.originalSubdir) ?? null;
+  const interactive = o.interactive === true;
+  if (interactive) {
+    const input = lineReader(io.stdin ?? process.stdin);
+    try {
+      const a = await runAssistant(input, (t) => io.stdout.write(t), {
+        ...(source !== undefined ? { source } : {}), ...(output !== undefined ? { output } : {}),
+        r: r ?? 64, rv: rv ?? 8, topL: topL ?? 8, originalSubdir, cwd: process.cwd(),
+      });
+      ({ source, output, r, rv, topL, originalSubdir } = a);
+    } finally {
+      input.close();
+    }
+  }
+  if (source === undefined || output === undefined) throw new UsageError('--source and --output are required');
+
+  if (isHubSource(source)) {
+    const got = await fetchCheckpoint(source, {
+      env: io.env, cacheDir: str(o.cacheDir), originalSubdir, onProgress: reporter.download,
+      onInfo: (m) => { if (mode !== 'off') say('INFO', m); },
+    });
+    if (mode !== 'off') {
+      say('INFO', `${got.repo}@${got.commit.slice(0, 12)}: ${got.files.length} files ready in ${got.dir}` +
+        (got.downloaded ? ` (${got.downloaded} bytes downloaded)` : ' (all from the cache)'));
+    }
+    source = got.dir;
+  }
+
+  const raw = peekConfig(source, originalSubdir);
+  const warning = raw ? profileWarning(raw, { r: r ?? 64, rv: rv ?? 8, topL: topL ?? 8 }) : null;
+  if (warning) say('WARNING', warning);
+
+  const run: PreparedRun = {
+    source, output, r, rv, topL, originalSubdir, interactive, log, reporter,
+    onProgress: mode === 'off' ? undefined : reporter.progress,
+    close: () => reporter.close(),
+  };
+  if (o.dryRun === true) {
+    const plan = await planConversion({
+      source, output, r, rv, topL, originalSubdir, strictTokenizer: !!o.strictTokenizer, force: !!o.force,
+      assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
+      mxfp4Shards: o.noMxfp4Shards === true || o.mxfp4Shards === false ? false : o.mxfp4Shards === true ? true : undefined,
+    });
+    io.stdout.write(renderPlan(plan, s.format) + '\n');
+    run.exitCode = 0;
+  }
+  return run;
+}

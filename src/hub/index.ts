@@ -1,0 +1,92 @@
+// `--source hf:ORG/MODEL[@REV]`: resolve the revision to a commit, list the
+// repository, pick the files the conversion reads (select.ts), and download
+// them resumably into `<cache>/models--ORG--MODEL/snapshots/<commit>/`, which
+// then serves as the conversion's source folder (same layout as the repository).
+import { join } from 'node:path';
+import { listFiles, modelInfo } from '@huggingface/hub';
+import { readText } from '../io/fs.js';
+import { HubError } from './errors.js';
+import { hubFetch, downloadToCache, type HubContext, type Totals } from './download.js';
+import { selectFiles, shardsOfIndex, type RemoteFile } from './select.js';
+import { cacheRoot, hubEndpoint, hubToken, parseHubSource, repoFolder } from './source.js';
+import type { DownloadEvent } from '../cli/progress.js';
+
+export { isHubSource, parseHubSource, cacheRoot, hubEndpoint } from './source.js';
+export { HubError } from './errors.js';
+
+export interface FetchOptions {
+  env: Record<string, string | undefined>;
+  cacheDir?: string;
+  originalSubdir?: string | null;
+  onProgress?: (e: DownloadEvent) => void;
+  /** Say what is happening (one line each). */
+  onInfo?: (message: string) => void;
+  fetch?: typeof fetch;
+  retries?: number;
+  retryDelayMs?: number;
+}
+
+export interface FetchedCheckpoint {
+  /** The snapshot folder: use it as the conversion's source. */
+  dir: string;
+  repo: string;
+  revision: string;
+  commit: string;
+  files: { path: string; size: number }[];
+  /** Bytes fetched over the network in this run (the rest came from the cache). */
+  downloaded: number;
+}
+
+export async function fetchCheckpoint(source: string, o: FetchOptions): Promise<FetchedCheckpoint> {
+  const { repo, revision } = parseHubSource(source);
+  const endpoint = hubEndpoint(o.env);
+  const token = hubToken(o.env);
+  if (token !== undefined && !token.startsWith('hf_')) {
+    throw new HubError('HF_TOKEN does not hold a Hugging Face access token (they start with "hf_")',
+      'create a read token at https://huggingface.co/settings/tokens and export HF_TOKEN=hf_...');
+  }
+  const base = { fetch: o.fetch ?? globalThis.fetch, endpoint, token };
+  const what = `model ${repo}${revision === 'main' ? '' : `@${revision}`}`;
+  const auth = token ? { accessToken: token } : {};
+
+  const info = await modelInfo({ name: repo, revision, hubUrl: endpoint, additionalFields: ['sha'], ...auth, fetch: hubFetch(base, what) });
+  const sha = typeof (info as { sha?: unknown }).sha === 'string' && /^[0-9a-f]{40}$/.test((info as { sha: string }).sha)
+    ? (info as { sha: string }).sha : null;
+  const commit = sha ?? revision;
+
+  const files = new Map<string, RemoteFile>();
+  for await (const e of listFiles({ repo: { type: 'model', name: repo }, revision: commit, recursive: true, hubUrl: endpoint, ...auth, fetch: hubFetch(base, what) })) {
+    if (e.type !== 'file') continue;
+    const etag = e.lfs?.oid ?? e.xetHash ?? e.oid ?? '';
+    const kind = e.lfs ? 'lfs' : e.xetHash ? 'xet' : 'git';
+    files.set(e.path, { path: e.path, size: e.lfs?.size ?? e.size, etag, kind });
+  }
+  const sel = selectFiles(files, o.originalSubdir ?? null, what);
+
+  const dir = join(cacheRoot(o.cacheDir, o.env), repoFolder(repo), 'snapshots', commit.replace(/[^A-Za-z0-9._-]/g, '_'));
+  const ctx: HubContext = {
+    ...base, repo, revision: commit, onProgress: o.onProgress, clock: () => performance.now(),
+    retries: o.retries ?? 5, retryDelayMs: o.retryDelayMs ?? 500,
+  };
+  const wanted = [sel.config, sel.weights, ...sel.tokenizers];
+  o.onInfo?.(`downloading ${repo}@${commit.slice(0, 12)} into ${dir}`);
+  let downloaded = 0;
+  const get = async (paths: string[], totals: Totals) => {
+    for (const p of paths) {
+      totals.index++;
+      downloaded += await downloadToCache(ctx, files.get(p)!, join(dir, p), totals);
+    }
+  };
+  // the index first: it names the shards
+  let all = wanted;
+  if (sel.isIndex) {
+    const t: Totals = { index: 0, count: 1, present: 0, size: files.get(sel.weights)!.size };
+    await get([sel.weights], t);
+    const shards = shardsOfIndex(sel.weights, readText(join(dir, sel.weights)), files, what);
+    all = [sel.config, ...shards, ...sel.tokenizers];
+  }
+  const totals: Totals = { index: 0, count: all.length, present: 0, size: all.reduce((s, p) => s + files.get(p)!.size, 0) };
+  await get(all, totals);
+  const listed = sel.isIndex ? [...all, sel.weights] : all;
+  return { dir, repo, revision, commit, files: listed.map((p) => ({ path: p, size: files.get(p)!.size })), downloaded };
+}

@@ -1,0 +1,121 @@
+// --dry-run: prints the plan, writes nothing, reads no tensor data, and its
+// estimated output bytes are within 5% of what the real run writes (every
+// converting corpus case, and a synthetic gpt-oss checkpoint with a large
+// byte-level BPE vocabulary, which takes the tokenizer scan path).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { corpusCases } from '../helpers/corpus.js';
+import { runCli } from './run-cli.js';
+import { tempDir, treeBytes } from './files.js';
+import { planConversion } from '../../src/pipeline/plan.js';
+import { listBytes, jsonStringBytes } from '../../src/pipeline/plan-tokenizer.js';
+import { dumps } from '../../src/format/pyjson.js';
+import { dict } from '../../src/format/pyvalue.js';
+import { synthesize } from '../../src/synth/synth.js';
+
+/** A case's argument list with its input/out paths made absolute. */
+function caseArgs(args: string[], input: string, out: string): string[] {
+  return args.map((a, i) => (args[i - 1] === '--source' ? input : args[i - 1] === '--output' ? out : a))
+    .filter((a, i, all) => !(a === '--summary-format' || all[i - 1] === '--summary-format'));
+}
+
+test('every converting corpus case: the dry run writes nothing and estimates within 5%', async () => {
+  const cases = corpusCases().filter((c) => c.expect !== 'fail');
+  assert.ok(cases.length >= 25, `${cases.length} cases`);
+  const t = tempDir('dry');
+  try {
+    let worst = 0;
+    for (const c of cases) {
+      const out = join(t.dir, c.name);
+      const args = caseArgs(c.args, join(c.dir, 'input'), out);
+      const before = readdirSync(t.dir).sort();
+      const dry = await runCli([...args, '--dry-run', '--summary-format', 'json', '--quiet']);
+      assert.is(dry.code, 0, `${c.name}: ${dry.stderr}`);
+      assert.not.ok(existsSync(out), `${c.name}: the dry run created ${out}`);
+      assert.equal(readdirSync(t.dir).sort(), before, `${c.name}: no lock or staging files either`);
+      const plan = JSON.parse(dry.stdout);
+      assert.is(plan.dry_run, true);
+      assert.is(plan.tensor_bytes_read, 0, `${c.name}: no tensor data read`);
+      assert.ok(plan.layers.length >= 1 && plan.arrays.length >= 10);
+
+      const real = await runCli([...args, '--quiet', '--no-summary']);
+      assert.is(real.code, 0, `${c.name}: ${real.stderr}`);
+      const bytes = treeBytes(out);
+      const err = Math.abs(plan.estimated_output_bytes - bytes) / bytes;
+      worst = Math.max(worst, err);
+      assert.ok(err < 0.05, `${c.name}: estimated ${plan.estimated_output_bytes}, wrote ${bytes} (${(err * 100).toFixed(2)}%)`);
+    }
+    assert.ok(worst < 0.05);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('the text plan names layers, roles, ignored tensors, arrays and the estimate', async () => {
+  const c = corpusCases().find((x) => x.name === 'extra_tensor_ignored')!;
+  const t = tempDir('dry-text');
+  try {
+    const out = join(t.dir, 'out');
+    const r = await runCli([...caseArgs(c.args, join(c.dir, 'input'), out), '--dry-run']);
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^Sera Transfer Conversion Plan \(dry run: nothing is written\)/);
+    assert.match(r.stdout, /Layers and roles:\n  \S+\n    W_Q /);
+    assert.match(r.stdout, /FFN_W1 /);
+    assert.match(r.stdout, /Ignored tensors: \n  \S+/);
+    assert.match(r.stdout, /cuckoo_delta +u8 .* ~\n/);
+    assert.match(r.stdout, /Estimated output: \d+ bytes/);
+    assert.not.ok(existsSync(out));
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a gpt-oss checkpoint with a 40k-piece byte-level BPE: scan path, estimate within 5%', async () => {
+  const t = tempDir('dry-moe');
+  try {
+    const src = join(t.dir, 'ckpt');
+    synthesize({ preset: 'gpt-oss-20b', output: src, layers: 2, experts: 4, dModel: 64, intermediate: 64, heads: 4, kvHeads: 2, headDim: 16, vocab: 40000 });
+    const out = join(t.dir, 'out');
+    const fast = await planConversion({ source: src, output: out, r: 32, rv: 8, topL: 12 });
+    assert.is(fast.tensorBytesRead, 0);
+    assert.ok(fast.tokenizer && !fast.tokenizer.supported && fast.tokenizer.pieces === 40000);
+    assert.ok(fast.warnings.some((w) => /estimated without running the tokenizer stage/.test(w)), 'the scan path was taken');
+    assert.ok(fast.shards.length === 8, `${fast.shards.length} MXFP4 shard files`);
+    const exact = await planConversion({ source: src, output: out, r: 32, rv: 8, topL: 12, tokenizerFastThreshold: Infinity });
+    assert.not.ok(exact.warnings.some((w) => /estimated without running/.test(w)));
+    assert.ok(Math.abs(fast.estimate.state - exact.estimate.state) / exact.estimate.state < 0.01,
+      `scan ${fast.estimate.state} vs stage ${exact.estimate.state}`);
+    assert.equal(fast.arrays.map((a) => [a.name, a.bytes]), exact.arrays.map((a) => [a.name, a.bytes]));
+
+    const r = await runCli(['--source', src, '--output', out, '--r', '32', '--rv', '8', '--topL', '12', '--quiet', '--no-summary']);
+    assert.is(r.code, 0, r.stderr);
+    const bytes = treeBytes(out);
+    const err = Math.abs(fast.estimate.total - bytes) / bytes;
+    assert.ok(err < 0.05, `estimated ${fast.estimate.total}, wrote ${bytes} (${(err * 100).toFixed(2)}%)`);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('JSON layout arithmetic of the scan path matches json.dumps(indent=2)', () => {
+  const samples: string[][] = [[], ['a'], ['x', 'yy', 'zzz'], Array.from({ length: 50 }, (_, i) => 'v'.repeat(i % 7))];
+  for (const items of samples) {
+    for (let depth = 0; depth < 6; depth++) {
+      // a list at depth `depth`: nest it in depth dicts
+      let v: any = items;
+      for (let d = 0; d < depth; d++) v = dict({ k: v });
+      const nested = dumps(v).length;
+      let shell: any = [];
+      for (let d = 0; d < depth; d++) shell = dict({ k: shell });
+      const base = dumps(shell).length;
+      assert.is(base - 2 + listBytes(depth, items.map((s) => jsonStringBytes(s))), nested, `depth ${depth}, ${items.length} items`);
+    }
+  }
+  for (const s of ['plain', 'quote"back\\slash', 'tab\tnl\n', '\u0001\u007f', 'é€😀', 'Ġhello']) {
+    assert.is(jsonStringBytes(s), dumps(s).length, JSON.stringify(s));
+  }
+});
+
+test.run();
