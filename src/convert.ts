@@ -36,7 +36,7 @@ import { collapseMoe } from './stages/collapse-moe.js';
 import { bridgeMoe } from './stages/bridge-moe.js';
 import { findMxfp4Pairs, validateMxfp4Pairs, writeMxfp4Shards } from './stages/mxfp4-shards.js';
 import { buildRuntimeSnapshot, runtimeErrorDict } from './stages/snapshot/index.js';
-import { verifyPackage } from './verify.js';
+import { selfCheck } from './verify.js';
 import type { ArrayOut, ModelView } from './stages/types.js';
 import { ProgressTracker, type ProgressListener } from './pipeline/read-progress.js';
 
@@ -239,12 +239,14 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     if (br.enabled) br.arrays.forEach(store1);
     else log.info('Bridge disabled (missing_tensors); skipping bridge arrays');
 
+    const shardRecords: ArrayRecord[] = [];
     if (shardChecks.length) {
       stage('mxfp4-shards');
       log.info(`Writing ${shardChecks.length} MXFP4 tensor pair(s) to arrays/mxfp4/`);
       const prefixOf = new Map(plan.layers.flatMap((l) => [[l.w1, l.name], [l.w2, l.name]] as [string, string][]));
       const shards = writeMxfp4Shards(store, shardChecks, out.path('arrays'), (base) => prefixOf.get(base) ?? null);
       metadata.set('mxfp4_shards', shards.metadata);
+      shardRecords.push(...shards.records);
     }
 
     const detMeta = determinismMetadata(determinism, plan.mxfp4Backends);
@@ -309,7 +311,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     for (const line of formatSummaryTable(summary).split('\n')) log.detail(line);
 
     await stage('verify');
-    const problems = verifyPackage(out.staging, { manifestBytes });
+    const problems = selfCheck(out.staging, [...records, ...shardRecords], manifestBytes);
     if (problems.length) {
       throw new SeraError(`self-check of the written package failed: ${problems.join('; ')}`, 'this is a bug in sera-transfer; please report it with --debug output');
     }

@@ -3,10 +3,12 @@
 // against the file it names, and every sera_state.json artefact record.
 import { join } from 'node:path';
 import { exists, isDirectory, listDir, readFile } from './io/fs.js';
-import { checkArrayFile, type ArrayCheck } from './format/array-file.js';
+import { checkArrayFile, decodeHeader, ARRAY_MAGIC, HEADER_BYTES, PAYLOAD_OFFSET, type ArrayCheck, type ArrayRecord } from './format/array-file.js';
+import { DTYPE_CODES } from './format/dtypes.js';
+import { ReadHandle } from './io/fs.js';
 import { decodeManifest, entryName, ARRAY_KINDS, MANIFEST_MAGIC, SECTION_NAMES, type Manifest } from './format/manifest.js';
 import { parseJsonBytes } from './format/json-parse.js';
-import { toHexDigest } from './format/hash.js';
+import { toHexDigest, sha256Low64 } from './format/hash.js';
 import { SeraError } from './errors.js';
 
 export interface VerifyOptions {
@@ -141,4 +143,51 @@ function verifyMxfp4Shards(dir: string, sink?: ArrayCheck[]): string[] {
   }
   for (const f of files.keys()) if (!listed.has(f)) problems.push(`${f}: not listed in arrays/mxfp4/index.json`);
   return problems;
+}
+
+/**
+ * The converter's self-check before it commits a package: every file written
+ * has the size and header its record says (magic, dtype, dims, byte_len, CRC-32C,
+ * sha256_low64), and the manifest's entries match the records. The payloads were
+ * hashed while being written, so they are not read again (`verify` does that).
+ */
+export function selfCheck(dir: string, records: ArrayRecord[], manifestBytes: Uint8Array): string[] {
+  const problems: string[] = [];
+  for (const r of records) {
+    const rel = r.path.startsWith(dir) ? r.path.slice(dir.length + 1) : r.path;
+    const h = readHeaderOnly(r.path);
+    if (!h) { problems.push(`${rel}: unreadable header`); continue; }
+    const { header, size } = h;
+    if (size !== PAYLOAD_OFFSET + r.bytes) problems.push(`${rel}: file size ${size}, expected ${PAYLOAD_OFFSET + r.bytes}`);
+    if (header.magic !== ARRAY_MAGIC || header.dtypeCode !== DTYPE_CODES[r.dtype] || header.byteLen !== BigInt(r.bytes)) problems.push(`${rel}: header does not match what was written`);
+    if (header.rank !== r.shape.length || r.shape.some((d, i) => i < 5 && header.dims[i] !== BigInt(d))) problems.push(`${rel}: header dims do not match the shape`);
+    if (header.sha256Low64 !== sha256Low64(r.sha256)) problems.push(`${rel}: header sha256_low64 does not match the payload digest`);
+    if (r.crc32c !== undefined && header.crc32c !== r.crc32c) problems.push(`${rel}: header crc32c does not match the payload`);
+  }
+  try {
+    const m = decodeManifest(manifestBytes, 'sera_manifest.bin');
+    const byName = new Map(records.map((r) => [r.name, r]));
+    const tables = records.filter((r) => /^T_\d+$/.test(r.name));
+    let t = 0;
+    m.entries.forEach((e, i) => {
+      const r = e.section === 1 && e.kind === 2 ? tables[t++] : byName.get(entryName(e) ?? '');
+      if (!r || BigInt(r.bytes) !== e.length || !eq16(r.sha256, e.digest)) problems.push(`sera_manifest.bin: arrays[${i}] does not match the written array`);
+    });
+  } catch (e) {
+    problems.push(`sera_manifest.bin: ${(e as Error).message}`);
+  }
+  return problems;
+}
+
+function readHeaderOnly(path: string): { header: ReturnType<typeof decodeHeader>; size: number } | null {
+  try {
+    const fh = new ReadHandle(path);
+    try {
+      return { header: decodeHeader(fh.readAt(0, HEADER_BYTES)), size: fh.size };
+    } finally {
+      fh.close();
+    }
+  } catch {
+    return null;
+  }
 }

@@ -267,7 +267,7 @@ export class Reporter {
     return {
       time: this.#now().toISOString(), level: 'INFO', logger: 'sera_transfer.progress', event, stage: e.stage,
       stage_index: e.stageIndex || null, stage_count: e.stageCount, layer: e.layer === null ? null : e.layer + 1, layers: e.layerCount,
-      fraction: e.fraction, bytes_read: e.stageBytes, bytes_per_second: r === null ? null : Math.round(r),
+      fraction: e.fraction === null ? null : Math.round(e.fraction * 1000) / 1000, bytes_read: e.stageBytes, bytes_per_second: r === null ? null : Math.round(r),
       eta_seconds: left === null ? null : Math.round(left / 100) / 10, elapsed_seconds: Math.round(elapsed / 100) / 10,
     };
   }

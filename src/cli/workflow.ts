@@ -94,11 +94,18 @@ export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: n
   }
   if (source === undefined || output === undefined) throw new UsageError('--source and --output are required');
 
+  let cleanup = () => undefined as void;
+  let hubLabel: { dir: string; label: string } | null = null;
   if (isHubSource(source)) {
     const got = await fetchCheckpoint(source, {
       env: io.env, cacheDir: str(o.cacheDir), originalSubdir, onProgress: reporter.download,
-      onInfo: (m) => { if (mode !== 'off') say('INFO', m); },
+      onInfo: (m) => { if (mode !== 'off') say('INFO', m); }, headersOnly: o.dryRun === true,
+    }).catch((e: unknown) => {
+      reporter.close(); // the error report starts on a fresh line
+      throw e;
     });
+    cleanup = got.cleanup;
+    if (o.dryRun === true) hubLabel = { dir: got.dir, label: `hf:${got.repo}@${got.commit}` };
     if (mode !== 'off') {
       say('INFO', `${got.repo}@${got.commit.slice(0, 12)}: ${got.files.length} files ready in ${got.dir}` +
         (got.downloaded ? ` (${got.downloaded} bytes downloaded)` : ' (all from the cache)'));
@@ -116,12 +123,18 @@ export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: n
     close: () => reporter.close(),
   };
   if (o.dryRun === true) {
-    const plan = await planConversion({
-      source, output, r, rv, topL, originalSubdir, strictTokenizer: !!o.strictTokenizer, force: !!o.force,
-      assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
-      mxfp4Shards: o.noMxfp4Shards === true || o.mxfp4Shards === false ? false : o.mxfp4Shards === true ? true : undefined,
-    });
-    io.stdout.write(renderPlan(plan, s.format) + '\n');
+    try {
+      const plan = await planConversion({
+        source, output, r, rv, topL, originalSubdir, strictTokenizer: !!o.strictTokenizer, force: !!o.force,
+        assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
+        mxfp4Shards: o.noMxfp4Shards === true || o.mxfp4Shards === false ? false : o.mxfp4Shards === true ? true : undefined,
+      });
+      const text = renderPlan(plan, s.format);
+      // the stand-in folder of a Hub dry run is temporary: name the repository instead
+      io.stdout.write((hubLabel ? text.split(hubLabel.dir).join(hubLabel.label) : text) + '\n');
+    } finally {
+      cleanup();
+    }
     run.exitCode = 0;
   }
   return run;

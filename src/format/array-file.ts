@@ -33,6 +33,8 @@ export interface ArrayRecord {
   shape: number[];
   bytes: number;
   sha256: Uint8Array;
+  /** CRC-32C of the payload (as written in the header). */
+  crc32c?: number;
 }
 
 export function encodeHeader(h: ArrayHeader): Uint8Array {
@@ -134,7 +136,7 @@ export class ArrayFileWriter {
       this.#out.abandon();
       throw err;
     }
-    return { name: this.name, path: this.path, dtype: this.dtype, shape: this.shape, bytes: this.#bytes, sha256: digest };
+    return { name: this.name, path: this.path, dtype: this.dtype, shape: this.shape, bytes: this.#bytes, sha256: digest, crc32c: this.#crc >>> 0 };
   }
 
   abandon(): void {

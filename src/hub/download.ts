@@ -29,7 +29,7 @@ export interface HubContext {
 }
 
 /** A request answered 200 to a Range request: the server cannot resume. */
-class RangeIgnored extends Error {}
+class RangeIgnored extends HubError {}
 
 /**
  * fetch for Hub calls: HTTP errors become HubErrors naming `what`, network
@@ -58,7 +58,7 @@ export function hubFetch(ctx: Pick<HubContext, 'fetch' | 'endpoint' | 'token'>, 
     const range = new Headers(init?.headers).get('Range');
     if (needRange && range && res.status !== 206) {
       await res.body?.cancel().catch(() => undefined);
-      const err = new RangeIgnored(`the server ignored the byte range ${range}`);
+      const err = new RangeIgnored(`${what}: the server ignored the byte range ${range}`, 'the Hub (or HF_ENDPOINT mirror) must support HTTP Range requests');
       if (seen) seen.error = err;
       throw err;
     }

@@ -2,12 +2,14 @@
 // repository, pick the files the conversion reads (select.ts), and download
 // them resumably into `<cache>/models--ORG--MODEL/snapshots/<commit>/`, which
 // then serves as the conversion's source folder (same layout as the repository).
-import { join } from 'node:path';
-import { listFiles, modelInfo } from '@huggingface/hub';
-import { readText } from '../io/fs.js';
-import { HubError } from './errors.js';
+import { dirname, join } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { downloadFile, fileDownloadInfo, listFiles, modelInfo } from '@huggingface/hub';
+import { WriteHandle, mkdirp, readFile, readText, removeTree, writeFile } from '../io/fs.js';
+import { HubError, hubStatusError } from './errors.js';
 import { hubFetch, downloadToCache, type HubContext, type Totals } from './download.js';
-import { selectFiles, shardsOfIndex, type RemoteFile } from './select.js';
+import { selectFiles, shardsOfIndex, type RemoteFile, type Selection } from './select.js';
 import { cacheRoot, hubEndpoint, hubToken, parseHubSource, repoFolder } from './source.js';
 import type { DownloadEvent } from '../cli/progress.js';
 
@@ -24,6 +26,13 @@ export interface FetchOptions {
   fetch?: typeof fetch;
   retries?: number;
   retryDelayMs?: number;
+  /**
+   * For --dry-run: download config, index and tokenizer as usual, but only the
+   * header of each safetensors file, into a temporary folder (`dir`) where the
+   * weights are sparse stand-ins of their full size. The caller removes `dir`
+   * (FetchedCheckpoint.cleanup); nothing partial ever enters the cache.
+   */
+  headersOnly?: boolean;
 }
 
 export interface FetchedCheckpoint {
@@ -35,6 +44,40 @@ export interface FetchedCheckpoint {
   files: { path: string; size: number }[];
   /** Bytes fetched over the network in this run (the rest came from the cache). */
   downloaded: number;
+  /** Removes the temporary folder of a headersOnly fetch (a no-op otherwise). */
+  cleanup(): void;
+}
+
+/** Writes `header` (the 8-byte length and the JSON) and makes the file `size` bytes long without writing the rest. */
+function writeSparse(path: string, header: Uint8Array, size: number): void {
+  mkdirp(dirname(path));
+  const h = new WriteHandle(path);
+  try {
+    h.write(header);
+    if (size > header.length) h.writeAt(size - 1, new Uint8Array(1));
+    h.close(false);
+  } catch (e) {
+    h.abandon();
+    throw e;
+  }
+}
+
+async function fetchHeader(ctx: HubContext, file: RemoteFile, what: string): Promise<Uint8Array> {
+  const auth = ctx.token ? { accessToken: ctx.token } : {};
+  const info = await fileDownloadInfo({ repo: { type: 'model', name: ctx.repo }, path: file.path, revision: ctx.revision, hubUrl: ctx.endpoint, ...auth, fetch: hubFetch(ctx, what) });
+  if (!info) throw hubStatusError(404, what, ctx.endpoint, ctx.token !== undefined);
+  const blob = await downloadFile({
+    repo: { type: 'model', name: ctx.repo }, path: file.path, revision: ctx.revision, hubUrl: ctx.endpoint, ...auth,
+    xet: false, downloadInfo: { ...info, xet: undefined }, fetch: hubFetch(ctx, what, true),
+  });
+  if (!blob || file.size < 8) throw new HubError(`${what}: not a safetensors file (${file.size} bytes)`);
+  const len = Number(new DataView(await blob.slice(0, 8).arrayBuffer()).getBigUint64(0, true));
+  if (!Number.isSafeInteger(len) || 8 + len > file.size) {
+    throw new HubError(`${what}: its safetensors header claims ${len} bytes, more than the file's ${file.size}`, 'the file on the Hub is damaged');
+  }
+  const out = new Uint8Array(8 + len);
+  out.set(new Uint8Array(await blob.slice(0, 8 + len).arrayBuffer()));
+  return out;
 }
 
 export async function fetchCheckpoint(source: string, o: FetchOptions): Promise<FetchedCheckpoint> {
@@ -69,6 +112,7 @@ export async function fetchCheckpoint(source: string, o: FetchOptions): Promise<
     retries: o.retries ?? 5, retryDelayMs: o.retryDelayMs ?? 500,
   };
   const wanted = [sel.config, sel.weights, ...sel.tokenizers];
+  if (o.headersOnly) return headersOnly(ctx, o, { repo, revision, commit, dir, files, sel, what });
   o.onInfo?.(`downloading ${repo}@${commit.slice(0, 12)} into ${dir}`);
   let downloaded = 0;
   const get = async (paths: string[], totals: Totals) => {
@@ -88,5 +132,38 @@ export async function fetchCheckpoint(source: string, o: FetchOptions): Promise<
   const totals: Totals = { index: 0, count: all.length, present: 0, size: all.reduce((s, p) => s + files.get(p)!.size, 0) };
   await get(all, totals);
   const listed = sel.isIndex ? [...all, sel.weights] : all;
-  return { dir, repo, revision, commit, files: listed.map((p) => ({ path: p, size: files.get(p)!.size })), downloaded };
+  return { dir, repo, revision, commit, files: listed.map((p) => ({ path: p, size: files.get(p)!.size })), downloaded, cleanup: () => undefined };
+}
+
+async function headersOnly(ctx: HubContext, o: FetchOptions, r: {
+  repo: string; revision: string; commit: string; dir: string; files: Map<string, RemoteFile>; sel: Selection; what: string;
+}): Promise<FetchedCheckpoint> {
+  const { dir, files, sel, what } = r;
+  const small = [sel.config, ...(sel.isIndex ? [sel.weights] : []), ...sel.tokenizers];
+  o.onInfo?.(`dry run: fetching ${small.join(', ')} and the safetensors headers of ${r.repo}@${r.commit.slice(0, 12)}`);
+  let downloaded = 0;
+  const totals: Totals = { index: 0, count: small.length, present: 0, size: small.reduce((s, p) => s + files.get(p)!.size, 0) };
+  for (const p of small) {
+    totals.index++;
+    downloaded += await downloadToCache(ctx, files.get(p)!, join(dir, p), totals);
+  }
+  const weights = sel.isIndex ? shardsOfIndex(sel.weights, readText(join(dir, sel.weights)), files, what) : [sel.weights];
+  const tmp = mkdtempSync(join(tmpdir(), 'sera-dry-run-'));
+  try {
+    for (const p of small) writeFile(join(tmp, p), readFile(join(dir, p)));
+    for (const p of weights) {
+      const f = files.get(p)!;
+      const header = await fetchHeader(ctx, f, `${r.repo}/${p}`);
+      downloaded += header.length;
+      writeSparse(join(tmp, p), header, f.size);
+    }
+  } catch (e) {
+    removeTree(tmp);
+    throw e;
+  }
+  const listed = [...small, ...weights];
+  return {
+    dir: tmp, repo: r.repo, revision: r.revision, commit: r.commit, files: listed.map((p) => ({ path: p, size: files.get(p)!.size })),
+    downloaded, cleanup: () => removeTree(tmp),
+  };
 }

@@ -33,31 +33,55 @@ export function vectorValues(t: Tensor, role: string): Float64Array {
 
 /** Growable buffer of 16-byte residual records (u64 key, u32 hidden, f32 value). */
 export class Records {
-  buf = new Uint8Array(1 << 16);
-  view = new DataView(this.buf.buffer);
+  #buf = new ArrayBuffer(1 << 16);
+  #u32 = new Uint32Array(this.#buf);
+  #f32 = new Float32Array(this.#buf);
   count = 0;
+  /** Makes room for `more` records without further growth. */
+  reserve(more: number): void {
+    const need = (this.count + more) * 16;
+    if (need <= this.#buf.byteLength) return;
+    let size = this.#buf.byteLength;
+    while (size < need) size *= 2;
+    const next = new ArrayBuffer(size);
+    new Uint8Array(next).set(new Uint8Array(this.#buf, 0, this.count * 16));
+    this.#buf = next;
+    this.#u32 = new Uint32Array(next);
+    this.#f32 = new Float32Array(next);
+  }
   push(keyHi: number, keyLo: number, h: number, value: number): void {
-    const at = this.count * 16;
-    if (at + 16 > this.buf.length) {
-      const next = new Uint8Array(this.buf.length * 2);
-      next.set(this.buf);
-      this.buf = next;
-      this.view = new DataView(next.buffer);
-    }
-    const f = Math.fround(value);
-    if (!Number.isFinite(f) && Number.isFinite(value)) {
+    if ((this.count + 1) * 16 > this.#buf.byteLength) this.reserve(1);
+    const i = this.count * 4;
+    this.#u32[i] = keyLo;
+    this.#u32[i + 1] = keyHi;
+    this.#u32[i + 2] = h;
+    this.#f32[i + 3] = value; // rounds to nearest-even, as struct.pack('<f')
+    if (!Number.isFinite(this.#f32[i + 3]!) && Number.isFinite(value)) {
       throw new StageError(`residual value ${value} does not fit a 32-bit float (float too large to pack with f format)`,
         'the FFN weights hold values beyond the f32 range');
     }
-    this.view.setUint32(at, keyLo, true);
-    this.view.setUint32(at + 4, keyHi, true);
-    this.view.setUint32(at + 8, h, true);
-    this.view.setFloat32(at + 12, f, true);
     this.count++;
   }
   bytes(): Uint8Array {
-    return this.buf.subarray(0, this.count * 16);
+    return new Uint8Array(this.#buf, 0, this.count * 16);
   }
+}
+
+/** Columns 0..d-1 of a rows × cols matrix as a d × rows matrix (blocked for the cache). */
+function transposeColumns(m: Float64Array, rows: number, cols: number, d: number): Float64Array {
+  const out = new Float64Array(d * rows);
+  const B = 32;
+  for (let r0 = 0; r0 < rows; r0 += B) {
+    const r1 = Math.min(rows, r0 + B);
+    for (let c0 = 0; c0 < d; c0 += B) {
+      const c1 = Math.min(d, c0 + B);
+      for (let r = r0; r < r1; r++) {
+        const src = r * cols;
+        for (let c = c0; c < c1; c++) out[c * rows + r] = m[src + c]!;
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -150,6 +174,8 @@ export function collapseFfn(view: ModelView, topL: number): CollapseResult {
         'FFN_W1 must be [hidden, d_model]; check the checkpoint orientation and config hidden_size');
     }
     const w1 = W1.readAll();
+    // one transpose per layer makes every key's pass over the hidden units sequential
+    const wT = transposeColumns(w1, hid, cols, d);
     const sgnSign = new Float64Array(hid);
     for (let h = 0; h < hid; h++) sgnSign[h] = sign(sgn[h]!);
     const scores = new Float64Array(hid);
@@ -157,10 +183,12 @@ export function collapseFfn(view: ModelView, topL: number): CollapseResult {
     const top = new Int32Array(Math.max(1, hid));
     const inTop = new Uint8Array(hid);
     const keyHi = li;
+    records.reserve(d * hid);
     for (let j = 0; j < d; j++) {
+      const jb = j * hid;
       for (let h = 0; h < hid; h++) {
-        const x = w1[h * cols + j]!;
-        pos[h] = pyMax(0.0, x);
+        const x = wT[jb + h]!;
+        pos[h] = x > 0.0 ? x : 0.0; // Python max(0.0, x): NaN and -0.0 give 0.0
         scores[h] = cab[h]! * Math.abs(x);
       }
       const nTop = topIndices(scores, hid, topL, top);
@@ -173,9 +201,8 @@ export function collapseFfn(view: ModelView, topL: number): CollapseResult {
       keys[nKeys] = (BigInt(keyHi) << 32n) | BigInt(j);
       weights[nKeys++] = effect;
       for (let h = 0; h < hid; h++) {
-        if (inTop[h]) continue;
         const res = sgnSign[h]! * pos[h]!;
-        if (Math.abs(res) > 0.0) records.push(keyHi, j, h, res);
+        if (res !== 0 && inTop[h] === 0 && res === res) records.push(keyHi, j, h, res);
       }
       for (let t = 0; t < nTop; t++) inTop[top[t]!] = 0;
     }

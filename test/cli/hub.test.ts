@@ -192,6 +192,36 @@ test('corrupted bytes fail the checksum: exit 1, partial deleted, no package', a
   }
 });
 
+test('--dry-run on a Hub id fetches only config, tokenizer and safetensors headers', async () => {
+  const repo = tiny();
+  const hub = await startMockHub({ 'acme/tiny': repo });
+  const t = tempDir('hub-dry');
+  try {
+    const out = join(t.dir, 'out');
+    const cache = join(t.dir, 'cache');
+    const r = await runCli(['--source', 'hf:acme/tiny', '--output', out, ...ARGS, '--cache-dir', cache, '--dry-run', '--summary-format', 'json'], { env: hubEnv(hub.url) });
+    assert.is(r.code, 0, r.stderr);
+    const plan = JSON.parse(r.stdout);
+    assert.match(plan.source, /^hf:acme\/tiny@[0-9a-f]{40}$/);
+    assert.is(plan.tensor_bytes_read, 0);
+    assert.not.ok(existsSync(out));
+    const weights = hub.requests.filter((q) => q.url.endsWith('/model.safetensors'));
+    assert.ok(weights.length > 0 && weights.every((q) => q.range !== null && /^bytes=0-\d+$/.test(q.range)), JSON.stringify(weights));
+    const biggest = Math.max(...weights.map((q) => Number(/-(\d+)$/.exec(q.range!)![1])));
+    assert.ok(biggest < repo.files['model.safetensors']!.length / 2, 'only the header bytes were requested');
+    const snap = join(cache, 'models--acme--tiny', 'snapshots');
+    const cached = readdirSync(join(snap, readdirSync(snap)[0]!));
+    assert.equal(cached.sort(), ['config.json', 'tokenizer.json'], 'no stand-in weights in the cache');
+    const local = await runCli(['--source', join(caseDir, 'input'), '--output', out, ...ARGS, '--dry-run', '--summary-format', 'json']);
+    const want = JSON.parse(local.stdout);
+    assert.equal(plan.arrays, want.arrays);
+    assert.ok(Math.abs(plan.estimated_output_bytes - want.estimated_output_bytes) / want.estimated_output_bytes < 0.01);
+  } finally {
+    t.cleanup();
+    await hub.close();
+  }
+});
+
 /** dense_f32's tensors split over two shards with an index (weight_map in header order). */
 function shardedRepo(): MockRepo {
   const src = readFileSync(join(caseDir, 'input', 'model.safetensors'));

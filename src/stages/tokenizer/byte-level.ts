@@ -27,10 +27,17 @@ export function byteLevelByte(codePoint: number): number {
   return codePoint < DECODER.length ? DECODER[codePoint]! : -1;
 }
 
+const ENCODER: string[] = (() => {
+  const out = new Array<string>(256);
+  for (let cp = 0; cp < DECODER.length; cp++) if (DECODER[cp]! >= 0) out[DECODER[cp]!] = String.fromCodePoint(cp);
+  return out;
+})();
+
 /** The byte-level character for a byte (inverse map; used to synthesise vocabularies). */
 export function byteLevelChar(byte: number): string {
-  for (let cp = 0; cp < DECODER.length; cp++) if (DECODER[cp] === byte) return String.fromCodePoint(cp);
-  throw new RangeError(`not a byte: ${byte}`);
+  const ch = ENCODER[byte];
+  if (ch === undefined) throw new RangeError(`not a byte: ${byte}`);
+  return ch;
 }
 
 /** Python's UnicodeEncodeError text for a lone surrogate at code-point index `pos`. */

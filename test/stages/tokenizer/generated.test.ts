@@ -117,6 +117,7 @@ const GOLDEN: Record<string, Golden> = {
     sp_digest: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
     pieces: 40000,
   },
+  'uniform3-100000-5': { error: 'MinimalPerfectHashError: Unable to build minimal perfect hash (seed cap reached)' } as unknown as Golden,
 };
 
 function compare(kind: Kind, count: number, seed: number): void {
