@@ -154,6 +154,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const shardChecks = (opts.mxfp4Shards ?? plan.regime === 'moe')
       ? validateMxfp4Pairs(store, findMxfp4Pairs(store), !!opts.allowNanScales)
       : [];
+    if (shardChecks.length) tracker?.expect('mxfp4-shards');
 
     const localR = Math.min(r, cfg.dModel);
     const localRv = Math.min(rv, localR);
@@ -241,7 +242,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
 
     const shardRecords: ArrayRecord[] = [];
     if (shardChecks.length) {
-      stage('mxfp4-shards');
+      await stage('mxfp4-shards');
       log.info(`Writing ${shardChecks.length} MXFP4 tensor pair(s) to arrays/mxfp4/`);
       const prefixOf = new Map(plan.layers.flatMap((l) => [[l.w1, l.name], [l.w2, l.name]] as [string, string][]));
       const shards = writeMxfp4Shards(store, shardChecks, out.path('arrays'), (base) => prefixOf.get(base) ?? null);

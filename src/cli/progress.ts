@@ -121,6 +121,7 @@ export function describeFinished(e: ProgressEvent, now: number): string {
 
 export function describeDownload(e: DownloadEvent, withBar: boolean): string {
   const label = `download [${e.fileIndex}/${e.fileCount}] ${e.file}`;
+  if (e.kind === 'done' && e.resumedFrom === e.size) return `${label}  ${formatBytes(e.size)}  in the cache`;
   const elapsed = e.now - e.startedAt;
   const fraction = e.size > 0 ? e.bytes / e.size : 1;
   const parts = [label, `${formatBytes(e.bytes)}/${formatBytes(e.size)}`];
@@ -202,7 +203,9 @@ export class Reporter {
   readonly progress = (e: ProgressEvent): void => {
     if (this.mode === 'off') return;
     const key = `stage:${e.stage}`;
-    if (this.mode === 'tty' && e.kind !== 'read' && this.#current && this.#line) this.#draw('sera-transfer ' + describeFinished(this.#current, e.now));
+    if (this.mode === 'tty' && e.kind !== 'read' && this.#current && this.#line) {
+      this.#draw('sera-transfer ' + describeFinished({ ...this.#current, stageCount: e.stageCount }, e.now)); // an optional stage may have been announced since
+    }
     this.#current = e.kind === 'done' ? null : e;
     if (e.kind === 'stage') {
       this.#finishLine();
@@ -232,12 +235,12 @@ export class Reporter {
     if (this.mode === 'off') return;
     const key = `file:${e.file}`;
     if (e.kind === 'retry') {
-      this.text(`sera-transfer: ${e.file}: ${e.message ?? 'connection lost'}; resuming at ${formatBytes(e.bytes)}`);
+      this.text(`sera-transfer: ${e.file}: connection lost (${e.message ?? 'no reason given'}); resuming at ${formatBytes(e.bytes)}`);
       return;
     }
     const first = key !== this.#lastKey;
     const last = e.kind === 'done';
-    if (!first && !last && e.now - this.#lastDraw < this.#interval) return;
+    if (!first && !last && (e.now - this.#lastDraw < this.#interval || e.bytes >= e.size)) return; // 'done' follows a complete file
     if (first) this.#finishLine();
     this.#lastKey = key;
     this.#lastDraw = e.now;

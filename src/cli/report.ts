@@ -18,6 +18,7 @@ export function reportError(err: unknown, stderr: ErrorStream, debug: boolean): 
   const name = e?.name === 'CACError' ? 'usage' : undefined;
   if (name === 'usage') {
     stderr.write(`sera-transfer: error: ${oneLine(e.message)}\n  hint: run 'sera-transfer --help' for the commands and flags\n`);
+    if (debug) writeDebug(e, stderr);
     return 2;
   }
   stderr.write(`sera-transfer: error: unexpected failure: ${oneLine(e?.message ?? String(err))}\n`);

@@ -127,7 +127,7 @@ export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: n
       const plan = await planConversion({
         source, output, r, rv, topL, originalSubdir, strictTokenizer: !!o.strictTokenizer, force: !!o.force,
         assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
-        mxfp4Shards: o.noMxfp4Shards === true || o.mxfp4Shards === false ? false : o.mxfp4Shards === true ? true : undefined,
+        mxfp4Shards: o['mxfp4-shards'] === false || o.mxfp4Shards === false ? false : o.mxfp4Shards === true ? true : undefined,
       });
       const text = renderPlan(plan, s.format);
       // the stand-in folder of a Hub dry run is temporary: name the repository instead

@@ -21,6 +21,17 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+/** How long a lock file without a PID in it counts as being created by a live process. */
+const FRESH_LOCK_MS = 10_000;
+
+function lockAgeMs(path: string): number {
+  try {
+    return Date.now() - getFsBackend().statSync(path).mtimeMs;
+  } catch {
+    return Infinity; // gone meanwhile: nothing to wait for
+  }
+}
+
 /** Lock files this process holds (a second conversion in the same process must not take over). */
 const heldLocks = new Set<string>();
 
@@ -109,9 +120,15 @@ export class StagedOutput {
         }
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw toIoError(e, 'create the lock file', this.lockPath);
         let owner = NaN;
-        try { owner = parseInt(readText(this.lockPath), 10); } catch { /* unreadable: treat as stale */ }
+        try { owner = parseInt(readText(this.lockPath), 10); } catch { /* unreadable: judged by its age below */ }
         if (Number.isFinite(owner) && owner !== process.pid && pidAlive(owner)) {
           throw new IoError(`another conversion (process ${owner}) is writing to ${this.final}`, this.lockPath, 'ELOCKED',
+            `wait for it to finish; if no conversion is running, delete ${this.lockPath}`);
+        }
+        // A lock without a readable PID may belong to a process that created it an
+        // instant ago and is writing its PID: only an old one is stale.
+        if (!Number.isFinite(owner) && lockAgeMs(this.lockPath) < FRESH_LOCK_MS) {
+          throw new IoError(`another conversion is starting to write to ${this.final}`, this.lockPath, 'ELOCKED',
             `wait for it to finish; if no conversion is running, delete ${this.lockPath}`);
         }
         removeTree(this.lockPath); // stale lock of a process that no longer runs

@@ -52,6 +52,14 @@ function asError(e: unknown, field?: string, value?: PyValue): never {
   throw e;
 }
 
+/** Python's own conversion message, prefixed with the field so the user knows what to fix. */
+function fieldError(e: unknown, field: string, expected: string): never {
+  if (e instanceof PyConversionError) {
+    throw new ConfigError(`Model config field '${field}': ${e.message}`, `fix '${field}' in config.json (${expected} is expected)`);
+  }
+  throw e;
+}
+
 function toSafeInt(n: bigint, field: string): number {
   if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER)) {
     throw new ConfigError(`Model config field '${field}' is out of range: ${n}`, `fix '${field}' in config.json`);
@@ -138,7 +146,7 @@ export function parseModelConfig(data: PyValue, path = 'config.json'): ParsedCon
     const v = raw.has('vocab_size') ? raw.get('vocab_size')! : 0n;
     vocabSize = toSafeInt(pyInt(truthy(v) ? v : 0n), 'vocab_size');
   } catch (e) {
-    return asError(e);
+    return fieldError(e, 'vocab_size', 'an integer');
   }
   let tau: number;
   try {
@@ -146,7 +154,7 @@ export function parseModelConfig(data: PyValue, path = 'config.json'): ParsedCon
     if (t === null) throw new ConfigError("Model config field 'tau' must be a number, got None", 'remove "tau": null from config.json or give a number');
     tau = pyFloat(t);
   } catch (e) {
-    return asError(e);
+    return fieldError(e, 'tau', 'a number');
   }
   let ropeTheta: number | null = null;
   const rt = raw.get('rope_theta');
@@ -154,7 +162,7 @@ export function parseModelConfig(data: PyValue, path = 'config.json'): ParsedCon
     try {
       ropeTheta = pyFloat(rt);
     } catch (e) {
-      return asError(e);
+      return fieldError(e, 'rope_theta', 'a number');
     }
   }
 

@@ -589,7 +589,7 @@ export function renderPlan(p: ConversionPlan, format: 'table' | 'json'): string 
       out.push(`    ${r.role.padEnd(7)} ${r.tensor === null ? '(absent)' : r.tensor}${r.tensor === null ? '' : `  [${fmtShape(r.shape)}] ${r.dtype}`}`);
     }
   }
-  out.push('', `Ignored tensors: ${p.ignored.length ? '' : 'none'}`);
+  out.push('', p.ignored.length ? `Ignored tensors (${p.ignored.length}, no role maps them):` : 'Ignored tensors: none');
   for (const n of p.ignored) out.push(`  ${n}`);
   if (p.deviations.length) out.push(`Design-spec rules applied: ${p.deviations.join(', ')}`);
   if (p.warnings.length) {

@@ -12,11 +12,14 @@ export const CONVERT_STAGES: readonly string[] = [
   'discover', 'tokenizer', 'prf', 'overlays', 'collapse', 'memory', 'bridge', 'mxfp4-shards', 'manifest', 'snapshot', 'state', 'verify',
 ];
 
+/** Stages that run only for some checkpoints: counted once they start. */
+const OPTIONAL_STAGES = new Set(['mxfp4-shards']);
+
 export interface ProgressEvent {
   /** 'stage': a stage starts; 'read': checkpoint bytes were read; 'done': the conversion finished. */
   kind: 'stage' | 'read' | 'done';
   stage: string;
-  /** 1-based position in CONVERT_STAGES, 0 when the stage is not listed. */
+  /** 1-based position among CONVERT_STAGES (optional ones once started), 0 when the stage is not listed. */
   stageIndex: number;
   stageCount: number;
   /** Layer (0-based) of the latest read, null before any layer tensor was read in this stage. */
@@ -76,6 +79,7 @@ export class ProgressTracker {
   #bytesInLayer = 0;
   /** Bytes this stage read per completed layer (for the within-layer estimate). */
   #completed: number[] = [];
+  #optionalSeen = new Set<string>();
 
   constructor(listener: ProgressListener, clock: () => number = () => performance.now()) {
     this.#listener = listener;
@@ -129,7 +133,13 @@ export class ProgressTracker {
     this.#prefixes.sort((a, b) => b[0].length - a[0].length);
   }
 
+  /** Announces an optional stage that will run (so stage numbers count it from the start). */
+  expect(name: string): void {
+    this.#optionalSeen.add(name);
+  }
+
   stage(name: string): void {
+    if (OPTIONAL_STAGES.has(name)) this.#optionalSeen.add(name);
     this.#stage = name;
     this.#stageStartedAt = this.#clock();
     this.#stageBytes = 0;
@@ -187,12 +197,13 @@ export class ProgressTracker {
   }
 
   #emit(kind: ProgressEvent['kind']): void {
-    const idx = CONVERT_STAGES.indexOf(this.#stage);
+    const stages = CONVERT_STAGES.filter((s) => !OPTIONAL_STAGES.has(s) || this.#optionalSeen.has(s));
+    const idx = stages.indexOf(this.#stage);
     this.#listener({
       kind,
       stage: this.#stage,
       stageIndex: idx + 1,
-      stageCount: CONVERT_STAGES.length,
+      stageCount: stages.length,
       layer: this.#inLayer || kind !== 'read' ? this.#layer : null,
       layerCount: this.#layerCount,
       fraction: kind === 'read' ? this.#fraction() : null,

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { setup } from './helpers.js';
 import { repoRoot } from '../helpers/corpus.js';
 import { writeDenseCheckpoint } from './checkpoint-gen.js';
 
@@ -23,9 +24,9 @@ interface CrossRuntime {
 const work = mkdtempSync(join(tmpdir(), 'sera-determinism-'));
 let xr: CrossRuntime;
 
-test.before(async () => {
+test.before(setup('determinism', async () => {
   xr = await import(pathToFileURL(join(repoRoot, 'scripts/cross-runtime.mjs')).href) as CrossRuntime;
-});
+}));
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
 function report(results: Comparison[]): void {

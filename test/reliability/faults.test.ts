@@ -15,7 +15,7 @@ import { getFsBackend, setFsBackend } from '../../src/io/fs.js';
 import { IoError } from '../../src/errors.js';
 import { corpusDir } from '../helpers/corpus.js';
 import { FaultyFs, type Fault, type FaultKind, type FaultOp } from './fault-fs.js';
-import { copyTree, diffTrees, errorReport, leftovers, snapshotTree, stackLines } from './helpers.js';
+import { copyTree, diffTrees, errorReport, leftovers, setup, snapshotTree, stackLines } from './helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sera-faults-'));
 const source = join(corpusDir(), 'cases/dense_f32/input');
@@ -43,14 +43,14 @@ async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
   return { code, stderr };
 }
 
-test.before(async () => {
+test.before(setup('faults', async () => {
   let r = await cli(['--source', source, '--output', prev, '--r', '4', '--no-summary']);
   assert.is(r.code, 0, r.stderr);
   prevTree = snapshotTree(prev);
   r = await cli(['--source', source, '--output', baseline, ...ARGS]);
   assert.is(r.code, 0, r.stderr);
   arrays = readdirSync(join(baseline, 'arrays')).map((f) => f.slice(0, -4)).sort();
-});
+}));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -11,18 +11,19 @@ import { parseJson, JsonParseError } from '../../src/format/json-parse.js';
 import type { PyValue } from '../../src/format/pyvalue.js';
 import { parseModelConfig } from '../../src/model/config.js';
 import { ConfigError } from '../../src/errors.js';
+import { setup } from './helpers.js';
 import { corpusDir } from '../helpers/corpus.js';
 import { mutateJsonText, runProperty, textMutations } from './fuzz-util.js';
 
 let configs: string[] = [];
 let jsonFiles: string[] = [];
 
-test.before(() => {
+test.before(setup('fuzz', () => {
   const list = (name: string) => execFileSync('find', [corpusDir(), '-name', name, '-path', '*input*'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
   const valid = (t: string) => { try { parseConfigText(t); return true; } catch { return false; } };
   configs = [...new Set(list('config.json').map((f) => readFileSync(f, 'utf8')))].filter(valid); // some corpus configs are broken on purpose
   jsonFiles = [...configs, ...new Set(list('tokenizer.json').map((f) => readFileSync(f, 'utf8')))].filter((t) => t.length < 200_000);
-});
+}));
 
 /** The parsed value as JSON.parse would give it (Map → object, bigint → number), for comparison. */
 function plain(v: PyValue): unknown {

@@ -16,6 +16,7 @@ import { decodeManifest, encodeManifest, MANIFEST_LAYOUT, FIXED_BYTES, ENTRY_BYT
 import { checkArrayFile, decodeHeader, HEADER_BYTES } from '../../src/format/array-file.js';
 import { loadCrc32c } from '../../src/kernels/crc32c.js';
 import { DTYPE_SIZES, dtypeFromCode } from '../../src/format/dtypes.js';
+import { setup } from './helpers.js';
 import { corpusDir } from '../helpers/corpus.js';
 import { MemFs, READ_TO_END_CHUNK } from './mem-fs.js';
 import { byteMutations, mutateBytes, runProperty } from './fuzz-util.js';
@@ -36,13 +37,13 @@ function unique(paths: string[], maxBytes: number): Uint8Array[] {
   return out;
 }
 
-test.before(async () => {
+test.before(setup('fuzz', async () => {
   await loadCrc32c();
   const find = (...args: string[]) => execFileSync('find', [corpusDir(), ...args], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
   manifests = unique(find('-name', 'sera_manifest.bin'), 1 << 20);
   arrays = unique(find('-path', '*expected/out/arrays/*.bin'), 256 * 1024);
   setFsBackend(mem);
-});
+}));
 test.after(() => { setFsBackend(saved); });
 
 // ---- manifest ---------------------------------------------------------------

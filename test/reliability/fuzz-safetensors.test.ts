@@ -15,6 +15,7 @@ import { getFsBackend, setFsBackend } from '../../src/io/fs.js';
 import { SafetensorsError } from '../../src/errors.js';
 import { loadSafetensorsReader, openSafetensors, ST_DTYPE_SIZE } from '../../src/io/safetensors.js';
 import { openIndex, unsafeShardName } from '../../src/io/shards.js';
+import { setup } from './helpers.js';
 import { corpusDir } from '../helpers/corpus.js';
 import { buildSt, u64le, concat } from '../io/st-build.js';
 import { MemFs, READ_TO_END_CHUNK } from './mem-fs.js';
@@ -28,7 +29,7 @@ function headerLength(b: Uint8Array): number {
   return b.length >= 8 ? Number(new DataView(b.buffer, b.byteOffset).getBigUint64(0, true)) : 0;
 }
 
-test.before(async () => {
+test.before(setup('fuzz', async () => {
   await loadSafetensorsReader();
   const files = execFileSync('find', [corpusDir(), '-name', '*.safetensors', '-size', '+0'], { encoding: 'utf8' }).split('\n').filter(Boolean).sort();
   const seen = new Set<string>();
@@ -45,7 +46,7 @@ test.before(async () => {
     h: { dtype: 'I16', shape: [2, 2], data: new Uint8Array(8) },
   }, { format: 'pt', note: 'x' }));
   setFsBackend(mem);
-});
+}));
 test.after(() => { setFsBackend(saved); });
 
 const PATH = '/ck/model.safetensors';

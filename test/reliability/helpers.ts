@@ -120,3 +120,15 @@ export function errorReport(stderr: string): string[] {
   if (at < 0) return [];
   return lines.slice(at).filter((l) => l.startsWith('sera-transfer: error: ') || (/^\s/.test(l) && l.trim().length > 0));
 }
+
+/** Wraps a uvu before-hook: uvu counts a throwing hook as failed tests but prints nothing, so print the error. */
+export function setup(name: string, fn: () => unknown): () => Promise<void> {
+  return async () => {
+    try {
+      await fn();
+    } catch (e) {
+      console.error(`[${name}] test setup failed: ${(e as Error)?.stack ?? String(e)}`);
+      throw e;
+    }
+  };
+}

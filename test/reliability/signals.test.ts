@@ -5,13 +5,13 @@
 // by signalling a bigger conversion while it computes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { corpusDir } from '../helpers/corpus.js';
+import { corpusDir, repoRoot } from '../helpers/corpus.js';
 import { pauseMarker } from '../../src/cli/signals.js';
 import { writeDenseCheckpoint } from './checkpoint-gen.js';
-import { copyTree, diffTrees, errorReport, leftovers, pool, runCli, snapshotTree, stackLines } from './helpers.js';
+import { copyTree, diffTrees, errorReport, leftovers, pool, runCli, setup, snapshotTree, stackLines } from './helpers.js';
 
 const STAGES = ['discover', 'tokenizer', 'prf', 'overlays', 'collapse', 'memory', 'bridge', 'manifest', 'snapshot', 'state', 'verify', 'commit'];
 const root = mkdtempSync(join(tmpdir(), 'sera-signals-'));
@@ -19,12 +19,12 @@ const source = join(corpusDir(), 'cases/dense_f32/input');
 const prev = join(root, 'prev');
 let prevTree = new Map<string, string>();
 
-test.before(async () => {
+test.before(setup('signals', async () => {
   // the previous package comes from other settings, so a replaced package would differ
   const r = runCli(['--source', source, '--output', prev, '--r', '4', '--no-summary']);
   assert.is(await r.exit, 0, r.stderr());
   prevTree = snapshotTree(prev);
-});
+}));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
 function assertCleanStop(stderr: string, code: number, want: number, what: string): void {
@@ -114,6 +114,27 @@ test('SIGINT while a bigger conversion computes (random points): never a partial
     `${interrupted} interrupted, ${results.length - interrupted} completed first; ${(performance.now() - t0).toFixed(0)} ms; ` +
     `signal → exit: ${latencies.join(', ')}`);
   assert.ok(interrupted >= results.length - 1, `only ${interrupted} of ${results.length} runs were interrupted`);
+});
+
+test('SIGINT before the MXFP4 shard copy (--mxfp4-shards) leaves the previous package', async () => {
+  const out = join(root, 'shards', 'out');
+  copyTree(prev, out);
+  const r = runCli(['--source', join(corpusDir(), 'cases/mxfp4_2d_collapsed/input'), '--output', out, '--mxfp4-shards'],
+    { env: { SERA_TRANSFER_TEST_PAUSE: 'mxfp4-shards' } });
+  await r.waitFor(pauseMarker('mxfp4-shards'));
+  r.child.kill('SIGINT');
+  assertCleanStop(r.stderr(), await r.exit, 130, 'mxfp4-shards');
+  assert.equal(diffTrees(prevTree, snapshotTree(out)), []);
+  assert.equal(leftovers(out), []);
+});
+
+test('every stage boundary in convert.ts is an awaited checkpoint', () => {
+  // an un-awaited stage() would turn an interrupt into an unhandled rejection (a crash with a stack)
+  const src = readFileSync(join(repoRoot, 'src/convert.ts'), 'utf8');
+  const calls = [...src.matchAll(/^.*\bstage\('[\w-]+'\).*$/gm)].map((m) => m[0].trim());
+  assert.ok(calls.length >= STAGES.length - 1, `found ${calls.length} stage calls`);
+  assert.equal(calls.filter((c) => !c.startsWith('await stage(')), []);
+  assert.match(src, "await opts.checkpoint?.('commit');");
 });
 
 test('two conversions racing for one output: the second fails clearly, nothing is mixed', async () => {

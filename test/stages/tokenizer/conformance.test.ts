@@ -15,7 +15,7 @@ import { tokenizerArrays } from '../../../src/stages/tokenizer/arrays.js';
 const PAYLOAD_OFFSET = 128;
 
 /** The reference's search roots for a case (convert()'s add_root logic). */
-export function caseRoots(c: CorpusCase): { input: string; roots: string[] } {
+function caseRoots(c: CorpusCase): { input: string; roots: string[] } {
   const input = realpath(join(c.dir, 'input'));
   const roots = [input];
   const at = c.args.indexOf('--original-subdir');
@@ -27,7 +27,7 @@ export function caseRoots(c: CorpusCase): { input: string; roots: string[] } {
 }
 
 /** int(config.get("vocab_size", 0) or 0) from the first config.json in the roots. */
-export function caseVocabSize(roots: string[]): bigint {
+function caseVocabSize(roots: string[]): bigint {
   for (const r of roots) {
     const p = join(r, 'config.json');
     if (!exists(p)) continue;
