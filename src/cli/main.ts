@@ -10,9 +10,6 @@ import { renderSummary } from '../format/summary.js';
 import { UsageError } from '../errors.js';
 import { CONVERT_FLAGS, normalizeArgv, parseIntFlag, resolveVerbose, validateBackendFlags } from './args.js';
 import { reportError } from './report.js';
-import { inspectCommand } from './inspect.js';
-import { verifyCommand } from './verify-command.js';
-import { rebuildCommand } from './rebuild.js';
 import { addSynthOptions, synthCommand } from '../synth/cli.js';
 import { resolvePath } from '../pipeline/discover.js';
 import { installInterruptGuard, InterruptedError } from './signals.js';
@@ -147,14 +144,14 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       .action(async (o: Opts) => { code = await runConvert(o, normalized, io); });
     cli.command('inspect <dir>', 'Print the manifest sections and the arrays of a package')
       .option('--json', 'Machine-readable output')
-      .action(async (dir: string, o: Opts) => { await loadCrc32c(); code = inspectCommand(dir, !!o.json, io); });
+      .action(async (dir: string, o: Opts) => { await loadCrc32c(); code = (await import('./inspect.js')).inspectCommand(dir, !!o.json, io); });
     cli.command('verify <dir>', 'Re-read every array and check it against its header, the manifest and sera_state.json')
       .option('--json', 'Machine-readable output')
-      .action(async (dir: string, o: Opts) => { await loadCrc32c(); code = verifyCommand(dir, !!o.json, io); });
+      .action(async (dir: string, o: Opts) => { await loadCrc32c(); code = (await import('./verify-command.js')).verifyCommand(dir, !!o.json, io); });
     cli.command('rebuild <dir>', 'Regenerate sera_manifest.bin and the artefact records from arrays/')
-      .action(async (dir: string) => { code = await rebuildCommand(dir, io); });
+      .action(async (dir: string) => { code = await (await import('./rebuild.js')).rebuildCommand(dir, io); });
     addSynthOptions(cli.command('synth', 'Write a synthetic checkpoint (gpt-oss or dense) for tests and benchmarks'))
-      .action((o: Opts) => { code = synthCommand(o, io); });
+      .action(async (o: Opts) => { code = await synthCommand(o, io); });
     cli.help();
     cli.version(version());
     const parsed = cli.parse(['node', 'sera-transfer', ...normalized], { run: false });

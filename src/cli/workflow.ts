@@ -7,12 +7,10 @@ import { UsageError } from '../errors.js';
 import { readFile } from '../io/fs.js';
 import { parseJsonBytes } from '../format/json-parse.js';
 import { SearchRoots, resolvePath } from '../pipeline/discover.js';
-import { planConversion, renderPlan } from '../pipeline/plan.js';
 import type { ProgressListener } from '../pipeline/read-progress.js';
 import { Reporter, plainInterval, progressMode, type LogFormat, type OutStream } from './progress.js';
-import { lineReader, runAssistant } from './interactive.js';
 import { profileWarning } from './profiles.js';
-import { fetchCheckpoint, isHubSource } from '../hub/index.js';
+import { isHubSource } from '../hub/source.js';
 
 /** Flags this module adds to the convert command (name → takes a value), for prefix expansion. */
 export const WORKFLOW_FLAGS: Record<string, boolean> = {
@@ -81,6 +79,8 @@ export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: n
   let originalSubdir = str(o.originalSubdir) ?? null;
   const interactive = o.interactive === true;
   if (interactive) {
+    // loaded on demand: a plain conversion never needs the assistant, the Hub client or the planner
+    const { lineReader, runAssistant } = await import('./interactive.js');
     const input = lineReader(io.stdin ?? process.stdin);
     try {
       const a = await runAssistant(input, (t) => io.stdout.write(t), {
@@ -97,6 +97,7 @@ export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: n
   let cleanup = () => undefined as void;
   let hubLabel: { dir: string; label: string } | null = null;
   if (isHubSource(source)) {
+    const { fetchCheckpoint } = await import('../hub/index.js');
     const got = await fetchCheckpoint(source, {
       env: io.env, cacheDir: str(o.cacheDir), originalSubdir, onProgress: reporter.download,
       onInfo: (m) => { if (mode !== 'off') say('INFO', m); }, headersOnly: o.dryRun === true,
@@ -124,6 +125,7 @@ export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: n
   };
   if (o.dryRun === true) {
     try {
+      const { planConversion, renderPlan } = await import('../pipeline/plan.js');
       const plan = await planConversion({
         source, output, r, rv, topL, originalSubdir, strictTokenizer: !!o.strictTokenizer, force: !!o.force,
         assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,

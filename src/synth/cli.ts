@@ -4,7 +4,7 @@ import { parseIntFlag } from '../cli/args.js';
 import { resolvePath } from '../pipeline/discover.js';
 import { isPreset, PRESETS } from './presets.js';
 import { parseByteSize } from './sharding.js';
-import { synthesize, type SynthOptions } from './synth.js';
+import type { SynthOptions } from './synth.js';
 
 interface Out { write(s: string): unknown; isTTY?: boolean }
 export interface SynthIO { stdout: Out; stderr: Out }
@@ -35,7 +35,9 @@ export function addSynthOptions<C extends CommandLike>(c: C): C {
 const GiB = 2 ** 30;
 
 /** Runs the command; returns the exit code. */
-export function synthCommand(o: Record<string, any>, io: SynthIO): number {
+export async function synthCommand(o: Record<string, any>, io: SynthIO): Promise<number> {
+  // the generator is loaded only for this command
+  const { synthesize } = await import('./synth.js');
   const preset = o.preset === undefined || o.preset === true ? undefined : String(o.preset);
   if (!preset) throw new UsageError('--preset is required', `sera-transfer synth --preset ${PRESETS.join('|')} --output DIR`);
   if (!isPreset(preset)) throw new UsageError(`--preset: invalid choice '${preset}' (choose from ${PRESETS.join(', ')})`);

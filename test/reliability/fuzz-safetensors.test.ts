@@ -205,9 +205,9 @@ test('shard index: mutated index text', () => {
 });
 
 test('unsafeShardName judges every escaping name unsafe', () => {
-  fc.assert(fc.property(hostileName, (name) => {
+  runProperty('unsafeShardName', hostileName, [], (name) => {
     if (escapes(name) && unsafeShardName(name) === null) throw new Error(`${JSON.stringify(name)} escapes but is allowed`);
-  }), { seed: 0x5e7a7f, numRuns: 2000 });
+  }, { numRuns: 2000 });
 });
 
 test.run();
