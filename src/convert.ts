@@ -33,6 +33,7 @@ import { collapseFfn } from './stages/collapse.js';
 import { memoryCoefficients } from './stages/memory.js';
 import { bridgeRecords } from './stages/bridge.js';
 import { collapseMoe } from './stages/collapse-moe.js';
+import { collapseMoeParallel, moeWorkerCount } from './stages/collapse-moe-parallel.js';
 import { bridgeMoe } from './stages/bridge-moe.js';
 import { findMxfp4Pairs, validateMxfp4Pairs, writeMxfp4Shards } from './stages/mxfp4-shards.js';
 import { buildRuntimeSnapshot, runtimeErrorDict } from './stages/snapshot/index.js';
@@ -210,9 +211,15 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     log.info('Collapsing FFN weights');
     await stage('collapse');
     const moeK = cfg.expertsPerToken ?? (typeof cfg.raw.get('num_experts_per_tok') === 'bigint' ? Number(cfg.raw.get('num_experts_per_tok')) : null);
-    const lin = plan.moe
-      ? collapseMoe(view, plan.moe, { topL, expertsPerToken: moeK, swigluLimit: cfg.swigluLimit })
-      : collapseFfn(view, topL);
+    const moeOpts = { topL, expertsPerToken: moeK, swigluLimit: cfg.swigluLimit };
+    let lin;
+    if (plan.moe) {
+      const nw = moeWorkerCount(plan.layers.length, 3 * plan.moe.experts * plan.moe.intermediate * plan.moe.hidden);
+      if (nw > 1) log.debug(`Collapsing ${plan.layers.length} expert layers on ${nw} worker threads`);
+      lin = (nw > 1 ? await collapseMoeParallel(view, plan.moe, moeOpts, store.source, nw) : null) ?? collapseMoe(view, plan.moe, moeOpts);
+    } else {
+      lin = collapseFfn(view, topL);
+    }
     lin.arrays.forEach(store1);
     const linMeta = lin.metadata;
     const optionalLinear: [string, PyValue | null][] = [

@@ -65,6 +65,14 @@ export class Records {
   bytes(): Uint8Array {
     return new Uint8Array(this.#buf, 0, this.count * 16);
   }
+  /** Appends another buffer's records (in order). */
+  append(other: Records | Uint8Array): void {
+    const b = other instanceof Records ? other.bytes() : other;
+    const n = b.length / 16;
+    this.reserve(n);
+    new Uint8Array(this.#buf, this.count * 16, b.length).set(b);
+    this.count += n;
+  }
 }
 
 /** Columns 0..d-1 of a rows × cols matrix as a d × rows matrix (blocked for the cache). */

@@ -1,0 +1,84 @@
+// The MoE collapse across worker threads: each worker opens the checkpoint
+// itself and collapses whole layers; results are combined in layer order, so
+// the bytes never depend on which worker finished first.
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { StageError, SeraError } from '../errors.js';
+import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
+import { FileTensor, type Tensor } from '../model/tensors.js';
+import { Records, type CollapseResult } from './collapse.js';
+import { checkMoeParams, combineMoeLayers, moeLayerInputs, type MoeCollapseOptions, type MoeLayerOutput } from './collapse-moe.js';
+import type { ModelView } from './types.js';
+import type { MoeInfo } from '../model/layer-plan.js';
+
+export type TensorRef = { kind: 'file'; name: string } | { kind: 'mxfp4'; base: string; blocks: string; scales: string };
+
+export interface LayerJob {
+  li: number;
+  w1: TensorRef;
+  w2: TensorRef;
+  b1: TensorRef | null;
+  b2: TensorRef | null;
+}
+
+function ref(t: Tensor | null): TensorRef | null | undefined {
+  if (t === null) return null;
+  if (t instanceof Mxfp4Tensor) return { kind: 'mxfp4', base: t.name, blocks: t.blocks.info.name, scales: t.scales.info.name };
+  if (t instanceof FileTensor) return { kind: 'file', name: t.info.name };
+  return undefined; // a view only this thread has (e.g. a fused split): no workers
+}
+
+/** Worker count for a layer of this size (1 = stay on this thread). SERA_TRANSFER_THREADS overrides. */
+export function moeWorkerCount(layers: number, elementsPerLayer: number): number {
+  const env = Number(process.env.SERA_TRANSFER_THREADS);
+  const cores = Number.isInteger(env) && env > 0 ? env : availableParallelism();
+  if (layers < 2 || elementsPerLayer < 1 << 24) return 1; // thread start-up would cost more than it saves
+  return Math.max(1, Math.min(cores, layers));
+}
+
+export async function collapseMoeParallel(
+  view: ModelView, moe: MoeInfo, opts: MoeCollapseOptions, source: string, workers: number, onLayer?: (li: number) => void,
+): Promise<(CollapseResult & { keyWeights: Float64Array }) | null> {
+  const p = checkMoeParams(moe, view.dModel, opts);
+  const jobs: LayerJob[] = [];
+  for (const [li, inp] of moeLayerInputs(view).entries()) {
+    const w1 = ref(inp.W1), w2 = ref(inp.W2), b1 = ref(inp.B1), b2 = ref(inp.B2);
+    if (!w1 || !w2 || b1 === undefined || b2 === undefined) return null;
+    jobs.push({ li, w1, w2, b1, b2 });
+  }
+  const outs: MoeLayerOutput[] = new Array(jobs.length);
+  const url = new URL('./collapse-moe-worker.js', import.meta.url);
+  const pool: Worker[] = [];
+  let next = 0;
+  let done = 0;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const fail = (e: unknown) => reject(e);
+      const feed = (w: Worker) => {
+        if (next < jobs.length) w.postMessage({ type: 'layer', job: jobs[next++] });
+      };
+      for (let i = 0; i < workers; i++) {
+        const w = new Worker(url, { workerData: { source, params: p } });
+        pool.push(w);
+        w.on('error', fail);
+        w.on('exit', (code) => { if (code !== 0 && done < jobs.length) fail(new StageError(`collapse worker exited with code ${code}`)); });
+        w.on('message', (m: any) => {
+          if (m.type === 'ready') { feed(w); return; }
+          if (m.type === 'error') {
+            const err = new SeraError(m.message, m.hint);
+            return fail(err);
+          }
+          const rec = new Records();
+          rec.append(new Uint8Array(m.records));
+          outs[m.li] = { weights: new Float64Array(m.weights), records: rec, bias: m.bias, dropped: m.dropped };
+          onLayer?.(m.li);
+          if (++done === jobs.length) resolve();
+          else feed(w);
+        });
+      }
+    });
+  } finally {
+    await Promise.all(pool.map((w) => w.terminate()));
+  }
+  return combineMoeLayers(outs, p, opts);
+}
