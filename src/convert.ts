@@ -18,6 +18,7 @@ import { type Summary } from './format/summary.js';
 import { loadCrc32c } from './kernels/crc32c.js';
 import { loadMph } from './kernels/mph.js';
 import { loadMxfp4 } from './kernels/mxfp4.js';
+import { loadMoe } from './kernels/moe.js';
 import { parseModelConfig } from './model/config.js';
 import { planLayers } from './model/layer-plan.js';
 import { TensorSet } from './model/tensors.js';
@@ -111,7 +112,7 @@ function openWeights(roots: SearchRoots): TensorStore {
 }
 
 export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
-  await Promise.all([loadCrc32c(), loadMph(), loadSafetensorsReader(), loadMxfp4()]);
+  await Promise.all([loadCrc32c(), loadMph(), loadSafetensorsReader(), loadMxfp4(), loadMoe()]);
   const r = opts.r ?? 64;
   const rv = opts.rv ?? 8;
   const topL = opts.topL ?? 8;

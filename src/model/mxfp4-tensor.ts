@@ -96,25 +96,23 @@ export class Mxfp4Tensor extends Tensor {
     return res;
   }
 
+  /** Groups per last-dimension row. */
+  get rowGroups(): number {
+    return this.shape[this.shape.length - 1]! / (2 * this.groupBytes);
+  }
+
   /**
-   * Decodes `count` last-dimension rows starting at row `first`, every `stride`-th
-   * (stride 2 picks the gate rows of interleaved gate/linear weights), into `out`,
-   * with one read of the spanned bytes.
+   * The stored bytes of `count` last-dimension rows starting at row `first`, every
+   * `stride`-th (stride 2 picks the gate rows of interleaved gate/linear weights),
+   * packed back to back, read with one read per tensor.
    */
-  decodeRowsInto(first: number, count: number, stride: number, out: Float64Array): void {
+  rawRows(first: number, count: number, stride: number): { blocks: Uint8Array; scales: Uint8Array } {
     const B = this.groupBytes;
-    const G = this.shape[this.shape.length - 1]! / (2 * B); // groups per row
+    const G = this.rowGroups;
     const span = (count - 1) * stride + 1;
-    if (stride === 1 || B !== 16 || !mxfp4Loaded()) {
-      if (stride === 1) { this.readGroups(first * G, (first + count) * G, out); return; }
-      for (let i = 0; i < count; i++) {
-        const g0 = (first + i * stride) * G;
-        out.set(this.readGroups(g0, g0 + G), i * G * 2 * B);
-      }
-      return;
-    }
     const bytes = this.blocks.store.read(this.blocks.info, first * G * B, span * G * B);
     const scales = this.scales.store.read(this.scales.info, first * G, span * G);
+    if (stride === 1) return { blocks: bytes, scales };
     const cb = new Uint8Array(count * G * B);
     const cs = new Uint8Array(count * G);
     for (let i = 0; i < count; i++) {
@@ -122,6 +120,20 @@ export class Mxfp4Tensor extends Tensor {
       cb.set(bytes.subarray(r * G * B, (r + 1) * G * B), i * G * B);
       cs.set(scales.subarray(r * G, (r + 1) * G), i * G);
     }
-    decodeMxfp4Into(cb, cs, out);
+    return { blocks: cb, scales: cs };
+  }
+
+  /** Decodes the rows `rawRows` selects into `out` (doubles). */
+  decodeRowsInto(first: number, count: number, stride: number, out: Float64Array): void {
+    if (stride === 1 || this.groupBytes !== 16 || !mxfp4Loaded()) {
+      const G = this.rowGroups;
+      for (let i = 0; i < count; i++) {
+        const g0 = (first + i * stride) * G;
+        this.readGroups(g0, g0 + G, out.subarray(i * G * 2 * this.groupBytes));
+      }
+      return;
+    }
+    const { blocks, scales } = this.rawRows(first, count, stride);
+    decodeMxfp4Into(blocks, scales, out);
   }
 }

@@ -15,6 +15,8 @@ import { dict, int, type PyValue } from '../format/pyvalue.js';
 import type { ModelView } from './types.js';
 import type { BridgeResult } from './bridge.js';
 import type { MoeInfo } from '../model/layer-plan.js';
+import { FileTensor } from '../model/tensors.js';
+import { dotRowsBf16, moeLoaded } from '../kernels/moe.js';
 
 const ROW_CHUNK = 1024;
 const Q_RANGE = (0.832767 * 32767) / 256;
@@ -23,7 +25,7 @@ function clampInt(v: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, v));
 }
 
-/** Per-token dot products with the surrogate, read in row chunks. */
+/** Per-token dot products with the surrogate, read in row chunks (BF16 rows in the moe kernel). */
 function aggregates(view: ModelView, name: string | null, s: Float64Array, V: number): Float64Array | null {
   if (name === null) return null;
   const t = view.tensors.get(name);
@@ -31,9 +33,19 @@ function aggregates(view: ModelView, name: string | null, s: Float64Array, V: nu
   const out = new Float64Array(V);
   const H = s.length;
   const rows = Math.min(V, t.rows);
+  if (t instanceof FileTensor && t.dtype === 'BF16' && moeLoaded()) {
+    const buf = new Uint8Array(ROW_CHUNK * H * 2);
+    for (let r0 = 0; r0 < rows; r0 += ROW_CHUNK) {
+      const n = Math.min(rows, r0 + ROW_CHUNK) - r0;
+      const raw = t.store.read(t.info, r0 * H * 2, n * H * 2, buf.subarray(0, n * H * 2));
+      dotRowsBf16(raw, n, H, s, out, r0);
+    }
+    return out;
+  }
+  const buf = new Float64Array(ROW_CHUNK * H);
   for (let r0 = 0; r0 < rows; r0 += ROW_CHUNK) {
     const r1 = Math.min(rows, r0 + ROW_CHUNK);
-    const v = t.readRows(r0, r1);
+    const v = t.readRows(r0, r1, buf.subarray(0, (r1 - r0) * H));
     for (let r = r0; r < r1; r++) {
       let acc = 0.0;
       const base = (r - r0) * H;

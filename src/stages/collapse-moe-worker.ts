@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { openCheckpoint } from '../io/shards.js';
 import { loadSafetensorsReader } from '../io/safetensors.js';
 import { loadMxfp4 } from '../kernels/mxfp4.js';
+import { loadMoe } from '../kernels/moe.js';
 import { TensorSet, type FileTensor, type Tensor } from '../model/tensors.js';
 import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
 import { SeraError } from '../errors.js';
@@ -12,7 +13,7 @@ import type { LayerJob, TensorRef } from './collapse-moe-parallel.js';
 
 const port = parentPort!;
 const { source, params } = workerData as { source: string; params: MoeParams };
-await Promise.all([loadSafetensorsReader(), loadMxfp4()]);
+await Promise.all([loadSafetensorsReader(), loadMxfp4(), loadMoe()]);
 const store = openCheckpoint(source);
 const tensors = new TensorSet(store);
 

@@ -19,6 +19,7 @@ import type { ModelView } from './types.js';
 import type { MoeInfo } from '../model/layer-plan.js';
 import type { Tensor } from '../model/tensors.js';
 import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
+import { MoeScanner } from '../kernels/moe.js';
 
 /** The design spec's cuckoo relocation limit, used as the per-key residual bound. */
 export const RESIDUALS_PER_KEY = 8;
@@ -100,46 +101,59 @@ export function collapseMoeLayer(input: MoeLayerInput, li: number, p: MoeParams)
   }
   const bias = psum(terms);
 
+  // the selection state and the per-unit column statistics live in the moe kernel
+  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_VALUES / Math.max(I, H)));
+  const mx = (t: Tensor): t is Mxfp4Tensor => t instanceof Mxfp4Tensor && t.groupBytes === 16;
+  const inputBytes = rowsPerChunk * Math.max(I, H) * (mx(W1) && mx(W2) ? 1 : 8) + 4096;
+  const sc = new MoeScanner(d, keep, resCap, units, Math.max(I, H), rowsPerChunk, inputBytes);
+
   // W2 column statistics per unit (rows o ascending)
-  const sgn = new Float64Array(units);
-  const cab = new Float64Array(units);
-  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_VALUES / I));
-  const w2buf = new Float64Array(Math.min(H, rowsPerChunk) * I);
+  let w2buf: Float64Array | null = null;
   for (let e = 0; e < E; e++) {
     for (let o0 = 0; o0 < H; o0 += rowsPerChunk) {
-      const o1 = Math.min(H, o0 + rowsPerChunk);
-      readRows(W2, e * H + o0, o1 - o0, 1, I, w2buf);
-      columnStats(w2buf, o1 - o0, I, sgn, cab, e * I);
+      const n = Math.min(H, o0 + rowsPerChunk) - o0;
+      if (mx(W2)) {
+        const raw = W2.rawRows(e * H + o0, n, 1);
+        sc.colStatsMxfp4(raw.blocks, raw.scales, n, W2.rowGroups, e * I);
+      } else {
+        w2buf ??= new Float64Array(rowsPerChunk * I);
+        readRows(W2, e * H + o0, n, 1, I, w2buf);
+        sc.colStatsF64(w2buf, n, I, e * I);
+      }
     }
   }
+  const sgn = sc.sgn.slice();
+  const cab = sc.cab.slice();
 
-  const sel: Selection = {
-    keep, resCap,
-    thr: new Float64Array(d).fill(-Infinity), rthr: new Float64Array(d),
-    topS: new Float64Array(d * Math.max(1, keep)), topU: new Int32Array(d * Math.max(1, keep)),
-    topC: new Float64Array(d * Math.max(1, keep)), topN: new Int32Array(d),
-    resA: new Float64Array(d * resCap), resU: new Int32Array(d * resCap), resC: new Float64Array(d * resCap),
-    resN: new Int32Array(d), nonzero: new Int32Array(d),
-  };
   // gate rows, expert by expert, unit order = flat index order (so ties keep the earlier unit)
-  const pairsPerChunk = Math.max(1, Math.floor(CHUNK_VALUES / H));
-  const gate = new Float64Array(Math.min(I, pairsPerChunk) * H);
+  const kf = new Float64Array(rowsPerChunk);
+  const ca = new Float64Array(rowsPerChunk);
+  let gate: Float64Array | null = null;
   for (let e = 0; e < E; e++) {
-    for (let h0 = 0; h0 < I; h0 += pairsPerChunk) {
-      const h1 = Math.min(I, h0 + pairsPerChunk);
-      readRows(W1, e * 2 * I + 2 * h0, h1 - h0, 2, H, gate); // gate rows 2h; linear rows enter through their bias only
-      for (let h = h0; h < h1; h++) {
-        const u = e * I + h;
-        const lb = b1[e * 2 * I + 2 * h + 1]!;
-        const lin = 1 + pyMax(-limit, pyMin(lb, limit));
-        scanRow(gate, (h - h0) * H, d, u, prior * sign(sgn[u]!) * lin, cab[u]!, limit, sel);
+    for (let h0 = 0; h0 < I; h0 += rowsPerChunk) {
+      const n = Math.min(I, h0 + rowsPerChunk) - h0;
+      for (let i = 0; i < n; i++) {
+        const u = e * I + h0 + i;
+        const lb = b1[e * 2 * I + 2 * (h0 + i) + 1]!;
+        kf[i] = prior * sign(sgn[u]!) * (1 + pyMax(-limit, pyMin(lb, limit)));
+        ca[i] = cab[u]!;
+      }
+      // gate rows 2h; the linear rows 2h+1 enter through their bias only
+      if (mx(W1)) {
+        const raw = W1.rawRows(e * 2 * I + 2 * h0, n, 2);
+        sc.scanMxfp4(raw.blocks, raw.scales, n, W1.rowGroups, e * I + h0, kf, ca, limit);
+      } else {
+        gate ??= new Float64Array(rowsPerChunk * H);
+        readRows(W1, e * 2 * I + 2 * h0, n, 2, H, gate);
+        sc.scanF64(gate, n, e * I + h0, kf, ca, limit);
       }
     }
   }
 
   // finish each key: weight from the ranked top units (unit order when every unit is kept,
   // as the reference's top_indices does), bounded residuals in unit order
-  const { topU, topC, topN, resU, resC, resN, nonzero } = sel;
+  const topU = sc.topU.slice(), topC = sc.topC.slice(), topN = sc.topN.slice();
+  const resU = sc.resU.slice(), resC = sc.resC.slice(), resN = sc.resN.slice(), nonzero = sc.nonzero.slice();
   const weights = new Float64Array(d);
   const records = new Records();
   let dropped = 0;
@@ -227,24 +241,6 @@ export function collapseMoe(view: ModelView, moe: MoeInfo, opts: MoeCollapseOpti
   return combineMoeLayers(outs, p, opts);
 }
 
-interface Selection {
-  keep: number;
-  resCap: number;
-  /** Per key: the score a unit must beat to enter the top (−∞ until the top is full). */
-  thr: Float64Array;
-  /** Per key: the |term| a unit must beat to become a residual candidate (0 until full). */
-  rthr: Float64Array;
-  topS: Float64Array;
-  topU: Int32Array;
-  topC: Float64Array;
-  topN: Int32Array;
-  resA: Float64Array;
-  resU: Int32Array;
-  resC: Float64Array;
-  resN: Int32Array;
-  nonzero: Int32Array;
-}
-
 /** Rows first, first+stride, … (each `width` values) of a 3-D expert tensor, as doubles. */
 function readRows(t: Tensor, first: number, count: number, stride: number, width: number, out: Float64Array): void {
   if (t instanceof Mxfp4Tensor) {
@@ -256,59 +252,3 @@ function readRows(t: Tensor, first: number, count: number, stride: number, width
   for (let i = 0; i < count; i++) out.set(v.subarray(i * stride * width, (i * stride + 1) * width), i * width);
 }
 
-/** sgn[u] += x, cab[u] += |x| over `rows` rows of `cols` (row order = the reference's o order). */
-function columnStats(v: Float64Array, rows: number, cols: number, sgn: Float64Array, cab: Float64Array, off: number): void {
-  for (let o = 0; o < rows; o++) {
-    const base = o * cols;
-    for (let h = 0; h < cols; h++) {
-      const x = v[base + h]!;
-      sgn[off + h] += x;
-      cab[off + h] += Math.abs(x);
-    }
-  }
-}
-
-/**
- * Inserts (s, u, c) into key j's list, sorted by s descending; an equal s goes
- * after the entries already there (the earlier unit wins ties). Keeps at most
- * `cap` entries and updates the key's threshold once the list is full.
- */
-function insert(S: Float64Array, U: Int32Array, C: Float64Array, N: Int32Array, thr: Float64Array, j: number, cap: number, s: number, u: number, c: number): void {
-  const base = j * cap;
-  const n = N[j]!;
-  let p = n < cap ? n : cap - 1;
-  while (p > 0 && s > S[base + p - 1]!) {
-    S[base + p] = S[base + p - 1]!;
-    U[base + p] = U[base + p - 1]!;
-    C[base + p] = C[base + p - 1]!;
-    p--;
-  }
-  S[base + p] = s;
-  U[base + p] = u;
-  C[base + p] = c;
-  if (n < cap) N[j] = n + 1;
-  if (n + 1 >= cap) thr[j] = S[base + cap - 1]!;
-}
-
-/**
- * One unit's gate row against every key j: the score competes for the key's
- * top-L, the term c = k · max(0, min(x, limit)) for its residual candidates.
- * (A NaN x gives a NaN score and term, which never enter a list or the count:
- * the same as treating it as 0.)
- */
-export function _scanRowForBench(...a: Parameters<typeof scanRow>): void { scanRow(...a); }
-function scanRow(v: Float64Array, off: number, d: number, u: number, k: number, ca: number, limit: number, sel: Selection): void {
-  const { keep, resCap, thr, rthr, topS, topU, topC, topN, resA, resU, resC, resN, nonzero } = sel;
-  const kAbs = Math.abs(k);
-  for (let j = 0; j < d; j++) {
-    const x = v[off + j]!;
-    const r = Math.max(Math.min(x, limit), 0);
-    if (keep > 0) {
-      const s = ca * Math.abs(x);
-      if (s > thr[j]!) insert(topS, topU, topC, topN, thr, j, keep, s, u, k * r);
-    }
-    const a = kAbs * r;
-    nonzero[j] += +(a > 0);
-    if (a > rthr[j]!) insert(resA, resU, resC, resN, rthr, j, resCap, a, u, k * r);
-  }
-}
