@@ -8,7 +8,7 @@ import { StagedOutput, type StageOptions } from './io/staged-output.js';
 import { openCheckpoint, type TensorStore } from './io/shards.js';
 import { loadSafetensorsReader } from './io/safetensors.js';
 import { parseJsonBytes, JsonParseError } from './format/json-parse.js';
-import { dumps } from './format/pyjson.js';
+import { writeJsonFile } from './format/json-file.js';
 import { dict, int, type PyDict, type PyValue } from './format/pyvalue.js';
 import { sha256, toHexDigest } from './format/hash.js';
 import { writeArrayFile, type ArrayRecord } from './format/array-file.js';
@@ -303,7 +303,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       sera_snapshot: snap.snapshot,
     });
     await stage('state');
-    writeFile(out.path('sera_state.json'), dumps(state) + '\n');
+    writeJsonFile(out.path('sera_state.json'), state);
 
     const summary: Summary = {
       source, output,

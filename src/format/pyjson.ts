@@ -39,48 +39,66 @@ export interface DumpOptions {
 }
 
 export function dumps(value: PyValue, opts: DumpOptions = {}): string {
+  const parts: string[] = [];
+  dumpTo(value, (chunk) => parts.push(chunk), opts);
+  return parts.join('');
+}
+
+const FLUSH_AT = 1 << 20;
+
+/**
+ * The same text as `dumps`, handed to `sink` in chunks of about 1 MiB, so a
+ * large state file never exists as one string (or as millions of parts).
+ */
+export function dumpTo(value: PyValue, sink: (chunk: string) => void, opts: DumpOptions = {}): void {
   const indent = opts.indent === undefined ? 2 : opts.indent;
   const sortKeys = opts.sortKeys ?? true;
-  const parts: string[] = [];
+  let buf = '';
+  const out = (t: string): void => {
+    buf += t;
+    if (buf.length >= FLUSH_AT) { sink(buf); buf = ''; }
+  };
   const write = (v: PyValue, level: number): void => {
-    if (v === null) parts.push('null');
-    else if (v === true) parts.push('true');
-    else if (v === false) parts.push('false');
-    else if (typeof v === 'bigint') parts.push(v.toString());
-    else if (typeof v === 'number') parts.push(floatToken(v));
-    else if (typeof v === 'string') parts.push(escape(v));
-    else if (v instanceof Uint8Array) parts.push(escape(bytesTag(v)));
+    if (v === null) out('null');
+    else if (v === true) out('true');
+    else if (v === false) out('false');
+    else if (typeof v === 'bigint') out(v.toString());
+    else if (typeof v === 'number') out(floatToken(v));
+    else if (typeof v === 'string') out(escape(v));
+    else if (v instanceof Uint8Array) out(escape(bytesTag(v)));
     else if (Array.isArray(v)) {
-      if (v.length === 0) { parts.push('[]'); return; }
+      if (v.length === 0) { out('[]'); return; }
       if (indent === null) {
-        parts.push('[');
-        v.forEach((item, i) => { if (i) parts.push(', '); write(item, level + 1); });
-        parts.push(']');
+        out('[');
+        v.forEach((item, i) => { if (i) out(', '); write(item, level + 1); });
+        out(']');
         return;
       }
       const pad = '\n' + ' '.repeat(indent * (level + 1));
-      parts.push('[');
-      v.forEach((item, i) => { parts.push(i ? ',' + pad : pad); write(item, level + 1); });
-      parts.push('\n' + ' '.repeat(indent * level) + ']');
+      out('[');
+      v.forEach((item, i) => { out(i ? ',' + pad : pad); write(item, level + 1); });
+      out('\n' + ' '.repeat(indent * level) + ']');
     } else {
       const keys = [...v.keys()];
-      if (keys.length === 0) { parts.push('{}'); return; }
+      if (keys.length === 0) { out('{}'); return; }
       if (sortKeys) keys.sort(compareCodePoints);
       if (indent === null) {
-        parts.push('{');
-        keys.forEach((k, i) => { if (i) parts.push(', '); parts.push(escape(k), ': '); write(v.get(k)!, level + 1); });
-        parts.push('}');
+        out('{');
+        keys.forEach((k, i) => { if (i) out(', '); out(escape(k)); out(': '); write(v.get(k)!, level + 1); });
+        out('}');
         return;
       }
       const pad = '\n' + ' '.repeat(indent * (level + 1));
-      parts.push('{');
+      out('{');
       keys.forEach((k, i) => {
-        parts.push(i ? ',' + pad : pad, escape(k), ': ');
+        out(i ? ',' + pad : pad);
+        out(escape(k));
+        out(': ');
         write(v.get(k)!, level + 1);
       });
-      parts.push('\n' + ' '.repeat(indent * level) + '}');
+      out('\n' + ' '.repeat(indent * level) + '}');
     }
   };
   write(value, 0);
-  return parts.join('');
+  if (buf.length) sink(buf);
 }
