@@ -18,7 +18,7 @@ function run(cmd, args, opts = {}) {
 }
 
 // 1. compile TypeScript (wasm is built by `npm run build` / prepare)
-for (const k of ['crc32c', 'mxfp4', 'validate', 'mph', 'moe']) {
+for (const k of ['crc32c', 'mxfp4', 'validate', 'mph', 'moe', 'dense']) {
   if (existsSync(join(root, 'assembly', `${k}.ts`)) && !existsSync(join(root, 'build', `${k}.wasm`))) {
     console.error(`build/${k}.wasm is missing: run 'npm run build' first`);
     process.exit(1);

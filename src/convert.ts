@@ -19,6 +19,7 @@ import { loadCrc32c } from './kernels/crc32c.js';
 import { loadMph } from './kernels/mph.js';
 import { loadMxfp4 } from './kernels/mxfp4.js';
 import { loadMoe } from './kernels/moe.js';
+import { loadDense } from './kernels/dense.js';
 import { parseModelConfig } from './model/config.js';
 import { planLayers } from './model/layer-plan.js';
 import { TensorSet } from './model/tensors.js';
@@ -34,6 +35,7 @@ import { collapseFfn } from './stages/collapse.js';
 import { memoryCoefficients } from './stages/memory.js';
 import { bridgeRecords } from './stages/bridge.js';
 import { collapseMoe } from './stages/collapse-moe.js';
+import { startBridgeWorker, type BridgeJob } from './stages/bridge-parallel.js';
 import { collapseMoeParallel, moeWorkerCount } from './stages/collapse-moe-parallel.js';
 import { bridgeMoe } from './stages/bridge-moe.js';
 import { findMxfp4Pairs, validateMxfp4Pairs, writeMxfp4Shards } from './stages/mxfp4-shards.js';
@@ -88,10 +90,10 @@ function configKeys(raw: PyDict): string {
   return keys.join(', ');
 }
 
-function readConfig(path: string): PyDict {
+function readConfig(path: string, bytes: Uint8Array): PyDict {
   let data: PyValue;
   try {
-    data = parseJsonBytes(readFile(path));
+    data = parseJsonBytes(bytes);
   } catch (e) {
     if (e instanceof JsonParseError) throw new ConfigError(`${e.message}`, `${path} is not valid JSON; fix or re-download it`);
     if (e instanceof TypeError) throw new ConfigError(`${path} is not valid UTF-8 text`, 're-download config.json');
@@ -112,7 +114,7 @@ function openWeights(roots: SearchRoots): TensorStore {
 }
 
 export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
-  await Promise.all([loadCrc32c(), loadMph(), loadSafetensorsReader(), loadMxfp4(), loadMoe()]);
+  await Promise.all([loadCrc32c(), loadMph(), loadSafetensorsReader(), loadMxfp4(), loadMoe(), loadDense()]);
   const r = opts.r ?? 64;
   const rv = opts.rv ?? 8;
   const topL = opts.topL ?? 8;
@@ -126,6 +128,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
   const out = new StagedOutput(output, { force: opts.force } satisfies StageOptions);
   const logPath = out.finalPath('conversion.log');
   let store: TensorStore | null = null;
+  let bridgeJob: BridgeJob | null = null;
   try {
     log.info(`Writing conversion log to ${logPath}`);
     log.info(`Resolved source path: ${source}`);
@@ -135,7 +138,8 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const configPath = roots.find('config.json', HINT_CONFIG);
     store = openWeights(roots);
     log.info(`Reading model configuration from ${configPath}`);
-    const raw = readConfig(configPath);
+    const configBytes = readFile(configPath);
+    const raw = readConfig(configPath, configBytes);
     log.detail(`Model config keys: ${configKeys(raw)}`);
     const maxBytes = store.tensors().reduce((m, t) => Math.max(m, t.byteLength), 0);
     log.debug(`Initialised tensor store for ${store.source} (budget=${maxBytes + 536870912}, max_layer=${maxBytes})`);
@@ -161,6 +165,8 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const localR = Math.min(r, cfg.dModel);
     const localRv = Math.min(rv, localR);
     const view: ModelView = { layers: plan.layers, tensors, dModel: cfg.dModel };
+    // the reference bridge depends on no other stage: on a second core it overlaps PRF, overlays and the collapse
+    bridgeJob = plan.regime === 'reference' ? startBridgeWorker(store.source, configBytes, configPath) : null;
     mkdirp(out.path('arrays'));
     const records: ArrayRecord[] = [];
     const store1 = (a: ArrayOut) => {
@@ -241,9 +247,11 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
 
     log.info('Constructing bridge records');
     await stage('bridge');
+    const fromWorker = bridgeJob ? await bridgeJob.result : null;
+    if (fromWorker instanceof SeraError) throw fromWorker;
     const br = plan.moe && 'keyWeights' in lin
       ? bridgeMoe(view, plan.moe, lin.keyWeights as Float64Array, cfg.vocabSize)
-      : bridgeRecords(view, cfg.vocabSize);
+      : fromWorker ?? bridgeRecords(view, cfg.vocabSize);
     metadata.set('bridge', br.metadata);
     if (br.enabled) br.arrays.forEach(store1);
     else log.info('Bridge disabled (missing_tensors); skipping bridge arrays');
@@ -336,6 +344,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
   } catch (err) {
     if (err instanceof SeraError) log.error(`Conversion failed: ${err.message}`);
     out.discard();
+    await bridgeJob?.cancel();
     throw err;
   } finally {
     store?.close();

@@ -3,7 +3,7 @@
 // instance, no managed objects, so no loader glue is needed (see README).
 import { readFile } from 'node:fs/promises';
 
-export type KernelName = 'crc32c' | 'mxfp4' | 'validate' | 'mph' | 'moe';
+export type KernelName = 'crc32c' | 'mxfp4' | 'validate' | 'mph' | 'moe' | 'dense';
 
 const modules = new Map<KernelName, Promise<WebAssembly.Module>>();
 

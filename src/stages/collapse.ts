@@ -8,6 +8,7 @@ import { ModelError, StageError } from '../errors.js';
 import { dict, dictOf, int, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { f32Payload, type ArrayOut, type ModelView } from './types.js';
 import type { Tensor } from '../model/tensors.js';
+import { DenseLayer, denseLoaded } from '../kernels/dense.js';
 
 export interface CollapseResult {
   arrays: ArrayOut[];
@@ -161,9 +162,36 @@ export function collapseFfn(view: ModelView, topL: number): CollapseResult {
     const hid2 = out ? W2.rowSize : 0;
     W1.expectRank(2, 'the FFN collapse (FFN_W1)');
     const hid = W1.rows;
+    const cols = W1.rowSize;
+    if (d > 0 && hid > 0 && cols < d) {
+      throw new ModelError(`${W1.label}: FFN_W1 has ${cols} columns, the model has d_model ${d}`,
+        'FFN_W1 must be [hidden, d_model]; check the checkpoint orientation and config hidden_size');
+    }
+    const m = Math.min(hid, hid2);
+    // the kernel covers every top size a real run uses; Python's slice semantics for
+    // negative and large L stay in TypeScript below
+    const kTop = hid <= topL ? -1 : topL >= 0 && topL <= 64 ? topL : null;
+    if (kTop !== null && denseLoaded()) {
+      const rowsPerChunk = Math.max(1, Math.min(out, Math.floor((1 << 21) / Math.max(1, hid2))));
+      const dl = new DenseLayer(hid, cols, d, hid2, rowsPerChunk);
+      const buf = new Float64Array(rowsPerChunk * hid2);
+      for (let r0 = 0; r0 < out; r0 += rowsPerChunk) {
+        const r1 = Math.min(out, r0 + rowsPerChunk);
+        dl.columnStats(W2.readRows(r0, r1, buf.subarray(0, (r1 - r0) * hid2)), r1 - r0, hid2, m);
+      }
+      const r = dl.collapse(W1.readAll(), cols, dl.sgn.map(sign), kTop, li, (chunk) => records.append(chunk));
+      if ('overflowKey' in r) {
+        throw new StageError(`a residual of key (layer ${li}, feature ${r.overflowKey}) does not fit a 32-bit float (float too large to pack with f format)`,
+          'the FFN weights hold values beyond the f32 range');
+      }
+      for (let j = 0; j < d; j++) {
+        keys[nKeys] = (BigInt(li) << 32n) | BigInt(j);
+        weights[nKeys++] = r.effects[j]!;
+      }
+      return;
+    }
     const sgn = new Float64Array(hid);
     const cab = new Float64Array(hid);
-    const m = Math.min(hid, hid2);
     for (let r0 = 0; r0 < out; r0 += ROW_CHUNK) {
       const r1 = Math.min(out, r0 + ROW_CHUNK);
       const v = W2.readRows(r0, r1);
@@ -176,16 +204,11 @@ export function collapseFfn(view: ModelView, topL: number): CollapseResult {
         }
       }
     }
-    const cols = W1.rowSize;
-    if (d > 0 && hid > 0 && cols < d) {
-      throw new ModelError(`${W1.label}: FFN_W1 has ${cols} columns, the model has d_model ${d}`,
-        'FFN_W1 must be [hidden, d_model]; check the checkpoint orientation and config hidden_size');
-    }
     const w1 = W1.readAll();
-    // one transpose per layer makes every key's pass over the hidden units sequential
-    const wT = transposeColumns(w1, hid, cols, d);
     const sgnSign = new Float64Array(hid);
     for (let h = 0; h < hid; h++) sgnSign[h] = sign(sgn[h]!);
+    // one transpose per layer makes every key's pass over the hidden units sequential
+    const wT = transposeColumns(w1, hid, cols, d);
     const scores = new Float64Array(hid);
     const pos = new Float64Array(hid);
     const top = new Int32Array(Math.max(1, hid));

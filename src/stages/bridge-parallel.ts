@@ -1,0 +1,35 @@
+// Runs the reference-path bridge on a worker thread (see bridge-worker.ts). The
+// result is only awaited at the bridge's place in the stage order, so messages
+// and files come out in the same order as a sequential run.
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { SeraError } from '../errors.js';
+import type { BridgeResult } from './bridge.js';
+
+export interface BridgeJob {
+  /** Settles with the result, or with null when the worker could not run (the caller computes in-thread). */
+  result: Promise<BridgeResult | SeraError | null>;
+  cancel(): Promise<void>;
+}
+
+/** Starts the bridge in a worker when another core is available; null otherwise. */
+export function startBridgeWorker(source: string, configBytes: Uint8Array, configPath: string): BridgeJob | null {
+  const env = Number(process.env.SERA_TRANSFER_THREADS);
+  const cores = Number.isInteger(env) && env > 0 ? env : availableParallelism();
+  if (cores < 2) return null;
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('./bridge-worker.js', import.meta.url), { workerData: { source, configBytes, configPath } });
+  } catch {
+    return null;
+  }
+  const result = new Promise<BridgeResult | SeraError | null>((resolve) => {
+    worker.once('message', (m: any) => {
+      if (m.ok) resolve(m.res as BridgeResult);
+      else resolve(new SeraError(m.message, m.hint));
+    });
+    worker.once('error', () => resolve(null));
+    worker.once('exit', () => resolve(null));
+  });
+  return { result, cancel: async () => { await worker.terminate(); } };
+}

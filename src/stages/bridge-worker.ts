@@ -1,0 +1,32 @@
+// Worker thread that computes the reference-path bridge records while the main
+// thread runs PRF, overlays and the collapse: the bridge reads (and hashes) every
+// FFN and attention tensor again, and depends on no other stage. The worker opens
+// the checkpoint and re-derives the same layer plan from the same config.
+import { parentPort, workerData } from 'node:worker_threads';
+import { openCheckpoint } from '../io/shards.js';
+import { loadSafetensorsReader } from '../io/safetensors.js';
+import { loadMxfp4 } from '../kernels/mxfp4.js';
+import { parseJsonBytes } from '../format/json-parse.js';
+import { parseModelConfig } from '../model/config.js';
+import { planLayers } from '../model/layer-plan.js';
+import { TensorSet } from '../model/tensors.js';
+import { SeraError } from '../errors.js';
+import { bridgeRecords } from './bridge.js';
+
+const port = parentPort!;
+const { source, configBytes, configPath } = workerData as { source: string; configBytes: Uint8Array; configPath: string };
+try {
+  await Promise.all([loadSafetensorsReader(), loadMxfp4()]);
+  const store = openCheckpoint(source);
+  try {
+    const cfg = parseModelConfig(parseJsonBytes(configBytes), configPath);
+    const tensors = new TensorSet(store);
+    const plan = planLayers(cfg, tensors);
+    const res = bridgeRecords({ layers: plan.layers, tensors, dModel: cfg.dModel }, cfg.vocabSize);
+    port.postMessage({ ok: true, res });
+  } finally {
+    store.close();
+  }
+} catch (e) {
+  port.postMessage({ ok: false, message: (e as Error).message ?? String(e), hint: e instanceof SeraError ? e.hint : undefined, name: (e as Error).name });
+}
