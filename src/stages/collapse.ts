@@ -128,7 +128,7 @@ export function topIndices(scores: Float64Array, n: number, L: number, out: Int3
 
 const ROW_CHUNK = 2048;
 
-export function collapseFfn(view: ModelView, topL: number): CollapseResult {
+export function collapseFfn(view: ModelView, topL: number, opts: { useKernel?: boolean } = {}): CollapseResult {
   const d = view.dModel;
   const keys = new BigUint64Array(view.layers.length * Math.max(0, d));
   const weights = new Float64Array(keys.length);
@@ -171,7 +171,7 @@ export function collapseFfn(view: ModelView, topL: number): CollapseResult {
     // the kernel covers every top size a real run uses; Python's slice semantics for
     // negative and large L stay in TypeScript below
     const kTop = hid <= topL ? -1 : topL >= 0 && topL <= 64 ? topL : null;
-    if (kTop !== null && denseLoaded()) {
+    if (kTop !== null && denseLoaded() && opts.useKernel !== false) {
       const rowsPerChunk = Math.max(1, Math.min(out, Math.floor((1 << 21) / Math.max(1, hid2))));
       const dl = new DenseLayer(hid, cols, d, hid2, rowsPerChunk);
       const buf = new Float64Array(rowsPerChunk * hid2);
