@@ -17,8 +17,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(root, 'bin/sera-transfer.js');
 
-/** dense, bf16, fused QKV, MXFP4 and a SentencePiece tokenizer. */
-export const DEFAULT_CASES = ['dense_f32', 'dense_bf16', 'fused_qkv_proj_flat', 'mxfp4_2d_collapsed', 'tokenizer_sentencepiece'];
+/** dense, bf16, fused QKV, 2-D MXFP4, a SentencePiece tokenizer and the MoE path. */
+export const DEFAULT_CASES = ['dense_f32', 'dense_bf16', 'fused_qkv_proj_flat', 'mxfp4_2d_collapsed', 'tokenizer_sentencepiece', 'mxfp4_4d_blocks_flat_bias'];
 
 export const RUNTIMES = {
   node: () => [process.execPath],

@@ -31,35 +31,53 @@ if (tsc.status !== 0) {
   process.exit(1);
 }
 
-// 2. unit tests (uvu prints Total/Passed/Skipped)
-const uvu = run(process.execPath, [join(root, 'node_modules/uvu/bin.js'), 'dist/test', '\\.test\\.js$']);
-const total = /Total:\s+(\d+)/.exec(uvu.stdout ?? '');
-const ok = /Passed:\s+(\d+)/.exec(uvu.stdout ?? '');
-const skipped = /Skipped:\s+(\d+)/.exec(uvu.stdout ?? '');
-if (!total || !ok) {
-  console.log('uvu did not report a result');
-  failed += 1;
-} else {
+/** Adds one uvu run (Total/Passed/Skipped) to the tally; skipped tests count as failed. */
+function tallyUvu(label, r) {
+  const out = (r.stdout ?? '').replace(/\x1b\[[0-9;]*m/g, '');
+  const total = /Total:\s+(\d+)/.exec(out);
+  const ok = /Passed:\s+(\d+)/.exec(out);
+  const skipped = /Skipped:\s+(\d+)/.exec(out);
+  if (!total || !ok) {
+    console.log(`${label}: uvu did not report a result`);
+    failed += 1;
+    return;
+  }
+  const bad = Number(total[1]) - Number(ok[1]);
   passed += Number(ok[1]);
-  failed += Number(total[1]) - Number(ok[1]) - Number(skipped?.[1] ?? 0);
-  if (skipped && Number(skipped[1]) > 0) {
-    console.log(`${skipped[1]} unit test(s) skipped: counted as failed`);
-    failed += Number(skipped[1]);
+  failed += bad;
+  if (skipped && Number(skipped[1]) > 0) console.log(`${label}: ${skipped[1]} test(s) skipped, counted as failed`);
+  if (r.status !== 0 && bad === 0) failed += 1;
+  console.log(`${label}: ${ok[1]} of ${total[1]} passed`);
+}
+
+/** Counts the "N passed, N failed" last line of a script. */
+function tallyScript(label, r) {
+  const m = /(\d+) passed, (\d+) failed\s*$/.exec((r.stdout ?? '').trimEnd());
+  if (!m) {
+    console.log(`${label}: did not report a result`);
+    failed += 1;
+    return;
+  }
+  passed += Number(m[1]);
+  failed += Number(m[2]);
+}
+
+// 2. unit tests under Node
+tallyUvu('unit tests (node)', run(process.execPath, [join(root, 'scripts/uvu-run.mjs'), 'dist/test']));
+
+// 3. the kernels, the readers, the codecs, numerics and full conversions under Deno and Bun
+const SUBSET = ['dist/test/kernels', 'dist/test/io', 'dist/test/format', 'dist/test/numeric', 'dist/test/stages/mphf.test.js',
+  'dist/test/stages/collapse-kernels.test.js', 'dist/test/pipeline'];
+if (!quick) {
+  for (const [label, cmd] of [['deno', [join(root, 'node_modules/.bin/deno'), 'run', '-A']], ['bun', [join(root, 'node_modules/.bin/bun')]]]) {
+    tallyUvu(`runtime subset (${label})`, run(cmd[0], [...cmd.slice(1), join(root, 'scripts/uvu-run.mjs'), ...SUBSET]));
   }
 }
-if (uvu.status !== 0 && failed === 0) failed += 1;
 
-// 3. the conformance corpus
+// 4. the conformance corpus, and byte-identical output across runtimes and folders
 if (!quick) {
-  const conf = run(process.execPath, [join(root, 'scripts/conformance.mjs')]);
-  const m = /(\d+) passed, (\d+) failed\s*$/.exec((conf.stdout ?? '').trimEnd());
-  if (!m) {
-    console.log('conformance run did not report a result');
-    failed += 1;
-  } else {
-    passed += Number(m[1]);
-    failed += Number(m[2]);
-  }
+  tallyScript('conformance', run(process.execPath, [join(root, 'scripts/conformance.mjs')]));
+  tallyScript('cross-runtime', run(process.execPath, [join(root, 'scripts/cross-runtime.mjs')]));
 }
 
 console.log(`${passed} passed, ${failed} failed`);

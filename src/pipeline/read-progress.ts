@@ -154,6 +154,11 @@ export class ProgressTracker {
     this.#emit('done');
   }
 
+  /** A read another thread made for the current stage (replayed in its order). */
+  recordRead(name: string, bytes: number): void {
+    this.#read(name, bytes);
+  }
+
   #layerOf(name: string): number | null {
     const exact = this.#byName.get(name);
     if (exact !== undefined) return exact;

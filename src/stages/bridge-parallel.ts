@@ -9,6 +9,8 @@ import type { BridgeResult } from './bridge.js';
 export interface BridgeJob {
   /** Settles with the result, or with null when the worker could not run (the caller computes in-thread). */
   result: Promise<BridgeResult | SeraError | null>;
+  /** The worker's checkpoint reads, in order (for the progress display). */
+  reads: { name: string; bytes: number }[];
   cancel(): Promise<void>;
 }
 
@@ -23,13 +25,15 @@ export function startBridgeWorker(source: string, configBytes: Uint8Array, confi
   } catch {
     return null;
   }
+  const reads: { name: string; bytes: number }[] = [];
   const result = new Promise<BridgeResult | SeraError | null>((resolve) => {
-    worker.once('message', (m: any) => {
+    worker.on('message', (m: any) => {
+      if (m.type === 'read') { reads.push({ name: m.name, bytes: m.bytes }); return; }
       if (m.ok) resolve(m.res as BridgeResult);
       else resolve(new SeraError(m.message, m.hint));
     });
     worker.once('error', () => resolve(null));
     worker.once('exit', () => resolve(null));
   });
-  return { result, cancel: async () => { await worker.terminate(); } };
+  return { result, reads, cancel: async () => { await worker.terminate(); } };
 }

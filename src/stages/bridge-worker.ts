@@ -11,6 +11,7 @@ import { parseModelConfig } from '../model/config.js';
 import { planLayers } from '../model/layer-plan.js';
 import { TensorSet } from '../model/tensors.js';
 import { SeraError } from '../errors.js';
+import type { TensorInfo } from '../io/safetensors.js';
 import { bridgeRecords } from './bridge.js';
 
 const port = parentPort!;
@@ -20,13 +21,23 @@ try {
   const store = openCheckpoint(source);
   try {
     const cfg = parseModelConfig(parseJsonBytes(configBytes), configPath);
-    const tensors = new TensorSet(store);
+    // reads are reported to the main thread, which replays them into its progress display
+    const counted = {
+      names: () => store.names(),
+      get: (n: string) => store.get(n),
+      read: (info: TensorInfo, start?: number, length?: number, into?: Uint8Array) => {
+        const out = store.read(info, start, length, into);
+        port.postMessage({ type: 'read', name: info.name, bytes: out.length });
+        return out;
+      },
+    };
+    const tensors = new TensorSet(counted);
     const plan = planLayers(cfg, tensors);
     const res = bridgeRecords({ layers: plan.layers, tensors, dModel: cfg.dModel }, cfg.vocabSize);
-    port.postMessage({ ok: true, res });
+    port.postMessage({ type: 'done', ok: true, res });
   } finally {
     store.close();
   }
 } catch (e) {
-  port.postMessage({ ok: false, message: (e as Error).message ?? String(e), hint: e instanceof SeraError ? e.hint : undefined, name: (e as Error).name });
+  port.postMessage({ type: 'done', ok: false, message: (e as Error).message ?? String(e), hint: e instanceof SeraError ? e.hint : undefined, name: (e as Error).name });
 }
