@@ -42,7 +42,12 @@ export interface RebuildResult {
 export function rebuildPackage(dir: string): RebuildResult {
   const statePath = join(dir, 'sera_state.json');
   if (!exists(statePath)) throw new FormatError('sera_state.json is missing', dir, 'rebuild needs the state file a conversion wrote');
-  const state = parseJsonBytes(readFile(statePath));
+  let state;
+  try {
+    state = parseJsonBytes(readFile(statePath));
+  } catch (e) {
+    throw new FormatError(`cannot parse the state: ${(e as Error).message}`, statePath, 'sera_state.json is damaged; re-run the conversion');
+  }
   if (!(state instanceof Map)) throw new FormatError('not a JSON object', statePath);
   const mc = get(state, 'model_config');
   const meta = get(state, 'metadata');

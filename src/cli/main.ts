@@ -77,12 +77,12 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   } catch (err) {
     run.close();
     if (debug && !(err instanceof InterruptedError)) {
-      // keep the evidence: the verbose log goes next to where the package would have been
+      // keep the evidence beside the output folder: a failed run never touches the folder itself
       try {
-        const dir = join(resolvePath(run.output), 'logs');
-        mkdirp(dir);
-        writeFile(join(dir, 'conversion-failed.log'), log.text() + `${(err as Error)?.stack ?? String(err)}\n`);
-        io.stderr.write(`sera-transfer: debug log written to ${join(dir, 'conversion-failed.log')}\n`);
+        const path = `${resolvePath(run.output)}.sera-failed.log`;
+        mkdirp(dirname(path));
+        writeFile(path, log.text() + `${(err as Error)?.stack ?? String(err)}\n`);
+        io.stderr.write(`sera-transfer: debug log written to ${path}\n`);
       } catch { /* the original error matters more */ }
     }
     throw err;
