@@ -39,6 +39,7 @@ import { startBridgeWorker, type BridgeJob } from './stages/bridge-parallel.js';
 import { collapseMoeParallel, moeWorkerCount } from './stages/collapse-moe-parallel.js';
 import { bridgeMoe } from './stages/bridge-moe.js';
 import { findMxfp4Pairs, validateMxfp4Pairs, writeMxfp4Shards } from './stages/mxfp4-shards.js';
+import { quantizeFfnWeights, ENCODER_RULE } from './stages/quantize.js';
 import { buildRuntimeSnapshot, runtimeErrorDict } from './stages/snapshot/index.js';
 import { selfCheck } from './verify.js';
 import type { ArrayOut, ModelView } from './stages/types.js';
@@ -60,6 +61,8 @@ export interface ConvertOptions {
   mxfp4Shards?: boolean;
   /** Accept 0xFF (NaN) MXFP4 scales. */
   allowNanScales?: boolean;
+  /** 'mxfp4': encode float FFN/expert weights to MXFP4 shards; every stage then reads the decoded values. */
+  quantizeExperts?: 'mxfp4';
   /** Replace a non-empty --output that is not a Sera package. */
   force?: boolean;
   log?: ConversionLog;
@@ -156,17 +159,23 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     for (const w of plan.warnings) log.warn(w);
     if (plan.ignored.length) log.warn(`Ignoring ${plan.ignored.length} tensor(s) no role maps: ${plan.ignored.join(', ')}`);
     for (const d of plan.deviations) log.info(`Design-spec rule applied: ${d}`);
+    const quantized = opts.quantizeExperts === 'mxfp4' ? quantizeFfnWeights(plan.layers, tensors) : [];
+    if (opts.quantizeExperts === 'mxfp4') {
+      log.info(`Quantizing ${quantized.length} FFN weight tensor(s) to MXFP4 (${ENCODER_RULE})`);
+      plan.deviations.push('quantize-experts-mxfp4');
+    }
     // MXFP4 shards are validated before anything is computed or written
-    const shardChecks = (opts.mxfp4Shards ?? plan.regime === 'moe')
+    const shardChecks = (opts.mxfp4Shards ?? (plan.regime === 'moe' || quantized.length > 0))
       ? validateMxfp4Pairs(store, findMxfp4Pairs(store), !!opts.allowNanScales)
       : [];
-    if (shardChecks.length) tracker?.expect('mxfp4-shards');
+    if (shardChecks.length || quantized.length) tracker?.expect('mxfp4-shards');
 
     const localR = Math.min(r, cfg.dModel);
     const localRv = Math.min(rv, localR);
     const view: ModelView = { layers: plan.layers, tensors, dModel: cfg.dModel };
     // the reference bridge depends on no other stage: on a second core it overlaps PRF, overlays and the collapse
-    bridgeJob = plan.regime === 'reference' ? startBridgeWorker(store.source, configBytes, configPath) : null;
+    // (not with --quantize-experts: the worker would re-plan without the MXFP4 views)
+    bridgeJob = plan.regime === 'reference' && !quantized.length ? startBridgeWorker(store.source, configBytes, configPath) : null;
     mkdirp(out.path('arrays'));
     const records: ArrayRecord[] = [];
     const store1 = (a: ArrayOut) => {
@@ -258,11 +267,11 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     else log.info('Bridge disabled (missing_tensors); skipping bridge arrays');
 
     const shardRecords: ArrayRecord[] = [];
-    if (shardChecks.length) {
+    if (shardChecks.length || quantized.length) {
       await stage('mxfp4-shards');
-      log.info(`Writing ${shardChecks.length} MXFP4 tensor pair(s) to arrays/mxfp4/`);
+      log.info(`Writing ${shardChecks.length + quantized.length} MXFP4 tensor(s) to arrays/mxfp4/`);
       const prefixOf = new Map(plan.layers.flatMap((l) => [[l.w1, l.name], [l.w2, l.name]] as [string, string][]));
-      const shards = writeMxfp4Shards(store, shardChecks, out.path('arrays'), (base) => prefixOf.get(base) ?? null);
+      const shards = writeMxfp4Shards(store, shardChecks, out.path('arrays'), (base) => prefixOf.get(base) ?? null, quantized);
       metadata.set('mxfp4_shards', shards.metadata);
       shardRecords.push(...shards.records);
     }

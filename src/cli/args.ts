@@ -9,7 +9,7 @@ export const CONVERT_FLAGS: Record<string, boolean> = {
   verbose: false, quiet: false, interactive: false, 'no-summary': false, 'summary-format': true, 'summary-output': true,
   'mxfp4-backend': true, 'torch-threads': true, 'numpy-threads': true, 'cpu-affinity': true,
   'assume-ftz': false, 'assume-fma': false, debug: false, force: false, 'strict-tokenizer': false,
-  help: false, version: false, 'mxfp4-shards': false, 'no-mxfp4-shards': false, 'allow-nan-scales': false,
+  help: false, version: false, 'mxfp4-shards': false, 'no-mxfp4-shards': false, 'allow-nan-scales': false, 'quantize-experts': true,
 };
 
 const NUMBER_RE = /^-\d+$|^-\d*\.\d+$/;

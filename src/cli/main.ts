@@ -72,6 +72,7 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
       verbose, assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma, strictTokenizer: !!o.strictTokenizer, force: !!o.force, log,
       mxfp4Shards: rawArgv.includes('--no-mxfp4-shards') ? false : rawArgv.includes('--mxfp4-shards') ? true : undefined,
       allowNanScales: !!o.allowNanScales,
+      quantizeExperts: quantizeFlag(o.quantizeExperts),
       debugLogs: debug, checkpoint: guard.checkpoint,
     });
   } catch (err) {
@@ -100,6 +101,12 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   return 0;
 }
 
+function quantizeFlag(v: unknown): 'mxfp4' | undefined {
+  if (v === undefined) return undefined;
+  if (v !== 'mxfp4') throw new UsageError(`argument --quantize-experts: invalid choice: '${String(v)}' (choose from 'mxfp4')`);
+  return 'mxfp4';
+}
+
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   const debug = argv.includes('--debug');
   try {
@@ -123,6 +130,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       .option('--force', 'Replace a non-empty --output that is not a Sera package')
       .option('--mxfp4-shards', 'Copy MXFP4 tensors to arrays/mxfp4/ (default for mixture-of-experts checkpoints; --no-mxfp4-shards skips)')
       .option('--allow-nan-scales', 'Accept 0xFF (NaN) MXFP4 scale bytes')
+      .option('--quantize-experts <format>', 'Encode float FFN/expert weights to MXFP4 shards (mxfp4); the stages read the decoded values')
       .option('--interactive', 'Ask for the settings step by step (the reference assistant)')
       .option('--profile <name>', 'r 512, rv 12, topL 12 for gpt-oss-20b or gpt-oss-120b (explicit flags win)')
       .option('--dry-run', 'Print the plan (layers, roles, arrays, estimated bytes) and write nothing')

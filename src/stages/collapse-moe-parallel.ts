@@ -5,13 +5,17 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { StageError, SeraError } from '../errors.js';
 import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
+import { QuantizedTensor } from './quantize.js';
 import { FileTensor, type Tensor } from '../model/tensors.js';
 import { Records, type CollapseResult } from './collapse.js';
 import { checkMoeParams, combineMoeLayers, moeLayerInputs, type MoeCollapseOptions, type MoeLayerOutput } from './collapse-moe.js';
 import type { ModelView } from './types.js';
 import type { MoeInfo } from '../model/layer-plan.js';
 
-export type TensorRef = { kind: 'file'; name: string } | { kind: 'mxfp4'; base: string; blocks: string; scales: string };
+export type TensorRef =
+  | { kind: 'file'; name: string }
+  | { kind: 'mxfp4'; base: string; blocks: string; scales: string }
+  | { kind: 'quantized'; name: string };
 
 export interface LayerJob {
   li: number;
@@ -25,6 +29,7 @@ function ref(t: Tensor | null): TensorRef | null | undefined {
   if (t === null) return null;
   if (t instanceof Mxfp4Tensor) return { kind: 'mxfp4', base: t.name, blocks: t.blocks.info.name, scales: t.scales.info.name };
   if (t instanceof FileTensor) return { kind: 'file', name: t.info.name };
+  if (t instanceof QuantizedTensor) return { kind: 'quantized', name: t.source.info.name };
   return undefined; // a view only this thread has (e.g. a fused split): no workers
 }
 

@@ -7,6 +7,7 @@ import { loadMxfp4 } from '../kernels/mxfp4.js';
 import { loadMoe } from '../kernels/moe.js';
 import { TensorSet, type FileTensor, type Tensor } from '../model/tensors.js';
 import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
+import { QuantizedTensor } from './quantize.js';
 import { SeraError } from '../errors.js';
 import { collapseMoeLayer, type MoeParams } from './collapse-moe.js';
 import type { LayerJob, TensorRef } from './collapse-moe-parallel.js';
@@ -19,6 +20,7 @@ const tensors = new TensorSet(store);
 
 function tensor(r: TensorRef): Tensor {
   if (r.kind === 'file') return tensors.require(r.name, 'expert tensor');
+  if (r.kind === 'quantized') return new QuantizedTensor(tensors.require(r.name, 'expert tensor') as FileTensor);
   return new Mxfp4Tensor(r.base, tensors.require(r.blocks, 'MXFP4 blocks') as FileTensor, tensors.require(r.scales, 'MXFP4 scales') as FileTensor);
 }
 

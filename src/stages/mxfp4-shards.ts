@@ -12,6 +12,7 @@ import { dict, int, type PyValue } from '../format/pyvalue.js';
 import { toHexDigest } from '../format/hash.js';
 import { ModelError } from '../errors.js';
 import type { RawStore } from '../model/tensors.js';
+import { ENCODER_RULE, type QuantizedTensor } from './quantize.js';
 import type { TensorInfo } from '../io/safetensors.js';
 
 export interface Mxfp4Pair {
@@ -102,7 +103,8 @@ export interface ShardResult {
  * Writes arrays/mxfp4/<tensor>.bin for every checked pair and index.json.
  * `layerOf` names the layer a base belongs to (null outside layers).
  */
-export function writeMxfp4Shards(store: RawStore, checks: ShardCheck[], arraysDir: string, layerOf: (base: string) => string | null): ShardResult {
+export function writeMxfp4Shards(store: RawStore, checks: ShardCheck[], arraysDir: string, layerOf: (base: string) => string | null,
+  quantized: QuantizedTensor[] = []): ShardResult {
   const dir = join(arraysDir, 'mxfp4');
   mkdirp(dir);
   const records: ArrayRecord[] = [];
@@ -123,10 +125,54 @@ export function writeMxfp4Shards(store: RawStore, checks: ShardCheck[], arraysDi
       max_scale: int(maxScale), nan_scales: int(nanScales),
     }));
   }
+  for (const q of quantized) entries.push(writeQuantized(q, dir, records, layerOf, (n) => { bytes += n; }));
   const index = dict({ format: SHARD_FORMAT, decode: 'value = lut[code] * 2^(scale - 127), low nibble first', tensors: entries });
   writeFile(join(dir, 'index.json'), dumps(index) + '\n');
   return {
     records, bytes,
-    metadata: dict({ index: 'arrays/mxfp4/index.json', format: SHARD_FORMAT, tensors: int(checks.length), files: int(records.length), bytes: int(bytes) }),
+    metadata: dict({
+      index: 'arrays/mxfp4/index.json', format: SHARD_FORMAT, tensors: int(checks.length + quantized.length), files: int(records.length), bytes: int(bytes),
+      ...(quantized.length ? { quantized: int(quantized.length), encoder: ENCODER_RULE } : {}),
+    }),
   };
+}
+
+/** Encodes a float tensor chunk by chunk into its blocks and scales files. */
+function writeQuantized(q: QuantizedTensor, dir: string, records: ArrayRecord[], layerOf: (base: string) => string | null, count: (n: number) => void): PyValue {
+  const name = q.source.info.name;
+  const last = q.shape[q.shape.length - 1]!;
+  const lead = q.shape.slice(0, -1);
+  const G = last / 32;
+  const bFile = fileName(`${name}.blocks`);
+  const sFile = fileName(`${name}.scales`);
+  const bw = new ArrayFileWriter(`${name}.blocks`, join(dir, bFile), 'u8', [...lead, G, 16]);
+  const sw = new ArrayFileWriter(`${name}.scales`, join(dir, sFile), 'u8', [...lead, G]);
+  const scan = new ScaleScan();
+  try {
+    const rowsPerChunk = Math.max(1, Math.floor((1 << 22) / last));
+    const rows = q.size / last;
+    for (let r = 0; r < rows; r += rowsPerChunk) {
+      const n = Math.min(rows, r + rowsPerChunk) - r;
+      const { blocks, scales } = q.encode(r * last, n * last);
+      bw.write(blocks);
+      sw.write(scales);
+      scan.add(scales);
+    }
+    const b = bw.finish();
+    const sc = sw.finish();
+    records.push(b, sc);
+    count(b.bytes + sc.bytes);
+    const part = (r: ArrayRecord, file: string, shape: number[]) =>
+      dict({ file: `arrays/mxfp4/${file}`, shape: shape.map((x) => int(x)), bytes: int(r.bytes), sha256: toHexDigest(r.sha256) });
+    return dict({
+      tensor: name, layer: layerOf(name), experts: q.shape.length >= 3 ? int(q.shape[0]!) : null,
+      encoder: ENCODER_RULE, source_dtype: q.source.dtype,
+      blocks: part(b, bFile, [...lead, G, 16]), scales: part(sc, sFile, [...lead, G]),
+      max_scale: int(scan.max), nan_scales: int(scan.nan),
+    });
+  } catch (err) {
+    bw.abandon();
+    sw.abandon();
+    throw err;
+  }
 }

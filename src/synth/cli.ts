@@ -27,6 +27,7 @@ export function addSynthOptions<C extends CommandLike>(c: C): C {
     .option('--head-dim <n>', 'Dimension per head', { type: [String] })
     .option('--seed <n>', 'Seed of the pseudo-random values (default 0)', { type: [String] })
     .option('--layout <layout>', 'gpt-oss tensor names: original (block.N.*) or hf (model.layers.N.*, sharded)')
+    .option('--expert-dtype <dtype>', 'gpt-oss expert weights: mxfp4 (as released) or bf16 (unquantized, original layout)')
     .option('--shard-size <bytes>', 'Shard the weights at this size (e.g. 5GB, 512MiB; default: unsharded, hf layout 5GB)')
     .option('--force', 'Replace the checkpoint files of a non-empty --output');
   return c;
@@ -35,6 +36,12 @@ export function addSynthOptions<C extends CommandLike>(c: C): C {
 const GiB = 2 ** 30;
 
 /** Runs the command; returns the exit code. */
+function expertDtype(v: unknown): SynthOptions['expertDtype'] {
+  if (v === undefined) return undefined;
+  if (v !== 'mxfp4' && v !== 'bf16') throw new UsageError(`--expert-dtype: invalid choice '${String(v)}' (choose from mxfp4, bf16)`);
+  return v;
+}
+
 export async function synthCommand(o: Record<string, any>, io: SynthIO): Promise<number> {
   // the generator is loaded only for this command
   const { synthesize } = await import('./synth.js');
@@ -58,7 +65,7 @@ export async function synthCommand(o: Record<string, any>, io: SynthIO): Promise
   let lastShown = 0;
   const tty = !!io.stderr.isTTY;
   const result = synthesize({
-    preset, output, layout, shardBytes, force: !!o.force,
+    preset, output, layout, shardBytes, force: !!o.force, expertDtype: expertDtype(o.expertDtype),
     layers: parseIntFlag('layers', o.layers),
     experts: parseIntFlag('experts', o.experts),
     dModel: parseIntFlag('d-model', o.dModel),

@@ -37,8 +37,11 @@ const BIAS = 0.01;
 
 const normal = (key: string, sigma = W, offset = 0, mean = 0): FillSpec => ({ kind: 'normal', key, mean, sigma, offset });
 
+/** How expert weights are stored: MXFP4 as released, or BF16 (a fine-tune's output, original layout only). */
+export type ExpertDtype = 'mxfp4' | 'bf16';
+
 /** Tensors in state-dict order (the order shards are filled in). */
-export function gptOssTensors(d: GptOssDims, layout: GptOssLayout): TensorPlan[] {
+export function gptOssTensors(d: GptOssDims, layout: GptOssLayout, experts: ExpertDtype = 'mxfp4'): TensorPlan[] {
   const { hidden: H, intermediate: I, experts: E, heads, kvHeads, headDim } = d;
   const qRows = heads * headDim, kvRows = kvHeads * headDim;
   const out: TensorPlan[] = [];
@@ -62,11 +65,17 @@ export function gptOssTensors(d: GptOssDims, layout: GptOssLayout): TensorPlan[]
       t(`${p}.mlp.norm.scale`, 'BF16', [H], normal(`${L}.mlp_norm`, 0.05, 0, 1));
       t(`${p}.mlp.gate.weight`, 'BF16', [E, H], normal(`${L}.router.weight`));
       t(`${p}.mlp.gate.bias`, 'BF16', [E], normal(`${L}.router.bias`, BIAS));
-      t(`${p}.mlp.mlp1_weight.blocks`, 'U8', [...m1.blocks[0]], m1.blocks[1]);
-      t(`${p}.mlp.mlp1_weight.scales`, 'U8', [...m1.scales[0]], m1.scales[1]);
+      if (experts === 'bf16') t(`${p}.mlp.mlp1_weight`, 'BF16', [E, 2 * I, H], normal(`${L}.mlp1.weight`));
+      else {
+        t(`${p}.mlp.mlp1_weight.blocks`, 'U8', [...m1.blocks[0]], m1.blocks[1]);
+        t(`${p}.mlp.mlp1_weight.scales`, 'U8', [...m1.scales[0]], m1.scales[1]);
+      }
       t(`${p}.mlp.mlp1_bias`, 'BF16', [E, 2 * I], normal(`${L}.mlp1.bias`, BIAS));
-      t(`${p}.mlp.mlp2_weight.blocks`, 'U8', [...m2.blocks[0]], m2.blocks[1]);
-      t(`${p}.mlp.mlp2_weight.scales`, 'U8', [...m2.scales[0]], m2.scales[1]);
+      if (experts === 'bf16') t(`${p}.mlp.mlp2_weight`, 'BF16', [E, H, I], normal(`${L}.mlp2.weight`));
+      else {
+        t(`${p}.mlp.mlp2_weight.blocks`, 'U8', [...m2.blocks[0]], m2.blocks[1]);
+        t(`${p}.mlp.mlp2_weight.scales`, 'U8', [...m2.scales[0]], m2.scales[1]);
+      }
       t(`${p}.mlp.mlp2_bias`, 'BF16', [E, H], normal(`${L}.mlp2.bias`, BIAS));
     }
     t('norm.scale', 'BF16', [H], normal('norm', 0.05, 0, 1));

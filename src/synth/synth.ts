@@ -7,7 +7,7 @@ import { UsageError } from '../errors.js';
 import { exists, isDirectory, listDir, mkdirp, removeTree, writeFile, WriteHandle } from '../io/fs.js';
 import { dumps } from '../format/pyjson.js';
 import { makeFiller, SYNTH_DTYPE_SIZE } from './fill.js';
-import { gptOssDtypes, gptOssHfConfig, gptOssOriginalConfig, gptOssTensors, type GptOssLayout, type TensorPlan } from './gptoss.js';
+import { type ExpertDtype, gptOssDtypes, gptOssHfConfig, gptOssOriginalConfig, gptOssTensors, type GptOssLayout, type TensorPlan } from './gptoss.js';
 import { denseConfig, denseTensors } from './dense.js';
 import { resolvePreset, type PresetName, type ResolvedPreset, type SizeOverrides } from './presets.js';
 import { byteLevelBpeTokenizer, prefixFreeTokenizer } from './tokenizer.js';
@@ -21,6 +21,8 @@ export interface SynthOptions extends SizeOverrides {
   seed?: number;
   /** gpt-oss presets only; default 'original'. */
   layout?: GptOssLayout;
+  /** gpt-oss presets, original layout only: 'bf16' writes unquantized expert weights. Default 'mxfp4'. */
+  expertDtype?: ExpertDtype;
   /** Force sharding with this many bytes per shard at most. */
   shardBytes?: number;
   /** Replace the checkpoint files of a non-empty output folder. */
@@ -73,11 +75,14 @@ export function synthesize(opts: SynthOptions): SynthResult {
   const preset = resolvePreset(opts.preset, opts);
   const seed = opts.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got ${seed}`);
+  if (opts.expertDtype === 'bf16' && (preset.family === 'dense' || opts.layout === 'hf')) {
+    throw new UsageError('--expert-dtype bf16 applies to the gpt-oss presets in the original layout', 'drop --layout hf');
+  }
   if (preset.family === 'dense' && opts.layout !== undefined) {
     throw new UsageError('--layout applies to the gpt-oss presets only', 'the dense preset always uses LLaMA names');
   }
   const layout: GptOssLayout | 'llama' = preset.family === 'dense' ? 'llama' : (opts.layout ?? 'original');
-  const plans = preset.family === 'dense' ? denseTensors(preset.dims) : gptOssTensors(preset.dims, layout as GptOssLayout);
+  const plans = preset.family === 'dense' ? denseTensors(preset.dims) : gptOssTensors(preset.dims, layout as GptOssLayout, opts.expertDtype);
   const config = preset.family === 'dense' ? denseConfig(preset.dims)
     : layout === 'hf' ? gptOssHfConfig(preset.dims) : gptOssOriginalConfig(preset.dims);
 
