@@ -32,9 +32,16 @@ const BENCHES = {
     full: [],
   },
   mxfp4: {
-    what: 'MXFP4 decode/encode throughput (TS vs wasm vs wasm SIMD)',
+    what: 'MXFP4 decode/encode throughput (TS vs wasm vs wasm SIMD), under Node, Deno and Bun',
     quick: ['--mib', '8', '--seconds', '0.1'],
     full: [],
+    runtimes: true,
+  },
+  gptoss: {
+    what: 'full gpt-oss-20b-shaped conversion (≈13 GB synthetic checkpoint): wall, user+sys, peak RSS',
+    quick: [],
+    full: [],
+    slow: true,
   },
   'libm-verify': {
     what: 'libm port vs the host glibc (x86_64, glibc 2.36 only) and its speed',
@@ -102,15 +109,26 @@ function withoutOverridden(preset, extraArgs) {
   return out;
 }
 
+/** Runtimes a `runtimes: true` benchmark runs under, side by side (those installed). */
+const bin = join(here, '..', 'node_modules', '.bin');
+const RUNTIMES = [
+  ['node', [process.execPath]],
+  ['deno', [join(bin, 'deno'), 'run', '-A']],
+  ['bun', [join(bin, 'bun')]],
+].filter(([n, cmd]) => n === 'node' || existsSync(cmd[0]));
+
 const results = [];
 for (const name of selected) {
   const b = BENCHES[name];
   const benchArgs = [...withoutOverridden(b ? (full ? b.full : b.quick) : [], extra), ...extra];
-  console.log(`\n=== ${name} ${benchArgs.join(' ')}`.trimEnd());
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [join(here, `${name}.mjs`), ...benchArgs], { stdio: 'inherit', env: process.env });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  results.push({ name, status: r.status ?? (r.signal ? `signal ${r.signal}` : 'error'), seconds });
+  for (const [rt, cmd] of b?.runtimes ? RUNTIMES : [RUNTIMES[0]]) {
+    const label = b?.runtimes ? `${name} (${rt})` : name;
+    console.log(`\n=== ${label} ${benchArgs.join(' ')}`.trimEnd());
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(cmd[0], [...cmd.slice(1), join(here, `${name}.mjs`), ...benchArgs], { stdio: 'inherit', env: process.env });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    results.push({ name: label, status: r.status ?? (r.signal ? `signal ${r.signal}` : 'error'), seconds });
+  }
 }
 
 console.log('\n| benchmark | exit | seconds |\n|---|---|---|');

@@ -5,9 +5,8 @@
 import { join } from 'node:path';
 import { readFile, mkdirp, writeFile } from './io/fs.js';
 import { StagedOutput, type StageOptions } from './io/staged-output.js';
-import { openCheckpoint, type TensorStore } from './io/shards.js';
+import type { TensorStore } from './io/shards.js';
 import { loadSafetensorsReader } from './io/safetensors.js';
-import { parseJsonBytes, JsonParseError } from './format/json-parse.js';
 import { writeJsonFile } from './format/json-file.js';
 import { dict, int, type PyDict, type PyValue } from './format/pyvalue.js';
 import { sha256, toHexDigest } from './format/hash.js';
@@ -24,8 +23,8 @@ import { parseModelConfig } from './model/config.js';
 import { planLayers } from './model/layer-plan.js';
 import { TensorSet } from './model/tensors.js';
 import { ConversionLog } from './log.js';
-import { ConfigError, NotFoundError, SeraError } from './errors.js';
-import { SearchRoots, resolvePath, HINT_CONFIG, HINT_WEIGHTS } from './pipeline/discover.js';
+import { NotFoundError, SeraError } from './errors.js';
+import { SearchRoots, resolvePath, HINT_CONFIG, openWeights, parseConfigJson } from './pipeline/discover.js';
 import { setupDeterminism, determinismMetadata } from './pipeline/determinism.js';
 import { modelConfigValue, artefactsValue } from './pipeline/state.js';
 import { loadTokenizerAssets, tokenizerArrays, unableToLoadMessage } from './stages/tokenizer/index.js';
@@ -93,29 +92,6 @@ function configKeys(raw: PyDict): string {
   return keys.join(', ');
 }
 
-function readConfig(path: string, bytes: Uint8Array): PyDict {
-  let data: PyValue;
-  try {
-    data = parseJsonBytes(bytes);
-  } catch (e) {
-    if (e instanceof JsonParseError) throw new ConfigError(`${e.message}`, `${path} is not valid JSON; fix or re-download it`);
-    if (e instanceof TypeError) throw new ConfigError(`${path} is not valid UTF-8 text`, 're-download config.json');
-    throw e;
-  }
-  if (!(data instanceof Map)) {
-    throw new ConfigError(`${path} must hold a JSON object`, "point --source at the checkpoint folder that holds the model's config.json");
-  }
-  return data;
-}
-
-function openWeights(roots: SearchRoots): TensorStore {
-  const single = roots.probe('model.safetensors');
-  if (single) return openCheckpoint(single);
-  const index = roots.probe('model.safetensors.index.json');
-  if (index) return openCheckpoint(index);
-  throw roots.notFound('model.safetensors', HINT_WEIGHTS);
-}
-
 export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
   await Promise.all([loadCrc32c(), loadMph(), loadSafetensorsReader(), loadMxfp4(), loadMoe(), loadDense()]);
   const r = opts.r ?? 64;
@@ -142,7 +118,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     store = openWeights(roots);
     log.info(`Reading model configuration from ${configPath}`);
     const configBytes = readFile(configPath);
-    const raw = readConfig(configPath, configBytes);
+    const raw = parseConfigJson(configPath, configBytes);
     log.detail(`Model config keys: ${configKeys(raw)}`);
     const maxBytes = store.tensors().reduce((m, t) => Math.max(m, t.byteLength), 0);
     log.debug(`Initialised tensor store for ${store.source} (budget=${maxBytes + 536870912}, max_layer=${maxBytes})`);

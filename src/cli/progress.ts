@@ -140,7 +140,6 @@ export interface ReporterOptions {
   logFormat: LogFormat;
   /** Minimum time between plain/json status lines within a stage or file (ms). */
   intervalMs?: number;
-  clock?: () => number;
   now?: () => Date;
 }
 
@@ -150,7 +149,6 @@ export class Reporter {
   readonly logFormat: LogFormat;
   readonly #out: OutStream;
   readonly #interval: number;
-  readonly #clock: () => number;
   readonly #now: () => Date;
   /** The tty line currently shown (without \r), '' when none. */
   #line = '';
@@ -163,7 +161,6 @@ export class Reporter {
     this.#out = out;
     this.mode = o.mode;
     this.logFormat = o.logFormat;
-    this.#clock = o.clock ?? (() => performance.now());
     this.#now = o.now ?? (() => new Date());
     this.#interval = o.intervalMs ?? (o.mode === 'tty' ? TTY_INTERVAL_MS : DEFAULT_PLAIN_INTERVAL_MS);
   }

@@ -12,6 +12,7 @@ import { IoError } from '../errors.js';
 import { HubError, hubStatusError } from './errors.js';
 import type { RemoteFile } from './select.js';
 import type { DownloadEvent } from '../cli/progress.js';
+import { pidAlive } from '../io/pid.js';
 
 export interface HubContext {
   repo: string;
@@ -118,15 +119,6 @@ function hashExisting(h: Hash | null, path: string, length: number): void {
     for (let off = 0; off < length; off += step) h.update(f.readAt(off, Math.min(step, length - off)));
   } finally {
     f.close();
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -4,21 +4,13 @@
 import { basename, dirname, join } from 'node:path';
 import { getFsBackend, mkdirp, removeTree, rename, exists, isDirectory, listDir, readText, toIoError } from './fs.js';
 import { IoError, UsageError } from '../errors.js';
+import { pidAlive } from './pid.js';
 
 const PACKAGE_MARKERS = ['sera_manifest.bin', 'sera_state.json'];
 
 /** True when `dir` looks like a package a previous conversion wrote. */
 export function isSeraPackage(dir: string): boolean {
   return PACKAGE_MARKERS.some((m) => exists(join(dir, m)));
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** How long a lock file without a PID in it counts as being created by a live process. */

@@ -4,7 +4,10 @@
 // (model.safetensors.index.json) are found where model.safetensors is missing.
 import { isAbsolute, join, resolve } from 'node:path';
 import { exists, realpath } from '../io/fs.js';
-import { NotFoundError } from '../errors.js';
+import { ConfigError, NotFoundError } from '../errors.js';
+import { openCheckpoint, type TensorStore } from '../io/shards.js';
+import { parseJsonBytes, JsonParseError } from '../format/json-parse.js';
+import type { PyDict, PyValue } from '../format/pyvalue.js';
 import type { ConversionLog } from '../log.js';
 import { homedir } from 'node:os';
 
@@ -82,3 +85,28 @@ export class SearchRoots {
 
 export const HINT_CONFIG = "check --source (and --original-subdir): config.json must sit in the source folder, in original/ or original/model/";
 export const HINT_WEIGHTS = "check --source (and --original-subdir): model.safetensors (or model.safetensors.index.json with its shards) must sit next to config.json, in original/ or original/model/";
+
+/** config.json's bytes as a Python dict; a user-facing ConfigError when they are not a JSON object. */
+export function parseConfigJson(path: string, bytes: Uint8Array): PyDict {
+  let data: PyValue;
+  try {
+    data = parseJsonBytes(bytes);
+  } catch (e) {
+    if (e instanceof JsonParseError) throw new ConfigError(`${e.message}`, `${path} is not valid JSON; fix or re-download it`);
+    if (e instanceof TypeError) throw new ConfigError(`${path} is not valid UTF-8 text`, 're-download config.json');
+    throw e;
+  }
+  if (!(data instanceof Map)) {
+    throw new ConfigError(`${path} must hold a JSON object`, "point --source at the checkpoint folder that holds the model's config.json");
+  }
+  return data;
+}
+
+/** The checkpoint's weights: model.safetensors, else the sharded index, from the first root that has either. */
+export function openWeights(roots: SearchRoots): TensorStore {
+  const single = roots.probe('model.safetensors');
+  if (single) return openCheckpoint(single);
+  const index = roots.probe('model.safetensors.index.json');
+  if (index) return openCheckpoint(index);
+  throw roots.notFound('model.safetensors', HINT_WEIGHTS);
+}

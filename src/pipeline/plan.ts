@@ -8,10 +8,9 @@
 // and the float texts in sera_state.json.
 import { join } from 'node:path';
 import { readFile, exists, isDirectory, listDir } from '../io/fs.js';
-import { openCheckpoint, type TensorStore } from '../io/shards.js';
+import type { TensorStore } from '../io/shards.js';
 import { loadSafetensorsReader, type TensorInfo } from '../io/safetensors.js';
 import { isSeraPackage } from '../io/staged-output.js';
-import { parseJsonBytes, JsonParseError } from '../format/json-parse.js';
 import { dumps } from '../format/pyjson.js';
 import { dict, dictOf, int, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { DTYPE_SIZES, type SeraDtype } from '../format/dtypes.js';
@@ -25,8 +24,8 @@ import { planLayers, type LayerPlan, type LayerSpec } from '../model/layer-plan.
 import { TensorSet, FileTensor, SliceTensor, type RawStore, type Tensor } from '../model/tensors.js';
 import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
 import { ConversionLog } from '../log.js';
-import { ConfigError, NotFoundError, StageError } from '../errors.js';
-import { SearchRoots, resolvePath, HINT_CONFIG, HINT_WEIGHTS } from './discover.js';
+import { NotFoundError, StageError } from '../errors.js';
+import { SearchRoots, resolvePath, HINT_CONFIG, openWeights, parseConfigJson } from './discover.js';
 import { setupDeterminism, determinismMetadata } from './determinism.js';
 import { modelConfigValue, artefactsValue } from './state.js';
 import { unableToLoadMessage } from '../stages/tokenizer/index.js';
@@ -121,29 +120,6 @@ const POSITIVE_SHARE_FLOAT = 0.5;
 const POSITIVE_SHARE_MXFP4 = 7 / 16;
 /** collapse-moe.ts: the largest --topL the MoE collapse accepts. */
 const MOE_MAX_TOP_L = 64;
-
-function readConfig(path: string): PyDict {
-  let data: PyValue;
-  try {
-    data = parseJsonBytes(readFile(path));
-  } catch (e) {
-    if (e instanceof JsonParseError) throw new ConfigError(`${e.message}`, `${path} is not valid JSON; fix or re-download it`);
-    if (e instanceof TypeError) throw new ConfigError(`${path} is not valid UTF-8 text`, 're-download config.json');
-    throw e;
-  }
-  if (!(data instanceof Map)) {
-    throw new ConfigError(`${path} must hold a JSON object`, "point --source at the checkpoint folder that holds the model's config.json");
-  }
-  return data;
-}
-
-function openWeights(roots: SearchRoots): TensorStore {
-  const single = roots.probe('model.safetensors');
-  if (single) return openCheckpoint(single);
-  const index = roots.probe('model.safetensors.index.json');
-  if (index) return openCheckpoint(index);
-  throw roots.notFound('model.safetensors', HINT_WEIGHTS);
-}
 
 /** A store that serves headers and counts any data read (a dry run must read none). */
 class HeaderOnlyStore implements RawStore {
@@ -253,7 +229,7 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
   const configPath = roots.find('config.json', HINT_CONFIG);
   const store = openWeights(roots);
   try {
-    const raw = readConfig(configPath);
+    const raw = parseConfigJson(configPath, readFile(configPath));
     const cfg = parseModelConfig(raw, configPath);
     const guard = new HeaderOnlyStore(store);
     const tensors = new TensorSet(guard);

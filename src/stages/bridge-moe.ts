@@ -13,17 +13,13 @@ import { mix64Halves } from '../numeric/splitmix64.js';
 import { psum, roundHalfEven } from '../numeric/python.js';
 import { dict, int, type PyValue } from '../format/pyvalue.js';
 import type { ModelView } from './types.js';
-import type { BridgeResult } from './bridge.js';
+import { bridgeArrays, clampInt, type BridgeResult } from './bridge.js';
 import type { MoeInfo } from '../model/layer-plan.js';
 import { FileTensor } from '../model/tensors.js';
 import { dotRowsBf16, moeLoaded } from '../kernels/moe.js';
 
 const ROW_CHUNK = 1024;
 const Q_RANGE = (0.832767 * 32767) / 256;
-
-function clampInt(v: number, lo: number, hi: number): number {
-  return Math.max(lo, Math.min(hi, v));
-}
 
 /** Per-token dot products with the surrogate, read in row chunks (BF16 rows in the moe kernel). */
 function aggregates(view: ModelView, name: string | null, s: Float64Array, V: number): Float64Array | null {
@@ -121,16 +117,10 @@ export function bridgeMoe(view: ModelView, moe: MoeInfo, keyWeights: Float64Arra
   }
   const qi = quantize(ain);
   const qo = quantize(aout);
-  const bytes = (a: Int16Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   return {
     enabled: true,
     legs: 2,
-    arrays: [
-      { name: 'bridge_hubs', dtype: 'u8', shape: [V, 16], payload: hubs },
-      { name: 'bridge_qDin', dtype: 'q8_8', shape: [V, 2], payload: bytes(qi.q) },
-      { name: 'bridge_qDout', dtype: 'q8_8', shape: [V, 2], payload: bytes(qo.q) },
-      { name: 'peer_scores', dtype: 'q8_8', shape: [V], payload: bytes(peers) },
-    ],
+    arrays: bridgeArrays(V, hubs, qi.q, qo.q, peers),
     metadata: dict({
       enabled: true, status: 'enabled', mode: 'on',
       rule: 'sera-transfer-moe-bridge-v1',

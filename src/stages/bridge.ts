@@ -30,8 +30,19 @@ function f32Bytes(x: number, what: string): Uint8Array {
   return b;
 }
 
-function clampInt(v: number, lo: number, hi: number): number {
+export function clampInt(v: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, v));
+}
+
+/** The four bridge arrays, in the order both regimes write them: [V,16] hub bitsets, q8.8 [V,2] in/out pairs, q8.8 [V] peer scores. */
+export function bridgeArrays(V: number, hubs: Uint8Array, qDin: Int16Array, qDout: Int16Array, peers: Int16Array): ArrayOut[] {
+  const bytes = (a: Int16Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  return [
+    { name: 'bridge_hubs', dtype: 'u8', shape: [V, 16], payload: hubs },
+    { name: 'bridge_qDin', dtype: 'q8_8', shape: [V, 2], payload: bytes(qDin) },
+    { name: 'bridge_qDout', dtype: 'q8_8', shape: [V, 2], payload: bytes(qDout) },
+    { name: 'peer_scores', dtype: 'q8_8', shape: [V], payload: bytes(peers) },
+  ];
 }
 
 function q88(x: number): { pair: [number, number]; scale: number } {
@@ -165,16 +176,10 @@ export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult 
     const jitter = ((prng.outLo >>> 8) & 0xff) / 512.0 - 0.25;
     peers[t] = clampInt(roundHalfEven((0.5 + jitter) * 256.0), -32768, 32767);
   }
-  const bytes = (a: Int16Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   return {
     enabled: true,
     legs: 2,
-    arrays: [
-      { name: 'bridge_hubs', dtype: 'u8', shape: [V, 16], payload: hubs },
-      { name: 'bridge_qDin', dtype: 'q8_8', shape: [V, 2], payload: bytes(qdin) },
-      { name: 'bridge_qDout', dtype: 'q8_8', shape: [V, 2], payload: bytes(qdout) },
-      { name: 'peer_scores', dtype: 'q8_8', shape: [V], payload: bytes(peers) },
-    ],
+    arrays: bridgeArrays(V, hubs, qdin, qdout, peers),
     metadata: dict({
       enabled: true, status: 'enabled', mode: 'on', in_scales: inScales, out_scales: outScales,
       seed: gseed, legs: int(2), layer_seeds: seeds as PyValue[],

@@ -1,7 +1,7 @@
 // Value generators for synthetic tensors: turn a range of a logical tensor's
 // counter-based stream (random.ts) into the bytes of that element range.
 import { UsageError } from '../errors.js';
-import { fillWords, streamKey, type StreamKey } from './random.js';
+import { fillWords, streamKey } from './random.js';
 import { bf16NormalTable, normalFromWord } from './normal.js';
 
 /** How a tensor's values are drawn. `offset` (elements) selects a slice of the logical stream. */

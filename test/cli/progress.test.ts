@@ -44,7 +44,7 @@ test('non-TTY stderr: a line per stage and per layer, no carriage returns or esc
 test('non-TTY stderr: status lines are periodic (the interval throttles them)', () => {
   let out = '';
   let now = 0;
-  const rep = new Reporter({ write: (s: string) => { out += s; } }, { mode: 'plain', logFormat: 'text', intervalMs: 10_000, clock: () => now });
+  const rep = new Reporter({ write: (s: string) => { out += s; } }, { mode: 'plain', logFormat: 'text', intervalMs: 10_000 });
   const tracker = new ProgressTracker(rep.progress, () => now);
   const store = {
     names: () => ['l0.w', 'l1.w'],

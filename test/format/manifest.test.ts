@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeManifest, encodeManifest, FIXED_BYTES } from '../../src/format/manifest.js';
 import { toHex } from '../../src/format/pyvalue.js';

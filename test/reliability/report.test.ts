@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { reportError } from '../../src/cli/report.js';
 import { InterruptedError, InterruptGuard, type SignalSource, type StopSignal } from '../../src/cli/signals.js';
-import { ConfigError, FormatError, IoError, ModelError, NotFoundError, SafetensorsError, SeraError, StageError, TokenizerError, UsageError } from '../../src/errors.js';
+import { ConfigError, FormatError, ModelError, NotFoundError, SafetensorsError, SeraError, StageError, TokenizerError, UsageError } from '../../src/errors.js';
 import { toIoError } from '../../src/io/fs.js';
 import { JsonParseError } from '../../src/format/json-parse.js';
 import { stackLines } from './helpers.js';
