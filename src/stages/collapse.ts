@@ -32,27 +32,37 @@ export function vectorValues(t: Tensor, role: string): Float64Array {
   return t.readAll();
 }
 
-/** Growable buffer of 16-byte residual records (u64 key, u32 hidden, f32 value). */
+/**
+ * Residual records (16 bytes: u64 key, u32 hidden, f32 value) in insertion order,
+ * kept as a list of filled blocks: growing never copies what is already stored,
+ * and the blocks are joined once, when the array is written.
+ */
 export class Records {
-  #buf = new ArrayBuffer(1 << 16);
+  static readonly BLOCK_RECORDS = 1 << 16;
+  #done: Uint8Array[] = [];
+  #doneCount = 0;
+  #buf = new ArrayBuffer(Records.BLOCK_RECORDS * 16);
   #u32 = new Uint32Array(this.#buf);
   #f32 = new Float32Array(this.#buf);
-  count = 0;
-  /** Makes room for `more` records without further growth. */
-  reserve(more: number): void {
-    const need = (this.count + more) * 16;
-    if (need <= this.#buf.byteLength) return;
-    let size = this.#buf.byteLength;
-    while (size < need) size *= 2;
-    const next = new ArrayBuffer(size);
-    new Uint8Array(next).set(new Uint8Array(this.#buf, 0, this.count * 16));
-    this.#buf = next;
-    this.#u32 = new Uint32Array(next);
-    this.#f32 = new Float32Array(next);
+  #fill = 0;
+  #joined: Uint8Array | null = null;
+
+  get count(): number {
+    return this.#doneCount + this.#fill;
+  }
+  #seal(): void {
+    if (this.#fill === 0) return;
+    this.#done.push(new Uint8Array(this.#buf, 0, this.#fill * 16));
+    this.#doneCount += this.#fill;
+    this.#buf = new ArrayBuffer(Records.BLOCK_RECORDS * 16);
+    this.#u32 = new Uint32Array(this.#buf);
+    this.#f32 = new Float32Array(this.#buf);
+    this.#fill = 0;
   }
   push(keyHi: number, keyLo: number, h: number, value: number): void {
-    if ((this.count + 1) * 16 > this.#buf.byteLength) this.reserve(1);
-    const i = this.count * 4;
+    if (this.#fill === Records.BLOCK_RECORDS) this.#seal();
+    this.#joined = null;
+    const i = this.#fill * 4;
     this.#u32[i] = keyLo;
     this.#u32[i + 1] = keyHi;
     this.#u32[i + 2] = h;
@@ -61,18 +71,30 @@ export class Records {
       throw new StageError(`residual value ${value} does not fit a 32-bit float (float too large to pack with f format)`,
         'the FFN weights hold values beyond the f32 range');
     }
-    this.count++;
+    this.#fill++;
   }
+  /** All records as one byte array (joined once, then cached until the next write). */
   bytes(): Uint8Array {
-    return new Uint8Array(this.#buf, 0, this.count * 16);
+    if (this.#joined) return this.#joined;
+    const parts = [...this.#done, new Uint8Array(this.#buf, 0, this.#fill * 16)].filter((p) => p.length > 0);
+    if (parts.length === 1) return (this.#joined = parts[0]!);
+    const out = new Uint8Array(this.count * 16);
+    let at = 0;
+    for (const p of parts) { out.set(p, at); at += p.length; }
+    return (this.#joined = out);
   }
-  /** Appends another buffer's records (in order). */
+  /** Appends another buffer's records, in order (a Uint8Array is copied: it may be a view of kernel memory). */
   append(other: Records | Uint8Array): void {
-    const b = other instanceof Records ? other.bytes() : other;
-    const n = b.length / 16;
-    this.reserve(n);
-    new Uint8Array(this.#buf, this.count * 16, b.length).set(b);
-    this.count += n;
+    if (other instanceof Records) {
+      this.append(other.bytes());
+      return;
+    }
+    if (other.length % 16 !== 0) throw new Error(`residual records are 16 bytes each, got ${other.length} bytes`);
+    if (other.length === 0) return;
+    this.#seal();
+    this.#joined = null;
+    this.#done.push(other.slice());
+    this.#doneCount += other.length / 16;
   }
 }
 
@@ -214,7 +236,6 @@ export function collapseFfn(view: ModelView, topL: number, opts: { useKernel?: b
     const top = new Int32Array(Math.max(1, hid));
     const inTop = new Uint8Array(hid);
     const keyHi = li;
-    records.reserve(d * hid);
     for (let j = 0; j < d; j++) {
       const jb = j * hid;
       for (let h = 0; h < hid; h++) {

@@ -1,0 +1,56 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Records } from '../../src/stages/collapse.js';
+
+/** The 16-byte record layout written by hand: u64 key (lo, hi), u32 hidden, f32 value. */
+function record(keyHi: number, keyLo: number, h: number, value: number): Uint8Array {
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, keyLo, true);
+  v.setUint32(4, keyHi, true);
+  v.setUint32(8, h, true);
+  v.setFloat32(12, value, true);
+  return b;
+}
+
+test('records keep insertion order across blocks, appended buffers and appended Records', () => {
+  const r = new Records();
+  const expected: Uint8Array[] = [];
+  const n = Records.BLOCK_RECORDS + 123; // crosses a block boundary
+  for (let i = 0; i < n; i++) {
+    r.push(1, i, i % 977, i / 7);
+    expected.push(record(1, i, i % 977, i / 7));
+  }
+  const raw = new Uint8Array(32);
+  raw.set(record(2, 5, 6, -1.5), 0);
+  raw.set(record(2, 7, 8, 2.25), 16);
+  r.append(raw);
+  raw.fill(0); // the appended bytes were copied, as a kernel's scratch is reused
+  expected.push(record(2, 5, 6, -1.5), record(2, 7, 8, 2.25));
+  const other = new Records();
+  other.push(3, 1, 2, 0.5);
+  r.append(other);
+  expected.push(record(3, 1, 2, 0.5));
+  r.push(4, 0, 0, 1);
+  expected.push(record(4, 0, 0, 1));
+
+  assert.is(r.count, expected.length);
+  const got = r.bytes();
+  assert.is(got.length, expected.length * 16);
+  const want = new Uint8Array(expected.length * 16);
+  expected.forEach((e, i) => want.set(e, i * 16));
+  assert.ok(got.every((x, i) => x === want[i]), 'bytes differ from the hand-written records');
+  assert.is(r.bytes(), got, 'joined once and cached');
+  r.push(5, 0, 0, 0.25);
+  assert.is(r.bytes().length, got.length + 16, 'a push after bytes() is seen');
+});
+
+test('a value beyond f32 is refused; an empty buffer and empty appends give no bytes', () => {
+  const r = new Records();
+  r.append(new Uint8Array(0));
+  assert.is(r.bytes().length, 0);
+  assert.throws(() => r.push(0, 0, 0, 1e39), /does not fit a 32-bit float/);
+  assert.throws(() => r.append(new Uint8Array(15)), /16 bytes each/);
+});
+
+test.run();
