@@ -71,8 +71,11 @@ export interface ConvertOptions {
   onStage?: (stage: string) => void;
   /** Stage starts and checkpoint reads (bytes, layer) for a progress display. */
   onProgress?: ProgressListener;
-  /** Awaited before each stage and before the commit; throws to stop the conversion (Ctrl-C, see cli/signals.ts). */
-  checkpoint?: (stage: string) => Promise<void> | void;
+  /**
+   * Awaited before each stage, before the commit and (`within` = true) between the
+   * tensors or layers of the long stages; throws to stop the conversion (Ctrl-C, see cli/signals.ts).
+   */
+  checkpoint?: (stage: string, within?: boolean) => Promise<void> | void;
 }
 
 export interface ConvertResult {
@@ -208,7 +211,8 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     if (plan.moe) {
       const nw = moeWorkerCount(plan.layers.length, 3 * plan.moe.experts * plan.moe.intermediate * plan.moe.hidden);
       if (nw > 1) log.debug(`Collapsing ${plan.layers.length} expert layers on ${nw} worker threads`);
-      lin = (nw > 1 ? await collapseMoeParallel(view, plan.moe, moeOpts, store.source, nw) : null) ?? collapseMoe(view, plan.moe, moeOpts);
+      const between = async () => { await opts.checkpoint?.('collapse', true); };
+      lin = (nw > 1 ? await collapseMoeParallel(view, plan.moe, moeOpts, store.source, nw, { between }) : null) ?? collapseMoe(view, plan.moe, moeOpts);
     } else {
       lin = collapseFfn(view, topL);
     }
@@ -247,7 +251,8 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       await stage('mxfp4-shards');
       log.info(`Writing ${shardChecks.length + quantized.length} MXFP4 tensor(s) to arrays/mxfp4/`);
       const prefixOf = new Map(plan.layers.flatMap((l) => [[l.w1, l.name], [l.w2, l.name]] as [string, string][]));
-      const shards = writeMxfp4Shards(store, shardChecks, out.path('arrays'), (base) => prefixOf.get(base) ?? null, quantized);
+      const shards = await writeMxfp4Shards(store, shardChecks, out.path('arrays'), (base) => prefixOf.get(base) ?? null, quantized,
+        async () => { await opts.checkpoint?.('mxfp4-shards', true); });
       metadata.set('mxfp4_shards', shards.metadata);
       shardRecords.push(...shards.records);
     }

@@ -1,7 +1,8 @@
 // Ctrl-C and `kill` during a conversion. The conversion is synchronous between
 // its stages, and a JS engine only runs signal handlers between event-loop
 // turns, so the handler just records the signal; the conversion polls it at
-// checkpoints (every stage boundary and just before the commit), where it yields
+// checkpoints (every stage boundary, between the tensors or layers of the long
+// stages, and just before the commit), where it yields
 // one loop turn. Throwing InterruptedError there runs the normal failure path:
 // the staging folder is removed, the lock released, a previous package kept.
 // The commit itself is synchronous, so a signal can never split it.
@@ -17,11 +18,11 @@ export const SIGNAL_EXIT_CODES: Readonly<Record<StopSignal, number>> = { SIGINT:
 export class InterruptedError extends SeraError {
   override readonly exitCode: number;
   readonly signal: StopSignal;
-  /** The stage that was about to start. */
+  /** The stage that was about to start (or running, for a checkpoint within a long stage). */
   readonly stage: string;
 
-  constructor(signal: StopSignal, stage: string, output?: string) {
-    super(`interrupted by ${signal} before stage '${stage}': the unfinished package was removed` +
+  constructor(signal: StopSignal, stage: string, output?: string, within = false) {
+    super(`interrupted by ${signal} ${within ? 'during' : 'before'} stage '${stage}': the unfinished package was removed` +
       (output ? ` and ${output} was left as it was` : ''),
       'nothing was converted; run the same command again to start over');
     this.exitCode = SIGNAL_EXIT_CODES[signal];
@@ -90,15 +91,15 @@ export class InterruptGuard {
    * is delivered) and throws InterruptedError if a signal arrived. Bound, so it
    * can be passed as a callback.
    */
-  checkpoint = async (stage: string): Promise<void> => {
-    this.#throwIfStopped(stage);
-    if (this.#opts.pauseAt === stage) await this.#pause(stage);
+  checkpoint = async (stage: string, within = false): Promise<void> => {
+    this.#throwIfStopped(stage, within);
+    if (!within && this.#opts.pauseAt === stage) await this.#pause(stage);
     await yieldTurn();
-    this.#throwIfStopped(stage);
+    this.#throwIfStopped(stage, within);
   };
 
-  #throwIfStopped(stage: string): void {
-    if (this.#signal) throw new InterruptedError(this.#signal, stage, this.#opts.output);
+  #throwIfStopped(stage: string, within: boolean): void {
+    if (this.#signal) throw new InterruptedError(this.#signal, stage, this.#opts.output, within);
   }
 
   async #pause(stage: string): Promise<void> {

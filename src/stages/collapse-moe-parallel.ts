@@ -33,16 +33,21 @@ function ref(t: Tensor | null): TensorRef | null | undefined {
   return undefined; // a view only this thread has (e.g. a fused split): no workers
 }
 
-/** Worker count for a layer of this size (1 = stay on this thread). SERA_TRANSFER_THREADS overrides. */
+/**
+ * Worker count for a layer of this size (1 = stay on this thread). SERA_TRANSFER_THREADS=N
+ * sets it explicitly (also for small layers, where thread start-up would otherwise not pay).
+ */
 export function moeWorkerCount(layers: number, elementsPerLayer: number): number {
   const env = Number(process.env.SERA_TRANSFER_THREADS);
-  const cores = Number.isInteger(env) && env > 0 ? env : availableParallelism();
-  if (layers < 2 || elementsPerLayer < 1 << 24) return 1; // thread start-up would cost more than it saves
+  const explicit = Number.isInteger(env) && env > 0;
+  const cores = explicit ? env : availableParallelism();
+  if (layers < 2 || (!explicit && elementsPerLayer < 1 << 24)) return 1;
   return Math.max(1, Math.min(cores, layers));
 }
 
 export async function collapseMoeParallel(
-  view: ModelView, moe: MoeInfo, opts: MoeCollapseOptions, source: string, workers: number, onLayer?: (li: number) => void,
+  view: ModelView, moe: MoeInfo, opts: MoeCollapseOptions, source: string, workers: number,
+  hooks: { onLayer?: (li: number) => void; between?: () => Promise<void> } = {},
 ): Promise<(CollapseResult & { keyWeights: Float64Array }) | null> {
   const p = checkMoeParams(moe, view.dModel, opts);
   const jobs: LayerJob[] = [];
@@ -76,8 +81,10 @@ export async function collapseMoeParallel(
           const rec = new Records();
           rec.append(new Uint8Array(m.records));
           outs[m.li] = { weights: new Float64Array(m.weights), records: rec, bias: m.bias, dropped: m.dropped };
-          onLayer?.(m.li);
+          hooks.onLayer?.(m.li);
           if (++done === jobs.length) resolve();
+          // a Ctrl-C is acted on after each layer, not after the whole collapse
+          else if (hooks.between) hooks.between().then(() => feed(w), fail);
           else feed(w);
         });
       }

@@ -103,14 +103,15 @@ export interface ShardResult {
  * Writes arrays/mxfp4/<tensor>.bin for every checked pair and index.json.
  * `layerOf` names the layer a base belongs to (null outside layers).
  */
-export function writeMxfp4Shards(store: RawStore, checks: ShardCheck[], arraysDir: string, layerOf: (base: string) => string | null,
-  quantized: QuantizedTensor[] = []): ShardResult {
+export async function writeMxfp4Shards(store: RawStore, checks: ShardCheck[], arraysDir: string, layerOf: (base: string) => string | null,
+  quantized: QuantizedTensor[] = [], between?: () => Promise<void>): Promise<ShardResult> {
   const dir = join(arraysDir, 'mxfp4');
   mkdirp(dir);
   const records: ArrayRecord[] = [];
   const entries: PyValue[] = [];
   let bytes = 0;
   for (const { pair, maxScale, nanScales } of checks) {
+    await between?.(); // a Ctrl-C is acted on between tensors, not after the whole copy
     const part = (info: TensorInfo) => {
       const file = fileName(info.name);
       const r = copyTensor(store, info, join(dir, file));
@@ -125,7 +126,10 @@ export function writeMxfp4Shards(store: RawStore, checks: ShardCheck[], arraysDi
       max_scale: int(maxScale), nan_scales: int(nanScales),
     }));
   }
-  for (const q of quantized) entries.push(writeQuantized(q, dir, records, layerOf, (n) => { bytes += n; }));
+  for (const q of quantized) {
+    await between?.();
+    entries.push(writeQuantized(q, dir, records, layerOf, (n) => { bytes += n; }));
+  }
   const index = dict({ format: SHARD_FORMAT, decode: 'value = lut[code] * 2^(scale - 127), low nibble first', tensors: entries });
   writeFile(join(dir, 'index.json'), dumps(index) + '\n');
   return {

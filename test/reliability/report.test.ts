@@ -75,6 +75,12 @@ test('interrupt guard: records the first signal, throws at the next checkpoint, 
     assert.is((e as InterruptedError).exitCode, 143);
     assert.match((e as Error).message, "interrupted by SIGTERM before stage 'collapse'");
   }
+  try {
+    await g.checkpoint('mxfp4-shards', true); // between the tensors of a long stage
+    assert.unreachable('should throw');
+  } catch (e) {
+    assert.match((e as Error).message, "interrupted by SIGTERM during stage 'mxfp4-shards'");
+  }
   g.dispose();
   assert.is(listeners.get('SIGINT')!.size + listeners.get('SIGTERM')!.size, 0, 'listeners removed');
 });

@@ -32,7 +32,7 @@ function assertCleanStop(stderr: string, code: number, want: number, what: strin
   const lines = errorReport(stderr);
   assert.is(lines.length, 2, `${what}: one error line and one hint line, got ${JSON.stringify(stderr)}`);
   assert.is(stderr.split('\n').filter((l) => l.startsWith('sera-transfer: error:')).length, 1, `${what}: one error line`);
-  assert.match(lines[0]!, /^sera-transfer: error: interrupted by SIG(INT|TERM) before stage '[\w-]+'/);
+  assert.match(lines[0]!, /^sera-transfer: error: interrupted by SIG(INT|TERM) (before|during) stage '[\w-]+'/);
   assert.match(lines[1]!, /^ {2}hint: /);
   assert.equal(stackLines(stderr), [], `${what}: no stack trace`);
 }

@@ -1,0 +1,91 @@
+// Long stages check for a stop between their tensors or layers, not only at
+// stage boundaries: a checkpoint that throws inside the MXFP4 shard copy or the
+// threaded MoE collapse ends the conversion there, with nothing written. The
+// threaded collapse (forced with SERA_TRANSFER_THREADS) gives the same bytes as
+// the single-thread one.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { synthesize } from '../../src/synth/synth.js';
+import { convert } from '../../src/convert.js';
+import { ConversionLog } from '../../src/log.js';
+
+let root = '';
+let src = '';
+test.before(() => {
+  root = mkdtempSync(join(tmpdir(), 'sera-stagecp-'));
+  src = join(root, 'tiny');
+  synthesize({ preset: 'tiny', output: src });
+});
+test.after(() => { rmSync(root, { recursive: true, force: true }); });
+
+class Stop extends Error {}
+
+/** Converts with SERA_TRANSFER_THREADS set (restored afterwards), recording every checkpoint call. */
+async function run(output: string, threads: string, stopAt?: (stage: string, within: boolean, n: number) => boolean) {
+  const calls: string[] = [];
+  const saved = process.env.SERA_TRANSFER_THREADS;
+  process.env.SERA_TRANSFER_THREADS = threads;
+  try {
+    await convert({
+      source: src, output, r: 16, rv: 4, topL: 4, log: new ConversionLog(),
+      checkpoint: (stage, within = false) => {
+        calls.push(`${stage}${within ? ' (within)' : ''}`);
+        if (stopAt?.(stage, within, calls.filter((c) => c === `${stage} (within)`).length)) throw new Stop(stage);
+      },
+    });
+    return { calls, error: null as unknown };
+  } catch (e) {
+    return { calls, error: e };
+  } finally {
+    if (saved === undefined) delete process.env.SERA_TRANSFER_THREADS;
+    else process.env.SERA_TRANSFER_THREADS = saved;
+  }
+}
+
+function tree(dir: string, at = ''): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const e of readdirSync(join(dir, at), { withFileTypes: true })) {
+    const rel = join(at, e.name);
+    if (e.isDirectory()) for (const [k, v] of tree(dir, rel)) m.set(k, v);
+    else if (e.name !== 'conversion.log' && e.name !== 'sera_state.json') m.set(rel, readFileSync(join(dir, rel)).toString('hex'));
+  }
+  return m;
+}
+
+test('the shard copy and the threaded collapse have checkpoints between tensors and layers', async () => {
+  const { calls, error } = await run(join(root, 'full'), '2');
+  assert.is(error, null, String(error));
+  const within = (s: string) => calls.filter((c) => c === `${s} (within)`).length;
+  assert.ok(within('mxfp4-shards') >= 4, `mxfp4-shards checkpoints: ${within('mxfp4-shards')}`); // one per MXFP4 tensor
+  assert.ok(within('collapse') >= 1, `collapse checkpoints: ${within('collapse')}`); // between layers handed to workers
+  assert.ok(calls.indexOf('mxfp4-shards') < calls.indexOf('mxfp4-shards (within)'), 'within-stage checkpoints follow the stage start');
+});
+
+for (const stage of ['mxfp4-shards', 'collapse']) {
+  test(`a stop inside '${stage}' ends the conversion there and leaves no package`, async () => {
+    const out = join(root, `stop-${stage}`);
+    const { calls, error } = await run(out, '2', (s, within, n) => s === stage && within && n === 1);
+    assert.instance(error, Stop);
+    assert.is(calls[calls.length - 1], `${stage} (within)`, 'nothing ran after the stop');
+    assert.not.ok(existsSync(join(out, 'sera_manifest.bin')));
+    assert.equal(existsSync(out) ? readdirSync(out) : [], []);
+    assert.equal(readdirSync(root).filter((n) => n.startsWith(`.stop-${stage}`) || n.includes(`stop-${stage}.`)), [], 'no staging folder or lock left');
+  });
+}
+
+test('threaded and single-thread MoE collapse write identical packages', async () => {
+  const a = join(root, 'one'), b = join(root, 'two');
+  assert.is((await run(a, '1')).error, null);
+  const r = await run(b, '2');
+  assert.is(r.error, null);
+  assert.ok(r.calls.includes('collapse (within)'), 'the second run used workers');
+  const ta = tree(a), tb = tree(b);
+  assert.ok(ta.size > 10);
+  assert.equal([...ta.keys()].sort(), [...tb.keys()].sort());
+  for (const [k, v] of ta) assert.ok(tb.get(k) === v, `${k} differs between 1 and 2 threads`);
+});
+
+test.run();
