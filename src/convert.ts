@@ -10,7 +10,7 @@ import { loadSafetensorsReader } from './io/safetensors.js';
 import { writeJsonFile } from './format/json-file.js';
 import { dict, int, type PyDict, type PyValue } from './format/pyvalue.js';
 import { sha256, toHexDigest } from './format/hash.js';
-import { writeArrayFile, type ArrayRecord } from './format/array-file.js';
+import { ArrayFileWriter, writeArrayFile, type ArrayRecord } from './format/array-file.js';
 import { encodeManifest } from './format/manifest.js';
 import { buildManifest, type ArrayDigestInfo } from './format/manifest-build.js';
 import { type Summary } from './format/summary.js';
@@ -30,7 +30,7 @@ import { modelConfigValue, artefactsValue } from './pipeline/state.js';
 import { loadTokenizerAssets, tokenizerArrays, unableToLoadMessage } from './stages/tokenizer/index.js';
 import { computePrf } from './stages/prf.js';
 import { computeOverlays } from './stages/overlays.js';
-import { collapseFfn } from './stages/collapse.js';
+import { collapseFfn, Records } from './stages/collapse.js';
 import { memoryCoefficients } from './stages/memory.js';
 import { bridgeRecords } from './stages/bridge.js';
 import { collapseMoe } from './stages/collapse-moe.js';
@@ -208,15 +208,26 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const moeK = cfg.expertsPerToken ?? (typeof cfg.raw.get('num_experts_per_tok') === 'bigint' ? Number(cfg.raw.get('num_experts_per_tok')) : null);
     const moeOpts = { topL, expertsPerToken: moeK, swigluLimit: cfg.swigluLimit };
     let lin;
+    const between = async () => { await opts.checkpoint?.('collapse', true); };
     if (plan.moe) {
       const nw = moeWorkerCount(plan.layers.length, 3 * plan.moe.experts * plan.moe.intermediate * plan.moe.hidden);
       if (nw > 1) log.debug(`Collapsing ${plan.layers.length} expert layers on ${nw} worker threads`);
-      const between = async () => { await opts.checkpoint?.('collapse', true); };
       lin = (nw > 1 ? await collapseMoeParallel(view, plan.moe, moeOpts, store.source, nw, { between }) : null) ?? collapseMoe(view, plan.moe, moeOpts);
+      lin.arrays.forEach(store1);
     } else {
-      lin = collapseFfn(view, topL);
+      // the residual records go straight to their file: unbounded in the reference's rule
+      const cuckoo = new ArrayFileWriter('cuckoo_delta', out.path('arrays', 'cuckoo_delta.bin'), 'u8', [0]);
+      try {
+        const residuals = new Records((chunk) => cuckoo.write(chunk));
+        lin = await collapseFfn(view, topL, { residuals, between });
+        residuals.flush();
+        lin.arrays.forEach(store1);
+        records.push(cuckoo.finish([residuals.count * 16])); // after linear_bias, as the reference orders them
+      } catch (e) {
+        cuckoo.abandon();
+        throw e;
+      }
     }
-    lin.arrays.forEach(store1);
     const linMeta = lin.metadata;
     const optionalLinear: [string, PyValue | null][] = [
       ['num_experts', cfg.numExperts === null ? null : int(cfg.numExperts)],

@@ -83,7 +83,7 @@ export class ArrayFileWriter {
   readonly name: string;
   readonly path: string;
   readonly dtype: SeraDtype;
-  readonly shape: number[];
+  shape: number[];
   #out: WriteHandle;
   #sha = newSha256();
   #crc = 0;
@@ -116,7 +116,9 @@ export class ArrayFileWriter {
     this.#bytes += chunk.length;
   }
 
-  finish(): ArrayRecord {
+  /** Writes the header and closes; `shape` replaces the constructor's when the size was not known up front. */
+  finish(shape: number[] = this.shape): ArrayRecord {
+    this.shape = shape;
     const digest = new Uint8Array(this.#sha.digest());
     const header = encodeHeader({
       magic: ARRAY_MAGIC,
@@ -139,6 +141,7 @@ export class ArrayFileWriter {
     return { name: this.name, path: this.path, dtype: this.dtype, shape: this.shape, bytes: this.#bytes, sha256: digest, crc32c: this.#crc >>> 0 };
   }
 
+  /** Closes the unfinished file after a failure (its staging folder is discarded). */
   abandon(): void {
     this.#out.abandon();
   }

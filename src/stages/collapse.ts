@@ -39,6 +39,8 @@ export function vectorValues(t: Tensor, role: string): Float64Array {
  */
 export class Records {
   static readonly BLOCK_RECORDS = 1 << 16;
+  /** Streaming mode: filled blocks go to `sink` (which consumes them before returning) instead of memory. */
+  readonly #sink: ((chunk: Uint8Array) => void) | null;
   #done: Uint8Array[] = [];
   #doneCount = 0;
   #buf = new ArrayBuffer(Records.BLOCK_RECORDS * 16);
@@ -47,11 +49,26 @@ export class Records {
   #fill = 0;
   #joined: Uint8Array | null = null;
 
+  constructor(sink?: (chunk: Uint8Array) => void) {
+    this.#sink = sink ?? null;
+  }
+
+  /** True when the records went to a sink (bytes() is then unavailable). */
+  get streamed(): boolean {
+    return this.#sink !== null;
+  }
+
   get count(): number {
     return this.#doneCount + this.#fill;
   }
   #seal(): void {
     if (this.#fill === 0) return;
+    if (this.#sink) {
+      this.#sink(new Uint8Array(this.#buf, 0, this.#fill * 16));
+      this.#doneCount += this.#fill;
+      this.#fill = 0; // the sink has consumed the block: reuse it
+      return;
+    }
     this.#done.push(new Uint8Array(this.#buf, 0, this.#fill * 16));
     this.#doneCount += this.#fill;
     this.#buf = new ArrayBuffer(Records.BLOCK_RECORDS * 16);
@@ -73,8 +90,13 @@ export class Records {
     }
     this.#fill++;
   }
+  /** Streaming mode: hands the last partial block to the sink. */
+  flush(): void {
+    if (this.#sink) this.#seal();
+  }
   /** All records as one byte array (joined once, then cached until the next write). */
   bytes(): Uint8Array {
+    if (this.#sink) throw new Error('residual records were streamed to their array file');
     if (this.#joined) return this.#joined;
     const parts = [...this.#done, new Uint8Array(this.#buf, 0, this.#fill * 16)].filter((p) => p.length > 0);
     if (parts.length === 1) return (this.#joined = parts[0]!);
@@ -93,7 +115,8 @@ export class Records {
     if (other.length === 0) return;
     this.#seal();
     this.#joined = null;
-    this.#done.push(other.slice());
+    if (this.#sink) this.#sink(other);
+    else this.#done.push(other.slice());
     this.#doneCount += other.length / 16;
   }
 }
@@ -150,14 +173,21 @@ export function topIndices(scores: Float64Array, n: number, L: number, out: Int3
 
 const ROW_CHUNK = 2048;
 
-export function collapseFfn(view: ModelView, topL: number, opts: { useKernel?: boolean } = {}): CollapseResult {
+/**
+ * `residuals`: where the residual records go (a streaming Records writes them to
+ * cuckoo_delta while the collapse runs: for a 7B dense model they are ~23 GB); the
+ * result then has no cuckoo_delta array.
+ */
+export async function collapseFfn(view: ModelView, topL: number,
+  opts: { useKernel?: boolean; residuals?: Records; between?: () => Promise<void> } = {}): Promise<CollapseResult> {
   const d = view.dModel;
   const keys = new BigUint64Array(view.layers.length * Math.max(0, d));
   const weights = new Float64Array(keys.length);
   let nKeys = 0;
-  const records = new Records();
+  const records = opts.residuals ?? new Records();
   let bias = 0.0;
-  view.layers.forEach((layer, li) => {
+  for (const [li, layer] of view.layers.entries()) {
+    if (li > 0) await opts.between?.(); // a Ctrl-C is acted on between layers
     const need = (name: string | null, role: string): Tensor | null => {
       if (name === null) return null;
       const t = view.tensors.get(name);
@@ -210,7 +240,7 @@ export function collapseFfn(view: ModelView, topL: number, opts: { useKernel?: b
         keys[nKeys] = (BigInt(li) << 32n) | BigInt(j);
         weights[nKeys++] = r.effects[j]!;
       }
-      return;
+      continue;
     }
     const sgn = new Float64Array(hid);
     const cab = new Float64Array(hid);
@@ -258,7 +288,7 @@ export function collapseFfn(view: ModelView, topL: number, opts: { useKernel?: b
       }
       for (let t = 0; t < nTop; t++) inTop[top[t]!] = 0;
     }
-  });
+  }
 
   return linearArtefacts(keys.subarray(0, nKeys), weights.subarray(0, nKeys), records, bias);
 }
@@ -296,15 +326,18 @@ export function linearArtefacts(keys: BigUint64Array, weights: Float64Array, rec
   if (mph.retries > 0) {
     metadata.set('mph', dict({ rule: 'grow-5-percent-and-rebuild', retries: int(mph.retries), table_size: int(M) }));
   }
-  const cuckoo = records.bytes();
+  const arrays: ArrayOut[] = [
+    { name: 'linear_mphf', dtype: 'u8', shape: M > 0 ? [M, 4] : [0], payload: new Uint8Array(seedBytes) },
+    { name: 'linear_keys', dtype: 'u64', shape: [ordered.length], payload: new Uint8Array(keyBytes) },
+    { name: 'linear_weights', dtype: 'f32', shape: [ordered.length], payload: f32Payload(orderedWeights) },
+    { name: 'linear_bias', dtype: 'f32', shape: [1], payload: f32Payload([bias]) },
+  ];
+  if (!records.streamed) {
+    const cuckoo = records.bytes();
+    arrays.push({ name: 'cuckoo_delta', dtype: 'u8', shape: [cuckoo.length], payload: cuckoo });
+  }
   return {
-    arrays: [
-      { name: 'linear_mphf', dtype: 'u8', shape: M > 0 ? [M, 4] : [0], payload: new Uint8Array(seedBytes) },
-      { name: 'linear_keys', dtype: 'u64', shape: [ordered.length], payload: new Uint8Array(keyBytes) },
-      { name: 'linear_weights', dtype: 'f32', shape: [ordered.length], payload: f32Payload(orderedWeights) },
-      { name: 'linear_bias', dtype: 'f32', shape: [1], payload: f32Payload([bias]) },
-      { name: 'cuckoo_delta', dtype: 'u8', shape: [cuckoo.length], payload: cuckoo },
-    ],
+    arrays,
     metadata,
     salts: { mphf: mphfSalt, key: keySalt },
     keyCount: ordered.length,

@@ -14,23 +14,26 @@ import { ConversionLog } from '../../src/log.js';
 
 let root = '';
 let src = '';
+let dense = '';
 test.before(() => {
   root = mkdtempSync(join(tmpdir(), 'sera-stagecp-'));
   src = join(root, 'tiny');
   synthesize({ preset: 'tiny', output: src });
+  dense = join(root, 'dense');
+  synthesize({ preset: 'dense', output: dense, layers: 3, dModel: 32 });
 });
 test.after(() => { rmSync(root, { recursive: true, force: true }); });
 
 class Stop extends Error {}
 
 /** Converts with SERA_TRANSFER_THREADS set (restored afterwards), recording every checkpoint call. */
-async function run(output: string, threads: string, stopAt?: (stage: string, within: boolean, n: number) => boolean) {
+async function run(output: string, threads: string, stopAt?: (stage: string, within: boolean, n: number) => boolean, source = src) {
   const calls: string[] = [];
   const saved = process.env.SERA_TRANSFER_THREADS;
   process.env.SERA_TRANSFER_THREADS = threads;
   try {
     await convert({
-      source: src, output, r: 16, rv: 4, topL: 4, log: new ConversionLog(),
+      source, output, r: 16, rv: 4, topL: 4, log: new ConversionLog(),
       checkpoint: (stage, within = false) => {
         calls.push(`${stage}${within ? ' (within)' : ''}`);
         if (stopAt?.(stage, within, calls.filter((c) => c === `${stage} (within)`).length)) throw new Stop(stage);
@@ -75,6 +78,17 @@ for (const stage of ['mxfp4-shards', 'collapse']) {
     assert.equal(readdirSync(root).filter((n) => n.startsWith(`.stop-${stage}`) || n.includes(`stop-${stage}.`)), [], 'no staging folder or lock left');
   });
 }
+
+test('the dense collapse checks between layers; a stop there leaves nothing', async () => {
+  const full = await run(join(root, 'dense-full'), '1', undefined, dense);
+  assert.is(full.error, null, String(full.error));
+  assert.is(full.calls.filter((c) => c === 'collapse (within)').length, 2, 'one checkpoint between each pair of the 3 layers');
+  const out = join(root, 'dense-stop');
+  const r = await run(out, '1', (s, within, n) => s === 'collapse' && within && n === 2, dense);
+  assert.instance(r.error, Stop);
+  assert.is(r.calls[r.calls.length - 1], 'collapse (within)');
+  assert.not.ok(existsSync(out));
+});
 
 test('threaded and single-thread MoE collapse write identical packages', async () => {
   const a = join(root, 'one'), b = join(root, 'two');

@@ -27,7 +27,7 @@ function grid(prng: SplitMix64, n: number): Float64Array {
   return v;
 }
 
-test('dense kernel = TypeScript path (weights, bias, residual records) for every top size', () => {
+test('dense kernel = TypeScript path (weights, bias, residual records) for every top size', async () => {
   const prng = new SplitMix64(11n);
   for (const [d, hid, out] of [[5, 9, 4], [8, 16, 8], [3, 40, 6]] as const) {
     const set = new TensorSet(emptyStore);
@@ -40,8 +40,8 @@ test('dense kernel = TypeScript path (weights, bias, residual records) for every
     });
     const view = { layers, tensors: set, dModel: d };
     for (const L of [0, 1, 2, 3, 8, hid - 1, hid, hid + 3]) {
-      const a = collapseFfn(view, L, { useKernel: true });
-      const b = collapseFfn(view, L, { useKernel: false });
+      const a = await collapseFfn(view, L, { useKernel: true });
+      const b = await collapseFfn(view, L, { useKernel: false });
       for (let i = 0; i < a.arrays.length; i++) assert.equal(a.arrays[i]!.payload, b.arrays[i]!.payload, `${a.arrays[i]!.name} d=${d} hid=${hid} L=${L}`);
     }
   }

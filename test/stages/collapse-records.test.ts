@@ -53,4 +53,28 @@ test('a value beyond f32 is refused; an empty buffer and empty appends give no b
   assert.throws(() => r.append(new Uint8Array(15)), /16 bytes each/);
 });
 
+test('streaming mode hands the same bytes to the sink, in order, and keeps none', () => {
+  const fill = (r: Records) => {
+    for (let i = 0; i < 2 * Records.BLOCK_RECORDS + 5; i++) r.push(i & 3, i, i % 31, i * 0.5);
+    const raw = new Uint8Array(48).map((_, i) => i);
+    r.append(raw);
+    r.push(9, 9, 9, 9);
+  };
+  const mem = new Records();
+  fill(mem);
+  const parts: Uint8Array[] = [];
+  const streamed = new Records((c) => parts.push(c.slice()));
+  fill(streamed);
+  streamed.flush();
+  assert.ok(streamed.streamed);
+  assert.is(streamed.count, mem.count);
+  const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { joined.set(p, at); at += p.length; }
+  const want = mem.bytes();
+  assert.is(joined.length, want.length);
+  assert.ok(joined.every((x, i) => x === want[i]), 'streamed bytes differ from the in-memory ones');
+  assert.throws(() => streamed.bytes(), /streamed/);
+});
+
 test.run();
