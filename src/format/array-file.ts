@@ -10,7 +10,7 @@ export const ARRAY_MAGIC = 0x53455241;
 export const HEADER_BYTES = 80;
 export const PAYLOAD_OFFSET = 128;
 /** row_major | aligned_64B | ftz: the reference always writes 7. */
-export const DEFAULT_FLAGS = 0x7;
+const DEFAULT_FLAGS = 0x7;
 const FLAG_ALIGNED = 0x2;
 
 export interface ArrayHeader {
@@ -37,7 +37,7 @@ export interface ArrayRecord {
   crc32c?: number;
 }
 
-export function encodeHeader(h: ArrayHeader): Uint8Array {
+function encodeHeader(h: ArrayHeader): Uint8Array {
   const out = new Uint8Array(PAYLOAD_OFFSET);
   const v = new DataView(out.buffer);
   v.setUint32(0, h.magic, true);
@@ -72,7 +72,7 @@ export function decodeHeader(bytes: Uint8Array): ArrayHeader {
 }
 
 /** Header dims: shape[0..4], unused slots 1; rank = len(shape) (not clamped, as the reference). */
-export function headerDims(shape: number[]): bigint[] {
+function headerDims(shape: number[]): bigint[] {
   const dims: bigint[] = [];
   for (let i = 0; i < 5; i++) dims.push(BigInt(i < shape.length ? shape[i]! : 1));
   return dims;

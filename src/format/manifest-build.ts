@@ -30,7 +30,7 @@ export interface ManifestInputs {
 }
 
 /** SHA-256("sera"): the schema digest the corpus shows (the reference's CWD-dependent file lookup is pinned). */
-export const SCHEMA_DIGEST = digest128('sera');
+const SCHEMA_DIGEST = digest128('sera');
 const ZERO16 = new Uint8Array(16);
 
 export function buildManifest(inp: ManifestInputs): Manifest {

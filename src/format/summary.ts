@@ -52,7 +52,7 @@ export function formatSummaryTable(s: Summary): string {
   return lines.join('\n');
 }
 
-export function summaryValue(s: Summary): PyValue {
+function summaryValue(s: Summary): PyValue {
   return dict({
     source: s.source,
     output: s.output,
@@ -65,7 +65,7 @@ export function summaryValue(s: Summary): PyValue {
   });
 }
 
-export function formatSummaryJson(s: Summary): string {
+function formatSummaryJson(s: Summary): string {
   return dumps(summaryValue(s));
 }
 

@@ -32,7 +32,7 @@ export const ST_DTYPES: readonly StDtype[] = Object.freeze(Object.keys(ST_DTYPE_
 /** The crate's MAX_HEADER_SIZE. */
 export const MAX_HEADER_BYTES = 100_000_000;
 
-export function isStDtype(s: string): s is StDtype {
+function isStDtype(s: string): s is StDtype {
   return Object.prototype.hasOwnProperty.call(ST_DTYPE_SIZE, s);
 }
 

@@ -1,11 +1,9 @@
 // One tensor namespace over a single safetensors file or a sharded checkpoint
-// (`model.safetensors.index.json`, or shard files named `<p>-0000N-of-0000M` /
-// gpt-oss's `<p>--0000N-of-0000M.safetensors`).
+// (`model.safetensors.index.json` and the shards it names).
 //
 // Name order (it drives role assignment later):
 //   * single file: the header's JSON key order;
-//   * index: the order of the index's weight_map;
-//   * shard set without an index: shard number order, each shard in header order.
+//   * index: the order of the index's weight_map.
 //
 // Every shard is validated with the strict reader, and the index against the
 // shards: missing shard files (all listed), tensors the index names but its shard
@@ -15,7 +13,7 @@
 // file is touched. Symlinks are followed (HF cache snapshots link into blobs/).
 import * as nodePath from 'node:path';
 import { SafetensorsError } from '../errors.js';
-import { isFile, listDir, readFile } from './fs.js';
+import { isFile, readFile } from './fs.js';
 import { parseJson, JsonParseError } from '../format/json-parse.js';
 import type { PyValue } from '../format/pyvalue.js';
 import { SafetensorsFile, scanJsonKeys, type TensorInfo } from './safetensors.js';
@@ -73,15 +71,6 @@ export class TensorStore {
   close(): void {
     for (const f of this.files) f.close();
   }
-}
-
-const SHARD_RE = /^(.+?)(--?)(\d+)-of-(\d+)\.safetensors$/;
-
-/** Parses a shard file name; null when it is not `<prefix>-N-of-M.safetensors`. */
-export function parseShardName(file: string): { prefix: string; sep: string; index: number; total: number } | null {
-  const m = SHARD_RE.exec(nodePath.basename(file));
-  if (!m) return null;
-  return { prefix: m[1]!, sep: m[2]!, index: Number(m[3]), total: Number(m[4]) };
 }
 
 /** Why a shard name from an index is refused, or null when it stays inside the folder. */
@@ -216,80 +205,4 @@ export function openIndex(indexPath: string): TensorStore {
     closeAll(files);
     throw err;
   }
-}
-
-/**
- * Opens shard files named `<prefix>-0000N-of-0000M.safetensors` (or `--`, as
- * gpt-oss names them) without an index. All must belong to one complete set.
- */
-export function openShardSet(files: readonly string[]): TensorStore {
-  if (files.length === 0) throw new SafetensorsError('(no files)', 'no shard files were given', { hint: 'pass the shard files of one checkpoint' });
-  const parsed = files.map((f) => ({ f, p: parseShardName(f) }));
-  const notShard = parsed.filter((x) => !x.p).map((x) => x.f);
-  const first = files[0]!;
-  if (notShard.length) {
-    throw new SafetensorsError(first, `not named like shards ('<name>-00001-of-00003.safetensors'): ${list(notShard)}`,
-      { hint: 'pass the shard files of one checkpoint, or its model.safetensors.index.json' });
-  }
-  const p0 = parsed[0]!.p!;
-  const foreign = parsed.filter((x) => x.p!.prefix !== p0.prefix || x.p!.total !== p0.total).map((x) => x.f);
-  if (foreign.length) {
-    throw new SafetensorsError(first, `shard files from different sets were mixed (expected '${p0.prefix}…-of-${p0.total}'): ${list(foreign)}`,
-      { hint: 'keep the shards of one checkpoint together, without shards of another' });
-  }
-  const byIndex = new Map<number, string>();
-  for (const { f, p } of parsed) {
-    if (p!.index < 1 || p!.index > p!.total) {
-      throw new SafetensorsError(f, `shard number ${p!.index} is outside 1..${p!.total}`, { hint: 'the shard file was renamed; restore its original name' });
-    }
-    const other = byIndex.get(p!.index);
-    if (other !== undefined) {
-      throw new SafetensorsError(f, `shard ${p!.index} is given twice (also as ${other})`, { hint: 'pass each shard file once' });
-    }
-    byIndex.set(p!.index, f);
-  }
-  const missing: string[] = [];
-  const width = (files[0]!.match(/(\d+)-of-/)?.[1] ?? '').length;
-  for (let i = 1; i <= p0.total; i++) {
-    if (!byIndex.has(i)) missing.push(`${p0.prefix}${p0.sep}${String(i).padStart(width, '0')}-of-${String(p0.total).padStart(width, '0')}.safetensors`);
-  }
-  if (missing.length) {
-    throw new SafetensorsError(first, `${missing.length} of ${p0.total} shards are missing: ${list(missing, 50)}`,
-      { hint: 'download every shard of the checkpoint into the same folder' });
-  }
-  const ordered = [...byIndex.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
-  const opened = openAll(ordered);
-  const order: TensorInfo[] = [];
-  const where = new Map<string, string>();
-  const twice: string[] = [];
-  for (const f of opened) {
-    for (const t of f.tensors) {
-      const prev = where.get(t.name);
-      if (prev !== undefined) twice.push(`${t.name} (in ${nodePath.basename(prev)} and ${nodePath.basename(f.path)})`);
-      else { where.set(t.name, f.path); order.push(t); }
-    }
-  }
-  if (twice.length) {
-    closeAll(opened);
-    throw new SafetensorsError(first, `${twice.length} tensors are stored in more than one shard: ${list(twice)}`,
-      { hint: 'the folder mixes shards of different checkpoints; keep one complete set' });
-  }
-  return new TensorStore(ordered[0]!, opened, order);
-}
-
-/**
- * Shard files in `dir` named like `<prefix>-N-of-M.safetensors`, as full paths
- * in shard order; [] when there are none. Two different sets → error.
- */
-export function discoverShards(dir: string): string[] {
-  const found = listDir(dir)
-    .map((name) => ({ name, p: parseShardName(name) }))
-    .filter((x) => x.p && isFile(nodePath.join(dir, x.name)));
-  if (found.length === 0) return [];
-  const sets = new Set(found.map((x) => `${x.p!.prefix}${x.p!.sep}…-of-${x.p!.total}`));
-  if (sets.size > 1) {
-    throw new SafetensorsError(dir, `the folder holds more than one set of shards: ${list([...sets].sort())}`,
-      { hint: 'keep one checkpoint per folder, or pass the shard index' });
-  }
-  return found.sort((a, b) => a.p!.index - b.p!.index).map((x) => nodePath.join(dir, x.name));
 }

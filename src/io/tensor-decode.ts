@@ -3,12 +3,7 @@
 // exactly, integers convert like Python's float(int) (round half to even).
 // Typed-array views are used when the bytes are aligned (and the host is little
 // endian); otherwise a DataView reads them one by one.
-import type { StDtype } from './safetensors.js';
-
-const SIZE: Record<StDtype, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, F8_E4M3: 1, F8_E5M2: 1,
-  I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1,
-};
+import { ST_DTYPE_SIZE as SIZE, type StDtype } from './safetensors.js';
 
 /** Dtypes whose every value is exactly representable as a float32. */
 export type F32ExactDtype = 'F32' | 'F16' | 'BF16' | 'F8_E4M3' | 'F8_E5M2' | 'I16' | 'I8' | 'U16' | 'U8' | 'BOOL';
@@ -131,7 +126,7 @@ function bf16Into(bytes: Uint8Array, o: Float32Array): void {
   const n = o.length;
   const bits = new Uint32Array(o.buffer, o.byteOffset, n);
   const u16 = view(bytes, 2, (b, off, len) => new Uint16Array(b, off, len));
-  if (u16 && LITTLE_ENDIAN) {
+  if (u16) {
     for (let i = 0; i < n; i++) bits[i] = u16[i]! << 16;
   } else if (LITTLE_ENDIAN) {
     for (let i = 0; i < n; i++) bits[i] = ((bytes[2 * i]! | (bytes[2 * i + 1]! << 8)) << 16) >>> 0;

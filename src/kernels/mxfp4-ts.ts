@@ -41,7 +41,7 @@ function rhe(x: number): number {
 }
 
 /** E2M1 magnitude code (0..7) of q >= 0, nearest with ties to even, saturating at 6. */
-export function e2m1MagnitudeCode(q: number): number {
+function e2m1MagnitudeCode(q: number): number {
   if (q < 2) return rhe(q * 2); // grid step 0.5: codes 0..3, 4 = 2.0
   if (q < 4) return rhe(q) + 2; // step 1: 2, 3, 4 -> codes 4, 5, 6
   return Math.min(rhe(q / 2) + 4, 7); // step 2: 4, 6 (8 saturates to 6)

@@ -125,11 +125,6 @@ export function validateLayoutSync(entries: readonly LayoutEntry[], dataLength: 
   return null;
 }
 
-export async function validateLayout(entries: readonly LayoutEntry[], dataLength: number | bigint): Promise<LayoutFailure | null> {
-  await loadValidate();
-  return validateLayoutSync(entries, dataLength);
-}
-
 // ---- MXFP4 pairs ----
 
 type MxExports = {

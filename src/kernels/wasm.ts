@@ -86,13 +86,5 @@ export function kernel<E extends Record<string, unknown>>(name: KernelName): Pro
   return k as Promise<Kernel<E>>;
 }
 
-/** A fresh, private instance (for worker threads or isolated use). */
-export async function newKernel<E extends Record<string, unknown>>(name: KernelName): Promise<Kernel<E>> {
-  const mod = await compile(name);
-  return new Kernel<E>(await WebAssembly.instantiate(mod, {
-    env: { abort() { throw new Error(`wasm kernel '${name}' aborted`); } },
-  }));
-}
-
 /** Chunk size used by wrappers that stream large inputs through scratch memory. */
 export const CHUNK_BYTES = 8 * 1024 * 1024;

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { SafetensorsError } from '../../src/errors.js';
 import { loadSafetensorsReader } from '../../src/io/safetensors.js';
-import { openCheckpoint, openIndex, openShardSet, discoverShards, parseShardName, unsafeShardName } from '../../src/io/shards.js';
+import { openCheckpoint, openIndex, unsafeShardName } from '../../src/io/shards.js';
 import { buildSt, tempDir, writeAt } from './st-build.js';
 
 const tmp = tempDir('shards');
@@ -121,36 +121,6 @@ test('a broken shard reports the shard file', () => {
   const shard = join(idx, '..', 's1.safetensors');
   writeAt(join(idx, '..'), 's1.safetensors', new Uint8Array(0));
   fails(() => openIndex(idx), /empty \(0 bytes\)/, shard);
-});
-
-test('shard names: parse both spellings', () => {
-  assert.equal(parseShardName('/x/model-00001-of-00003.safetensors'), { prefix: 'model', sep: '-', index: 1, total: 3 });
-  assert.equal(parseShardName('model--00002-of-00002.safetensors'), { prefix: 'model', sep: '--', index: 2, total: 2 });
-  assert.equal(parseShardName('my-model-00002-of-00005.safetensors'), { prefix: 'my-model', sep: '-', index: 2, total: 5 });
-  assert.is(parseShardName('model.safetensors'), null);
-});
-
-test('shard sets without an index (gpt-oss naming), discovery', () => {
-  const dir = join(tmp.dir, 'gptoss');
-  const p2 = writeAt(dir, 'model--00002-of-00002.safetensors', buildSt([['y', u8(3)], ['x', u8(4)]]));
-  const p1 = writeAt(dir, 'model--00001-of-00002.safetensors', buildSt([['b', u8(1)], ['a', u8(2)]]));
-  writeAt(dir, 'config.json', '{}');
-  assert.equal(discoverShards(dir), [p1, p2]);
-  const s = openShardSet([p2, p1]);
-  assert.equal(s.names(), ['b', 'a', 'y', 'x']);
-  assert.equal([...s.read(s.get('x')!)], [4]);
-  s.close();
-  fails(() => openShardSet([p1]), /1 of 2 shards are missing: 'model--00002-of-00002.safetensors'/);
-  fails(() => openShardSet([p1, p1]), /shard 1 is given twice/);
-  const q = writeAt(dir, 'other-00001-of-00001.safetensors', buildSt({ z: u8(1) }));
-  fails(() => openShardSet([p1, p2, q]), /different sets were mixed/);
-  fails(() => discoverShards(dir), /more than one set of shards/);
-  assert.equal(discoverShards(join(tmp.dir, 'single')), []);
-
-  const dup = join(tmp.dir, 'dup');
-  const d1 = writeAt(dup, 'model-00001-of-00002.safetensors', buildSt({ a: u8(1) }));
-  const d2 = writeAt(dup, 'model-00002-of-00002.safetensors', buildSt({ a: u8(2) }));
-  fails(() => openShardSet([d1, d2]), /stored in more than one shard: 'a \(in model-00001-of-00002.safetensors and model-00002-of-00002.safetensors\)'/);
 });
 
 test.run();
