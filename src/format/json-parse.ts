@@ -24,7 +24,35 @@ const MAX_DEPTH = 1000;
 const MAX_INT_DIGITS = 4300;
 const NUMBER_RE = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
 
+/** What a strict reader (serde_json, the safetensors crate) refuses but json.loads accepts. */
+export type JsonOddity =
+  | { kind: 'duplicate'; path: string[]; key: string }
+  | { kind: 'nonstandard'; at: number };
+
+export interface StrictJsonOptions {
+  /** Report a repeated object key where this returns true; `path` holds the keys from the root ('[]' for an array element). */
+  duplicates?: (path: readonly string[]) => boolean;
+  /** Report the NaN / Infinity tokens. */
+  nonFinite?: boolean;
+}
+
 export function parseJson(text: string): PyValue {
+  return parse(text, null).value;
+}
+
+/**
+ * json.loads plus the first oddity (in text order) the options ask about. The
+ * value is complete either way, so callers report syntax errors first.
+ */
+export function parseJsonStrict(text: string, opts: StrictJsonOptions): { value: PyValue; oddity: JsonOddity | null } {
+  return parse(text, opts);
+}
+
+function parse(text: string, strict: StrictJsonOptions | null): { value: PyValue; oddity: JsonOddity | null } {
+  let oddity: JsonOddity | null = null;
+  const nonFinite = (at: number): void => {
+    if (strict?.nonFinite && !oddity) oddity = { kind: 'nonstandard', at };
+  };
   let i = 0;
   const n = text.length;
   const fail = (msg: string, at = i): never => { throw new JsonParseError(msg, text, at); };
@@ -73,7 +101,8 @@ export function parseJson(text: string): PyValue {
       i++;
     }
   };
-  const value = (depth: number): PyValue => {
+  // `path` is only tracked when duplicates are watched
+  const value = (depth: number, path: string[] | null): PyValue => {
     if (depth > MAX_DEPTH) fail('JSON nested too deeply');
     ws();
     if (i >= n) fail('Expecting value');
@@ -91,7 +120,8 @@ export function parseJson(text: string): PyValue {
         ws();
         if (text[i] !== ':') fail("Expecting ':' delimiter");
         i++;
-        obj.set(key, value(depth + 1));
+        if (path && !oddity && obj.has(key) && strict!.duplicates!(path)) oddity = { kind: 'duplicate', path, key };
+        obj.set(key, value(depth + 1, path && [...path, key]));
         ws();
         if (text[i] === ',') { i++; continue; }
         if (text[i] === '}') { i++; return obj; }
@@ -104,7 +134,7 @@ export function parseJson(text: string): PyValue {
       ws();
       if (text[i] === ']') { i++; return arr; }
       for (;;) {
-        arr.push(value(depth + 1));
+        arr.push(value(depth + 1, path && [...path, '[]']));
         ws();
         if (text[i] === ',') { i++; continue; }
         if (text[i] === ']') { i++; return arr; }
@@ -114,9 +144,9 @@ export function parseJson(text: string): PyValue {
     if (text.startsWith('null', i)) { i += 4; return null; }
     if (text.startsWith('true', i)) { i += 4; return true; }
     if (text.startsWith('false', i)) { i += 5; return false; }
-    if (text.startsWith('NaN', i)) { i += 3; return NaN; }
-    if (text.startsWith('Infinity', i)) { i += 8; return Infinity; }
-    if (text.startsWith('-Infinity', i)) { i += 9; return -Infinity; }
+    if (text.startsWith('NaN', i)) { nonFinite(i); i += 3; return NaN; }
+    if (text.startsWith('Infinity', i)) { nonFinite(i); i += 8; return Infinity; }
+    if (text.startsWith('-Infinity', i)) { nonFinite(i + 1); i += 9; return -Infinity; }
     NUMBER_RE.lastIndex = i;
     const m = NUMBER_RE.exec(text);
     if (!m) return fail('Expecting value');
@@ -128,10 +158,10 @@ export function parseJson(text: string): PyValue {
     if (digits > MAX_INT_DIGITS) fail(`Exceeds the limit (${MAX_INT_DIGITS} digits) for integer string conversion: value has ${digits} digits`, i - m[0].length);
     return BigInt(m[0]);
   };
-  const v = value(0);
+  const v = value(0, strict?.duplicates ? [] : null);
   ws();
   if (i < n) fail('Extra data');
-  return v;
+  return { value: v, oddity };
 }
 
 /** Decodes UTF-8 strictly (like Python's read_text on Linux) before parsing. */

@@ -14,7 +14,7 @@
 // `await loadSafetensorsReader()` (= loadValidate) once before openSafetensors.
 import { SafetensorsError } from '../errors.js';
 import { ReadHandle } from './fs.js';
-import { parseJson, JsonParseError } from '../format/json-parse.js';
+import { parseJsonStrict, JsonParseError, type JsonOddity } from '../format/json-parse.js';
 import type { PyValue } from '../format/pyvalue.js';
 import { loadValidate, isValidateLoaded, validateLayoutSync, type LayoutEntry, type LayoutFailure } from '../kernels/validate.js';
 
@@ -84,60 +84,6 @@ function kindOf(v: PyValue): string {
 const U64_MAX = (1n << 64n) - 1n;
 const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
 
-/**
- * Scans valid JSON text for what our JSON parser tolerates but a strict reader
- * must not: a duplicate key where `watch(path)` says duplicates matter, and the
- * non-standard NaN/Infinity tokens (serde_json rejects them).
- */
-export function scanJsonKeys(
-  text: string,
-  watch: (path: readonly string[]) => boolean = () => true,
-): { kind: 'duplicate'; path: string[]; key: string } | { kind: 'nonstandard'; at: number } | null {
-  type Frame = { keys: Set<string> | null; path: string[] };
-  const stack: Frame[] = [];
-  let pending: string | null = null; // the key whose value comes next
-  const n = text.length;
-  for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x22) {
-      let j = i + 1;
-      let escaped = false;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === 0x5c) { escaped = true; j += 2; continue; }
-        if (d === 0x22) break;
-        j++;
-      }
-      let k = j + 1;
-      while (k < n && (text.charCodeAt(k) === 0x20 || text.charCodeAt(k) === 0x0a || text.charCodeAt(k) === 0x0d || text.charCodeAt(k) === 0x09)) k++;
-      const top = stack[stack.length - 1];
-      if (k < n && text.charCodeAt(k) === 0x3a && top?.keys) {
-        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
-        if (top.keys.has(key) && watch(top.path)) return { kind: 'duplicate', path: top.path, key };
-        top.keys.add(key);
-        pending = key;
-        i = k;
-      } else {
-        i = j;
-      }
-      continue;
-    }
-    if (c === 0x7b || c === 0x5b) {
-      const parent = stack[stack.length - 1];
-      const path = parent ? [...parent.path, pending ?? '[]'] : [];
-      stack.push({ keys: c === 0x7b ? new Set() : null, path });
-      pending = null;
-    } else if (c === 0x7d || c === 0x5d) {
-      stack.pop();
-    } else if (c === 0x2c) {
-      pending = null;
-    } else if (c === 0x4e || c === 0x49) {
-      return { kind: 'nonstandard', at: i }; // 'N'aN / 'I'nfinity outside a string
-    }
-  }
-  return null;
-}
-
 interface RawEntry {
   name: string;
   dtype: StDtype;
@@ -153,8 +99,13 @@ function fmtShape(shape: readonly (bigint | number)[]): string {
 /** Parses and checks header JSON text; `file` only names the file in errors. */
 function parseHeaderText(file: string, text: string): { metadata: Map<string, string> | null; entries: RawEntry[] } {
   let root: PyValue;
+  let odd: JsonOddity | null;
   try {
-    root = parseJson(text);
+    // duplicates matter for tensor names and the fields of a tensor entry, not inside __metadata__
+    ({ value: root, oddity: odd } = parseJsonStrict(text, {
+      duplicates: (path) => path.length === 0 || (path.length === 1 && path[0] !== '__metadata__' && path[0] !== '[]'),
+      nonFinite: true,
+    }));
   } catch (err) {
     const why = err instanceof JsonParseError ? err.message : String(err);
     throw new SafetensorsError(file, `header is not valid JSON (${why})`, { hint: HINT_CORRUPT });
@@ -162,7 +113,6 @@ function parseHeaderText(file: string, text: string): { metadata: Map<string, st
   if (!(root instanceof Map)) {
     throw new SafetensorsError(file, `header JSON is ${kindOf(root)}, expected an object mapping tensor names to {dtype, shape, data_offsets}`, { hint: HINT_CORRUPT });
   }
-  const odd = scanJsonKeys(text, (path) => path.length === 0 || (path.length === 1 && path[0] !== '__metadata__'));
   if (odd?.kind === 'duplicate') {
     if (odd.path.length === 0) {
       throw new SafetensorsError(file, 'the header lists this tensor name more than once', { tensor: odd.key, hint: HINT_CORRUPT });

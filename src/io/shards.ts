@@ -14,9 +14,9 @@
 import * as nodePath from 'node:path';
 import { SafetensorsError } from '../errors.js';
 import { isFile, readFile } from './fs.js';
-import { parseJson, JsonParseError } from '../format/json-parse.js';
+import { parseJsonStrict, JsonParseError, type JsonOddity } from '../format/json-parse.js';
 import type { PyValue } from '../format/pyvalue.js';
-import { SafetensorsFile, scanJsonKeys, type TensorInfo } from './safetensors.js';
+import { SafetensorsFile, type TensorInfo } from './safetensors.js';
 
 /** The tensors of one or more safetensors files under one namespace. */
 export class TensorStore {
@@ -129,13 +129,13 @@ export function openIndex(indexPath: string): TensorStore {
     throw err;
   }
   let root: PyValue = null;
+  let dup: JsonOddity | null = null;
   try {
-    root = parseJson(text);
+    ({ value: root, oddity: dup } = parseJsonStrict(text, { duplicates: (p) => p.length === 1 && p[0] === 'weight_map' }));
   } catch (err) {
     bad(`the shard index is not valid JSON (${err instanceof JsonParseError ? err.message : String(err)})`);
   }
   if (!(root instanceof Map)) return bad('the shard index is not a JSON object');
-  const dup = scanJsonKeys(text, (p) => p.length === 1 && p[0] === 'weight_map');
   if (dup?.kind === 'duplicate') bad(`weight_map lists tensor '${dup.key}' more than once`);
   const wm = root.get('weight_map');
   if (!(wm instanceof Map)) return bad(`the shard index has no "weight_map" object mapping tensor names to shard files`);

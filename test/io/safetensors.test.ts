@@ -4,10 +4,11 @@ import { readdirSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SafetensorsError } from '../../src/errors.js';
 import {
-  loadSafetensorsReader, openSafetensors, scanJsonKeys, ST_DTYPE_SIZE, ST_DTYPES, MAX_HEADER_BYTES, type StDtype,
+  loadSafetensorsReader, openSafetensors, ST_DTYPE_SIZE, ST_DTYPES, MAX_HEADER_BYTES, type StDtype,
 } from '../../src/io/safetensors.js';
 import { decodeToF64 } from '../../src/io/tensor-decode.js';
 import { corpusDir } from '../helpers/corpus.js';
+import { parseJsonStrict, type StrictJsonOptions } from '../../src/format/json-parse.js';
 import { buildSt, bytesOf, concat, stBytes, tempDir, u64le, writeAt } from './st-build.js';
 
 const tmp = tempDir('st');
@@ -302,12 +303,14 @@ test('ranged reads, into buffers, bounds and close', () => {
   assert.throws(() => f.read(t), (e: unknown) => e instanceof SafetensorsError && /already closed/.test(e.message));
 });
 
-test('scanJsonKeys finds duplicates only where asked', () => {
-  assert.is(scanJsonKeys('{"a":1,"b":{"a":2}}'), null);
-  assert.equal(scanJsonKeys('{"a":1,"b":{"x":2,"x":3}}'), { kind: 'duplicate', path: ['b'], key: 'x' });
-  assert.is(scanJsonKeys('{"m":{"x":2,"x":3}}', (p) => p.length === 0), null);
-  assert.equal(scanJsonKeys('{"k":"NaN \\" : ","a":[{"q":1},{"q":2}]}'), null);
-  assert.equal(scanJsonKeys('{"a":[1,Infinity]}'), { kind: 'nonstandard', at: 8 });
+test('strict JSON parsing finds duplicates only where asked, and NaN/Infinity tokens', () => {
+  const all: StrictJsonOptions = { duplicates: () => true, nonFinite: true };
+  const odd = (text: string, opts = all) => parseJsonStrict(text, opts).oddity;
+  assert.is(odd('{"a":1,"b":{"a":2}}'), null);
+  assert.equal(odd('{"a":1,"b":{"x":2,"x":3}}'), { kind: 'duplicate', path: ['b'], key: 'x' });
+  assert.is(odd('{"m":{"x":2,"x":3}}', { duplicates: (p) => p.length === 0, nonFinite: true }), null);
+  assert.equal(odd('{"k":"NaN \\" : ","a":[{"q":1},{"q":2}]}'), null);
+  assert.equal(odd('{"a":[1,Infinity]}'), { kind: 'nonstandard', at: 8 });
 });
 
 test('the conformance inputs open (the two broken ones fail clearly)', () => {
