@@ -5,10 +5,21 @@ import { parseJson } from '../../format/json-parse.js';
 import { sha256Hex } from '../../format/hash.js';
 import { dictOf, type PyDict, type PyValue } from '../../format/pyvalue.js';
 import { decodeByteLevel, encodeUtf8Strict } from './byte-level.js';
-import { pyInt, pyStr } from './py-coerce.js';
+import { pyInt, pyStr, PyConversionError } from '../../model/pybuiltins.js';
 import type { TokenizerAssets } from './types.js';
 
 const isDict = (v: PyValue | undefined): v is PyDict => v instanceof Map;
+
+/** int(id) as the loader applies it: null where Python raises TypeError or ValueError
+ * (the reference skips such ids); an OverflowError (±inf) escapes, as in the reference. */
+function idOrNull(v: PyValue): bigint | null {
+  try {
+    return pyInt(v);
+  } catch (e) {
+    if (e instanceof PyConversionError && e.pyType !== 'OverflowError') return null;
+    throw e;
+  }
+}
 
 /** Python's read_text(): strict UTF-8, a BOM is kept (and json.loads then rejects it). */
 function decodeText(bytes: Uint8Array): string {
@@ -43,7 +54,7 @@ export function loadTokenizerJson(path: string, bytes: Uint8Array): TokenizerAss
   const bytesById = new Map<bigint, Uint8Array>();
   const textById = new Map<bigint, string>();
   for (const [token, rawId] of vocab) {
-    const id = pyInt(rawId);
+    const id = idOrNull(rawId);
     if (id === null) continue;
     bytesById.set(id, decode(token));
     textById.set(id, token);
@@ -54,7 +65,7 @@ export function loadTokenizerJson(path: string, bytes: Uint8Array): TokenizerAss
       if (!isDict(entry)) continue;
       const token = entry.get('content');
       if (typeof token !== 'string') continue;
-      const id = pyInt(entry.has('id') ? entry.get('id')! : null);
+      const id = idOrNull(entry.has('id') ? entry.get('id')! : null);
       if (id === null) continue;
       bytesById.set(id, decode(token));
       textById.set(id, token);
