@@ -140,7 +140,7 @@ export function pyStr(v: PyValue): string {
   return typeof v === 'string' ? v : pyRepr(v);
 }
 
-/** Python `repr(bytes)`. */
+/** Python `repr(bytes)`, byte for byte: the runtime's prefix-free error text lands in sera_state.json. */
 export function bytesRepr(b: Uint8Array): string {
   let hasSingle = false;
   let hasDouble = false;

@@ -2,7 +2,7 @@
 // results (config.json fields and tokenizer.json ids both go through them).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { pyInt, pyRepr, pyStr, PyConversionError } from '../../src/model/pybuiltins.js';
+import { bytesRepr, pyInt, pyRepr, pyStr, PyConversionError } from '../../src/model/pybuiltins.js';
 import { parseModelConfig } from '../../src/model/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { dictOf } from '../../src/format/pyvalue.js';
@@ -55,6 +55,18 @@ test('str() and repr(): containers, quotes, lone surrogates', () => {
   assert.is(pyRepr('a\ud800b'), "'a\\ud800b'");
   assert.is(pyRepr('\u{1F600}'), "'\u{1F600}'"); // a surrogate pair is one printable code point
   assert.is(pyRepr('\x7f\x85'), "'\\x7f\\x85'");
+});
+
+test('repr(bytes): quote choice and escapes', () => {
+  const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+  assert.is(bytesRepr(new Uint8Array()), "b''");
+  assert.is(bytesRepr(enc('aa')), "b'aa'");
+  assert.is(bytesRepr(enc("it's")), `b"it's"`);
+  assert.is(bytesRepr(enc(`'"`)), `b'\\'"'`);
+  assert.is(bytesRepr(enc('"')), `b'"'`);
+  assert.is(bytesRepr(Uint8Array.of(0x5c, 0x09, 0x0a, 0x0d, 0x00, 0x1f, 0x20, 0x7e, 0x7f, 0x80, 0xff)),
+    "b'\\\\\\t\\n\\r\\x00\\x1f ~\\x7f\\x80\\xff'");
+  assert.is(bytesRepr(enc('€')), "b'\\xe2\\x82\\xac'");
 });
 
 test('config.json integers follow int(): Arabic-Indic digits accepted, U+FEFF refused', () => {

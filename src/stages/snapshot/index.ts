@@ -8,7 +8,6 @@ import { seraConfigDict } from './runtime-config.js';
 import { correctorStateSnapshot, diagnosticsRecord, linearStateSnapshot, manifestRecord } from './runtime-state.js';
 
 export type { RuntimeException } from './resolve.js';
-export { pyBytesRepr } from './bytes-repr.js';
 export { zlibCrc32 } from './crc32.js';
 
 export interface SnapshotInputs {

@@ -4,7 +4,7 @@
 // as {type: <exception class>, message: str(exc)}.
 import { bytesTag, type PyDict } from '../../format/pyvalue.js';
 import { compareBytes, pyMax, pyMin } from '../../numeric/python.js';
-import { pyBytesRepr } from './bytes-repr.js';
+import { bytesRepr } from '../../model/pybuiltins.js';
 import { BRIDGE_DEFAULTS, LINEAR_DEFAULTS, TOKENIZER_DEFAULTS, type RuntimeOverrides } from './runtime-config.js';
 
 /** A Python exception as the converter records it. */
@@ -71,7 +71,7 @@ function prefixViolation(pieces: Uint8Array[]): RuntimeException | null {
     if (other.length >= piece.length && compareBytes(other.subarray(0, piece.length), piece) === 0) {
       return {
         type: 'ValueError',
-        message: `Tokenizer vocabulary must be prefix-free: ${pyBytesRepr(piece)} is a prefix of ${pyBytesRepr(other)}`,
+        message: `Tokenizer vocabulary must be prefix-free: ${bytesRepr(piece)} is a prefix of ${bytesRepr(other)}`,
       };
     }
   }

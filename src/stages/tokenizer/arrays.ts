@@ -15,6 +15,7 @@ import { TokenizerError } from '../../errors.js';
 import { first64 } from '../../format/hash.js';
 import { dictOf, type PyDict, type PyValue } from '../../format/pyvalue.js';
 import { loadMph } from '../../kernels/mph.js';
+import { bytesRepr } from '../../model/pybuiltins.js';
 import { buildMph } from '../mphf.js';
 import { fstText } from './fst.js';
 import { SP_EPSILON_MESSAGE, sardinasPatterson, spDigest, type SpOutcome } from './sardinas-patterson.js';
@@ -58,21 +59,6 @@ export interface TokenizerStageResult {
   mphRetries: number[];
   /** Messages for the log (fallbacks taken). */
   warnings: string[];
-}
-
-/** Python's `b'...'` repr of bytes, for messages. */
-function bytesRepr(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) {
-    if (x === 0x5c) s += '\\\\';
-    else if (x === 0x27) s += "\\'";
-    else if (x === 0x0a) s += '\\n';
-    else if (x === 0x0d) s += '\\r';
-    else if (x === 0x09) s += '\\t';
-    else if (x >= 0x20 && x < 0x7f) s += String.fromCharCode(x);
-    else s += '\\x' + x.toString(16).padStart(2, '0');
-  }
-  return `b'${s}'`;
 }
 
 function spMetadata(sp: SpOutcome, ids: readonly number[], firstPos: Int32Array): PyDict {
