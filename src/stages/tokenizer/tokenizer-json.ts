@@ -1,7 +1,7 @@
 // tokenizer.json loading (ALGORITHMS.md §7.2), with the reference's coercions:
 // vocab in file order, int(id) with non-convertible ids skipped, added_tokens
 // overwriting, the byte-level decoder for BPE and UTF-8 otherwise.
-import { parseJson } from '../../format/json-parse.js';
+import { parseJsonBytes } from '../../format/json-parse.js';
 import { sha256Hex } from '../../format/hash.js';
 import { dictOf, type PyDict, type PyValue } from '../../format/pyvalue.js';
 import { decodeByteLevel, encodeUtf8Strict } from './byte-level.js';
@@ -21,19 +21,14 @@ function idOrNull(v: PyValue): bigint | null {
   }
 }
 
-/** Python's read_text(): strict UTF-8, a BOM is kept (and json.loads then rejects it). */
-function decodeText(bytes: Uint8Array): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    throw new Error("'utf-8' codec can't decode the file: it is not valid UTF-8");
-  }
-}
-
+/** json.loads(read_text()), with the loader's own message for invalid UTF-8. */
 function parsePayload(bytes: Uint8Array): PyValue {
-  const text = decodeText(bytes);
-  if (text.charCodeAt(0) === 0xfeff) throw new Error('Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)');
-  return parseJson(text);
+  try {
+    return parseJsonBytes(bytes);
+  } catch (e) {
+    if (e instanceof TypeError) throw new Error("'utf-8' codec can't decode the file: it is not valid UTF-8");
+    throw e;
+  }
 }
 
 /**
