@@ -90,14 +90,10 @@ function spMetadata(sp: SpOutcome, ids: readonly number[], firstPos: Int32Array)
  */
 export function tokenizerArrays(assets: TokenizerAssets, opts: TokenizerStageOptions = {}): TokenizerStageResult {
   const strict = opts.strict ?? false;
-  let { pieces, ids } = assets;
-  if (ids.some((id, i) => i > 0 && id < ids[i - 1]!)) {
-    // The loaders return ascending ids; like the reference, sort the pieces (stably)
-    // by id for anything else, while text_pieces stay as given.
-    const order = Array.from(ids.keys()).sort((a, b) => ids[a]! - ids[b]! || a - b);
-    pieces = order.map((i) => assets.pieces[i]!);
-    ids = order.map((i) => assets.ids[i]!);
-  }
+  const { pieces, ids } = assets;
+  // Both loaders sort by id (TokenizerAssets' contract), which is the order the
+  // reference sorts into; text_pieces rely on it too, so anything else is a bug.
+  if (ids.some((id, i) => i > 0 && id < ids[i - 1]!)) throw new Error('tokenizerArrays: assets.ids must be ascending');
   if (pieces.length === 0) throw new TokenizerError('Tokenizer assets are empty', 'the tokenizer file defines no tokens');
 
   const configured = opts.vocabSize === undefined || opts.vocabSize === null ? 0n : BigInt(opts.vocabSize);
