@@ -15,7 +15,6 @@ export type FillSpec =
 
 /** The safetensors dtypes synthetic tensors use. */
 export type SynthDtype = 'F32' | 'BF16' | 'U8';
-export const SYNTH_DTYPE_SIZE: Readonly<Record<SynthDtype, number>> = { F32: 4, BF16: 2, U8: 1 };
 
 /** One tensor of a synthetic checkpoint, as the presets plan it. */
 export interface TensorPlan {
