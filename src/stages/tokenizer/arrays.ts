@@ -51,10 +51,8 @@ export interface TokenizerStageResult {
   pieces: Uint8Array[];
   ids: number[];
   globalSeed: bigint;
-  vocabDigest: string;
   /** False when the vocabulary failed Sardinas–Patterson (wrapper mode, no FST). */
   supported: boolean;
-  sardinasPatterson: SpOutcome;
   /** Per length k (1-based index k-1): MPH rebuilds after seed exhaustion. */
   mphRetries: number[];
   /** Messages for the log (fallbacks taken). */
@@ -196,9 +194,7 @@ export function tokenizerArrays(assets: TokenizerAssets, opts: TokenizerStageOpt
     pieces,
     ids,
     globalSeed,
-    vocabDigest,
     supported,
-    sardinasPatterson: sp,
     mphRetries,
     warnings,
   };
