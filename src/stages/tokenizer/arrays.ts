@@ -59,7 +59,8 @@ export interface TokenizerStageResult {
   warnings: string[];
 }
 
-function spMetadata(sp: SpOutcome, ids: readonly number[], firstPos: Int32Array): PyDict {
+/** `sardinas_patterson`; witnessTokenId is the token the ambiguity witness is (unused when sp is ok). */
+function spMetadata(sp: SpOutcome, witnessTokenId: number): PyDict {
   if (sp.status === 'ok') {
     return dictOf([
       ['digest', sp.digest],
@@ -75,7 +76,7 @@ function spMetadata(sp: SpOutcome, ids: readonly number[], firstPos: Int32Array)
     ['witness', dictOf([
       ['level', BigInt(sp.level)],
       ['remainder', sp.witness],
-      ['token_id', BigInt(ids[firstPos[sp.witnessPiece]!]!)],
+      ['token_id', BigInt(witnessTokenId)],
     ])],
   ]);
 }
@@ -112,6 +113,7 @@ export function tokenizerArrays(assets: TokenizerAssets, opts: TokenizerStageOpt
   const sp = sardinasPatterson(pieces, index);
   const warnings: string[] = [];
   const supported = sp.status === 'ok';
+  let witnessTokenId = -1;
   if (sp.status === 'ambiguous') {
     if (strict) {
       throw new TokenizerError(
@@ -119,9 +121,9 @@ export function tokenizerArrays(assets: TokenizerAssets, opts: TokenizerStageOpt
         'the vocabulary is not uniquely decodable, so no byte-level FST can be built; run without --strict-tokenizer to convert it as an unsupported (wrapper) tokenizer',
       );
     }
-    const tokenId = ids[index.firstPos[sp.witnessPiece]!]!;
+    witnessTokenId = ids[index.firstPos[sp.witnessPiece]!]!; // the witness piece's first position in id order
     warnings.push(
-      `${SP_EPSILON_MESSAGE}: at level ${sp.level} the dangling suffix ${bytesRepr(sp.witness)} is token ${tokenId} itself; ` +
+      `${SP_EPSILON_MESSAGE}: at level ${sp.level} the dangling suffix ${bytesRepr(sp.witness)} is token ${witnessTokenId} itself; ` +
         'the tokenizer is marked unsupported (wrapper mode) and tokenizer_fst is not written',
     );
   }
@@ -181,7 +183,7 @@ export function tokenizerArrays(assets: TokenizerAssets, opts: TokenizerStageOpt
     ['mph', dictOf(mph)],
     ['provenance', dictOf([['path', prov.path], ['sha256', prov.sha256], ['format', prov.format]])],
     ['config', assets.config],
-    ['sardinas_patterson', spMetadata(sp, ids, index.firstPos)],
+    ['sardinas_patterson', spMetadata(sp, witnessTokenId)],
   ]);
   // Extension key, present only in the fallback: consumers must not expect an FST.
   if (!supported) metadata.set('mode', 'wrapper');
