@@ -191,7 +191,7 @@ export function sardinasPatterson(pieces: readonly Uint8Array[], index?: VocabIn
       for (let i = p.length - len; node >= 0 && i < p.length; i++) node = trie.child(node, p[i]!);
       if (node >= 0 && term[node]! >= 0) {
         const t = term[node]!;
-        if (witness < 0 || compareBytes(uniq[t]!, uniq[witness]!) < 0) witness = t;
+        if (witness < 0 || t < witness) witness = t; // uniq is sorted: the smallest index is the smallest piece
       }
     }
     if (witness >= 0) {
