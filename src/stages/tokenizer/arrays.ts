@@ -110,7 +110,7 @@ export function tokenizerArrays(assets: TokenizerAssets, opts: TokenizerStageOpt
   const tableCount = Math.max(opts.minTables ?? 4, maxPieceLength);
 
   const index = buildVocabIndex(pieces);
-  const sp = sardinasPatterson(pieces, index);
+  const sp = sardinasPatterson(index);
   const warnings: string[] = [];
   const supported = sp.status === 'ok';
   let witnessTokenId = -1;
