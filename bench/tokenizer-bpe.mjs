@@ -141,7 +141,7 @@ try {
   const index = buildVocabIndex(assets.pieces);
   row('vocab index (sort + trie)', ms(t0));
   t0 = performance.now();
-  const sp = sardinasPatterson(assets.pieces, index);
+  const sp = sardinasPatterson(index);
   row('Sardinas–Patterson', `${ms(t0)}  (${sp.status}${sp.status === 'ambiguous' ? `, level ${sp.level}, level sizes ${sp.levelSizes.join('/')}` : `, ${sp.levels.length} levels`})`);
   t0 = performance.now();
   const fst = fstText(assets.pieces, assets.ids, index);

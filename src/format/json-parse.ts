@@ -164,8 +164,12 @@ function parse(text: string, strict: StrictJsonOptions | null): { value: PyValue
   return { value: v, oddity };
 }
 
-/** Decodes UTF-8 strictly (like Python's read_text on Linux) before parsing. */
+/**
+ * Python's json.loads(path.read_text()): strict UTF-8 (a TypeError when invalid),
+ * a BOM kept by the decoding and then refused, as json.loads refuses it in any text.
+ */
 export function parseJsonBytes(bytes: Uint8Array): PyValue {
   const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  if (text.charCodeAt(0) === 0xfeff) throw new JsonParseError('Unexpected UTF-8 BOM (decode using utf-8-sig)', text, 0);
   return parseJson(text);
 }

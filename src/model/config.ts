@@ -2,7 +2,7 @@
 // coercion of the reference's ModelConfig.from_dict (ALGORITHMS.md §4).
 import type { PyDict, PyValue } from '../format/pyvalue.js';
 import { ConfigError } from '../errors.js';
-import { pyInt, pyFloat, pyRepr, truthy, PyConversionError } from './pybuiltins.js';
+import { pyInt, pyFloat, pyRepr, pyStr, truthy, PyConversionError } from './pybuiltins.js';
 
 /** An explicit `layers` entry of the Sera schema (all values str()-ed). */
 export interface ExplicitLayer {
@@ -217,11 +217,6 @@ function explicitLayers(raw: PyDict, path: string): ExplicitLayer[] | null {
       b2: req('FFN_B2'),
     };
   });
-}
-
-/** Python `str(v)` for JSON scalars. */
-function pyStr(v: PyValue): string {
-  return typeof v === 'string' ? v : pyRepr(v);
 }
 
 /** Python floor division and modulo for ints. */

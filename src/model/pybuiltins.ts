@@ -1,6 +1,7 @@
-// Python builtins applied to JSON values (config.json fields): int(), float(),
-// truthiness and repr(), with the exceptions Python raises, so messages and
-// accept/reject decisions match the reference.
+// Python builtins applied to JSON values (config.json fields, tokenizer.json ids
+// and model.type): int(), float(), truthiness, str() and repr(), with the
+// exceptions Python raises, so messages and accept/reject decisions match the
+// reference.
 import type { PyValue } from '../format/pyvalue.js';
 import { floatRepr } from '../numeric/python.js';
 
@@ -34,6 +35,24 @@ export function truthy(v: PyValue | undefined): boolean {
   return true;
 }
 
+/** Whitespace int(str) strips: ASCII \t-\r and space, plus the non-ASCII str.isspace()
+ * characters (CPython maps only those to ' ', so \x1c-\x1f are refused; JS \s would
+ * also wrongly accept U+FEFF). */
+const INT_SPACE = /^[ \t\n\r\v\f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[ \t\n\r\v\f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/gu;
+/** Sign, then any Unicode decimal digits (e.g. Arabic-Indic) with single underscores between them. */
+const INT_BODY = /^[+-]?\p{Nd}(?:_?\p{Nd})*$/u;
+const ND = /\p{Nd}/u;
+/** sys.int_info.default_max_str_digits: longer digit strings raise ValueError. */
+const MAX_STR_DIGITS = 4300;
+
+/** Value of a Unicode decimal digit: Nd characters come in aligned runs of ten starting at zero. */
+function digitValue(cp: number): number {
+  if (cp >= 0x30 && cp <= 0x39) return cp - 0x30;
+  let start = cp;
+  while (start > 0 && ND.test(String.fromCodePoint(start - 1))) start--;
+  return (cp - start) % 10;
+}
+
 /** Python `int(v)` for JSON values. */
 export function pyInt(v: PyValue): bigint {
   if (typeof v === 'bigint') return v;
@@ -44,13 +63,20 @@ export function pyInt(v: PyValue): bigint {
     return BigInt(Math.trunc(v));
   }
   if (typeof v === 'string') {
-    // int(str): surrounding whitespace, optional sign, digits with single underscores between them
-    const m = /^\s*([+-]?)(\d+(?:_\d+)*)\s*$/u.exec(v);
-    if (!m || !/^[0-9_]+$/.test(m[2]!)) {
-      throw new PyConversionError('ValueError', `invalid literal for int() with base 10: ${pyRepr(v)}`);
+    const s = v.replace(INT_SPACE, '');
+    if (!INT_BODY.test(s)) throw new PyConversionError('ValueError', `invalid literal for int() with base 10: ${pyRepr(v)}`);
+    let negative = false;
+    let digits = '';
+    for (const ch of s) {
+      if (ch === '-') negative = true;
+      else if (ch !== '+' && ch !== '_') digits += String(digitValue(ch.codePointAt(0)!));
     }
-    const n = BigInt(m[2]!.replace(/_/g, ''));
-    return m[1] === '-' ? -n : n;
+    if (digits.length > MAX_STR_DIGITS) {
+      throw new PyConversionError('ValueError', `Exceeds the limit (${MAX_STR_DIGITS} digits) for integer string conversion: ` +
+        `value has ${digits.length} digits; use sys.set_int_max_str_digits() to increase the limit`);
+    }
+    const n = BigInt(digits);
+    return negative ? -n : n;
   }
   throw new PyConversionError('TypeError', `int() argument must be a string, a bytes-like object or a real number, not '${typeName(v)}'`);
 }
@@ -90,6 +116,7 @@ function strRepr(s: string): string {
     else if (ch === '\t') out += '\\t';
     else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
     else if (c >= 0x80 && c < 0xa0) out += '\\x' + c.toString(16).padStart(2, '0');
+    else if (c >= 0xd800 && c <= 0xdfff) out += '\\u' + c.toString(16); // a lone surrogate (a pair reads as one code point)
     else out += ch; // printable non-ASCII is kept, as str.__repr__ does (approximation of isprintable)
   }
   return out + quote;
@@ -108,7 +135,12 @@ export function pyRepr(v: PyValue): string {
   return '{' + [...v].map(([k, x]) => `${strRepr(k)}: ${pyRepr(x)}`).join(', ') + '}';
 }
 
-/** Python `repr(bytes)`. */
+/** Python `str(v)`: the string itself, repr() for anything else. */
+export function pyStr(v: PyValue): string {
+  return typeof v === 'string' ? v : pyRepr(v);
+}
+
+/** Python `repr(bytes)`, byte for byte: the runtime's prefix-free error text lands in sera_state.json. */
 export function bytesRepr(b: Uint8Array): string {
   let hasSingle = false;
   let hasDouble = false;

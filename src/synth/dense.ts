@@ -4,7 +4,7 @@
 // mlp.down_proj.{weight,bias}; no embeddings (the reference's llama role table
 // maps no embedding name and aborts on unmatched tensors).
 import { dictOf, type PyDict } from '../format/pyvalue.js';
-import type { TensorPlan } from './gptoss.js';
+import { BIAS_SIGMA, WEIGHT_SIGMA, type TensorPlan } from './fill.js';
 
 export interface DenseDims {
   layers: number;
@@ -16,14 +16,11 @@ export interface DenseDims {
   vocab: number;
 }
 
-const W = 0.02;
-const BIAS = 0.01;
-
 export function denseTensors(d: DenseDims): TensorPlan[] {
   const { hidden: H, intermediate: I } = d;
   const q = d.heads * d.headDim, kv = d.kvHeads * d.headDim;
   const out: TensorPlan[] = [];
-  const t = (name: string, shape: number[], key: string, sigma = W) =>
+  const t = (name: string, shape: number[], key: string, sigma = WEIGHT_SIGMA) =>
     out.push({ name, dtype: 'F32', shape, fill: { kind: 'normal', key, mean: 0, sigma } });
   for (let n = 0; n < d.layers; n++) {
     const p = `model.layers.${n}`, L = `L${n}`;
@@ -32,9 +29,9 @@ export function denseTensors(d: DenseDims): TensorPlan[] {
     t(`${p}.self_attn.v_proj.weight`, [kv, H], `${L}.v`);
     t(`${p}.self_attn.o_proj.weight`, [H, q], `${L}.o`);
     t(`${p}.mlp.up_proj.weight`, [I, H], `${L}.up.weight`);
-    t(`${p}.mlp.up_proj.bias`, [I], `${L}.up.bias`, BIAS);
+    t(`${p}.mlp.up_proj.bias`, [I], `${L}.up.bias`, BIAS_SIGMA);
     t(`${p}.mlp.down_proj.weight`, [H, I], `${L}.down.weight`);
-    t(`${p}.mlp.down_proj.bias`, [H], `${L}.down.bias`, BIAS);
+    t(`${p}.mlp.down_proj.bias`, [H], `${L}.down.bias`, BIAS_SIGMA);
   }
   return out;
 }

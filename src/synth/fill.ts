@@ -13,8 +13,20 @@ export type FillSpec =
   /** E8M0 MXFP4 scales drawn from SCALE_WEIGHTS. */
   | { kind: 'e8m0'; key: string; offset?: number };
 
+/** The safetensors dtypes synthetic tensors use. */
 export type SynthDtype = 'F32' | 'BF16' | 'U8';
-export const SYNTH_DTYPE_SIZE: Readonly<Record<SynthDtype, number>> = { F32: 4, BF16: 2, U8: 1 };
+
+/** One tensor of a synthetic checkpoint, as the presets plan it. */
+export interface TensorPlan {
+  name: string;
+  dtype: SynthDtype;
+  shape: number[];
+  fill: FillSpec;
+}
+
+/** Sigmas shared by the presets: N(0, 0.02) weights, small biases. */
+export const WEIGHT_SIGMA = 0.02;
+export const BIAS_SIGMA = 0.01;
 
 /**
  * Exponent distribution of the E8M0 scales (value 2^(s−127)): 118..124, peaked

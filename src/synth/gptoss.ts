@@ -8,7 +8,7 @@
 // mlp.gate, gate_up_proj_* = mlp1_weight.* (gate/up rows interleaved, as in the
 // release), down_proj_* = mlp2_weight.*.
 import { dictOf, type PyDict } from '../format/pyvalue.js';
-import type { FillSpec, SynthDtype } from './fill.js';
+import { BIAS_SIGMA, WEIGHT_SIGMA, type FillSpec, type SynthDtype, type TensorPlan } from './fill.js';
 
 export interface GptOssDims {
   layers: number;
@@ -24,18 +24,8 @@ export interface GptOssDims {
 
 export type GptOssLayout = 'original' | 'hf';
 
-export interface TensorPlan {
-  name: string;
-  dtype: SynthDtype;
-  shape: number[];
-  fill: FillSpec;
-}
-
-/** Weight scales: N(0, 0.02) weights, small biases, norm scales near 1. */
-const W = 0.02;
-const BIAS = 0.01;
-
-const normal = (key: string, sigma = W, offset = 0, mean = 0): FillSpec => ({ kind: 'normal', key, mean, sigma, offset });
+/** A normal fill, by default a weight's N(0, WEIGHT_SIGMA); norm scales use mean 1, sigma 0.05. */
+const normal = (key: string, sigma = WEIGHT_SIGMA, offset = 0, mean = 0): FillSpec => ({ kind: 'normal', key, mean, sigma, offset });
 
 /** How expert weights are stored: MXFP4 as released, or BF16 (a fine-tune's output, original layout only). */
 export type ExpertDtype = 'mxfp4' | 'bf16';
@@ -58,25 +48,25 @@ export function gptOssTensors(d: GptOssDims, layout: GptOssLayout, experts: Expe
       const m1 = mx(`${L}.mlp1`, 2 * I, H), m2 = mx(`${L}.mlp2`, H, I);
       t(`${p}.attn.norm.scale`, 'BF16', [H], normal(`${L}.attn_norm`, 0.05, 0, 1));
       t(`${p}.attn.qkv.weight`, 'BF16', [qRows + 2 * kvRows, H], normal(`${L}.qkv.weight`));
-      t(`${p}.attn.qkv.bias`, 'BF16', [qRows + 2 * kvRows], normal(`${L}.qkv.bias`, BIAS));
+      t(`${p}.attn.qkv.bias`, 'BF16', [qRows + 2 * kvRows], normal(`${L}.qkv.bias`, BIAS_SIGMA));
       t(`${p}.attn.sinks`, 'BF16', [heads], normal(`${L}.sinks`, 0.5));
       t(`${p}.attn.out.weight`, 'BF16', [H, qRows], normal(`${L}.out.weight`));
-      t(`${p}.attn.out.bias`, 'BF16', [H], normal(`${L}.out.bias`, BIAS));
+      t(`${p}.attn.out.bias`, 'BF16', [H], normal(`${L}.out.bias`, BIAS_SIGMA));
       t(`${p}.mlp.norm.scale`, 'BF16', [H], normal(`${L}.mlp_norm`, 0.05, 0, 1));
       t(`${p}.mlp.gate.weight`, 'BF16', [E, H], normal(`${L}.router.weight`));
-      t(`${p}.mlp.gate.bias`, 'BF16', [E], normal(`${L}.router.bias`, BIAS));
+      t(`${p}.mlp.gate.bias`, 'BF16', [E], normal(`${L}.router.bias`, BIAS_SIGMA));
       if (experts === 'bf16') t(`${p}.mlp.mlp1_weight`, 'BF16', [E, 2 * I, H], normal(`${L}.mlp1.weight`));
       else {
         t(`${p}.mlp.mlp1_weight.blocks`, 'U8', [...m1.blocks[0]], m1.blocks[1]);
         t(`${p}.mlp.mlp1_weight.scales`, 'U8', [...m1.scales[0]], m1.scales[1]);
       }
-      t(`${p}.mlp.mlp1_bias`, 'BF16', [E, 2 * I], normal(`${L}.mlp1.bias`, BIAS));
+      t(`${p}.mlp.mlp1_bias`, 'BF16', [E, 2 * I], normal(`${L}.mlp1.bias`, BIAS_SIGMA));
       if (experts === 'bf16') t(`${p}.mlp.mlp2_weight`, 'BF16', [E, H, I], normal(`${L}.mlp2.weight`));
       else {
         t(`${p}.mlp.mlp2_weight.blocks`, 'U8', [...m2.blocks[0]], m2.blocks[1]);
         t(`${p}.mlp.mlp2_weight.scales`, 'U8', [...m2.scales[0]], m2.scales[1]);
       }
-      t(`${p}.mlp.mlp2_bias`, 'BF16', [E, H], normal(`${L}.mlp2.bias`, BIAS));
+      t(`${p}.mlp.mlp2_bias`, 'BF16', [E, H], normal(`${L}.mlp2.bias`, BIAS_SIGMA));
     }
     t('norm.scale', 'BF16', [H], normal('norm', 0.05, 0, 1));
     t('unembedding.weight', 'BF16', [d.vocab, H], normal('unembedding'));
@@ -89,21 +79,21 @@ export function gptOssTensors(d: GptOssDims, layout: GptOssLayout, experts: Expe
     const m1 = mx(`${L}.mlp1`, 2 * I, H), m2 = mx(`${L}.mlp2`, H, I);
     t(`${p}.self_attn.sinks`, 'BF16', [heads], normal(`${L}.sinks`, 0.5));
     t(`${p}.self_attn.q_proj.weight`, 'BF16', [qRows, H], normal(`${L}.qkv.weight`));
-    t(`${p}.self_attn.q_proj.bias`, 'BF16', [qRows], normal(`${L}.qkv.bias`, BIAS));
-    t(`${p}.self_attn.k_proj.weight`, 'BF16', [kvRows, H], normal(`${L}.qkv.weight`, W, qRows * H));
-    t(`${p}.self_attn.k_proj.bias`, 'BF16', [kvRows], normal(`${L}.qkv.bias`, BIAS, qRows));
-    t(`${p}.self_attn.v_proj.weight`, 'BF16', [kvRows, H], normal(`${L}.qkv.weight`, W, (qRows + kvRows) * H));
-    t(`${p}.self_attn.v_proj.bias`, 'BF16', [kvRows], normal(`${L}.qkv.bias`, BIAS, qRows + kvRows));
+    t(`${p}.self_attn.q_proj.bias`, 'BF16', [qRows], normal(`${L}.qkv.bias`, BIAS_SIGMA));
+    t(`${p}.self_attn.k_proj.weight`, 'BF16', [kvRows, H], normal(`${L}.qkv.weight`, WEIGHT_SIGMA, qRows * H));
+    t(`${p}.self_attn.k_proj.bias`, 'BF16', [kvRows], normal(`${L}.qkv.bias`, BIAS_SIGMA, qRows));
+    t(`${p}.self_attn.v_proj.weight`, 'BF16', [kvRows, H], normal(`${L}.qkv.weight`, WEIGHT_SIGMA, (qRows + kvRows) * H));
+    t(`${p}.self_attn.v_proj.bias`, 'BF16', [kvRows], normal(`${L}.qkv.bias`, BIAS_SIGMA, qRows + kvRows));
     t(`${p}.self_attn.o_proj.weight`, 'BF16', [H, qRows], normal(`${L}.out.weight`));
-    t(`${p}.self_attn.o_proj.bias`, 'BF16', [H], normal(`${L}.out.bias`, BIAS));
+    t(`${p}.self_attn.o_proj.bias`, 'BF16', [H], normal(`${L}.out.bias`, BIAS_SIGMA));
     t(`${p}.mlp.router.weight`, 'BF16', [E, H], normal(`${L}.router.weight`));
-    t(`${p}.mlp.router.bias`, 'BF16', [E], normal(`${L}.router.bias`, BIAS));
+    t(`${p}.mlp.router.bias`, 'BF16', [E], normal(`${L}.router.bias`, BIAS_SIGMA));
     t(`${p}.mlp.experts.gate_up_proj_blocks`, 'U8', [...m1.blocks[0]], m1.blocks[1]);
     t(`${p}.mlp.experts.gate_up_proj_scales`, 'U8', [...m1.scales[0]], m1.scales[1]);
-    t(`${p}.mlp.experts.gate_up_proj_bias`, 'BF16', [E, 2 * I], normal(`${L}.mlp1.bias`, BIAS));
+    t(`${p}.mlp.experts.gate_up_proj_bias`, 'BF16', [E, 2 * I], normal(`${L}.mlp1.bias`, BIAS_SIGMA));
     t(`${p}.mlp.experts.down_proj_blocks`, 'U8', [...m2.blocks[0]], m2.blocks[1]);
     t(`${p}.mlp.experts.down_proj_scales`, 'U8', [...m2.scales[0]], m2.scales[1]);
-    t(`${p}.mlp.experts.down_proj_bias`, 'BF16', [E, H], normal(`${L}.mlp2.bias`, BIAS));
+    t(`${p}.mlp.experts.down_proj_bias`, 'BF16', [E, H], normal(`${L}.mlp2.bias`, BIAS_SIGMA));
     t(`${p}.input_layernorm.weight`, 'BF16', [H], normal(`${L}.attn_norm`, 0.05, 0, 1));
     t(`${p}.post_attention_layernorm.weight`, 'BF16', [H], normal(`${L}.mlp_norm`, 0.05, 0, 1));
   }

@@ -11,6 +11,7 @@
 //   * data contiguous in header order, no padding between tensors.
 // Only one chunk of one tensor is in memory at a time.
 import { WriteHandle } from '../io/fs.js';
+import { compareCodePoints } from '../numeric/python.js';
 import type { StDtype } from '../io/safetensors.js';
 import { ST_DTYPE_SIZE } from '../io/safetensors.js';
 
@@ -46,13 +47,6 @@ export interface PreparedHeader {
 
 const utf8 = new TextEncoder();
 
-function compareUtf8(a: string, b: string): number {
-  const x = utf8.encode(a), y = utf8.encode(b);
-  const n = Math.min(x.length, y.length);
-  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return x.length - y.length;
-}
-
 /** serde_json's string escaping: \" \\ \b \f \n \r \t, \u00xx for other controls, the rest raw. */
 export function serdeString(s: string): string {
   let out = '"';
@@ -79,7 +73,7 @@ export function byteLengthOf(e: HeaderEntry): number {
 export function prepareHeader(entries: readonly HeaderEntry[], metadata: Readonly<Record<string, string>> | null): PreparedHeader {
   const order = entries.map((_, i) => i).sort((i, j) => {
     const a = entries[i]!, b = entries[j]!;
-    return DTYPE_RANK[b.dtype] - DTYPE_RANK[a.dtype] || compareUtf8(a.name, b.name);
+    return DTYPE_RANK[b.dtype] - DTYPE_RANK[a.dtype] || compareCodePoints(a.name, b.name); // = UTF-8 byte order
   });
   const offsets: Array<[number, number]> = new Array(entries.length);
   const parts: string[] = [];

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { exists, isDirectory, listDir, mkdirp, removeTree, writeFile, WriteHandle } from '../io/fs.js';
 import { dumps } from '../format/pyjson.js';
-import { makeFiller, SYNTH_DTYPE_SIZE } from './fill.js';
-import { type ExpertDtype, gptOssDtypes, gptOssHfConfig, gptOssOriginalConfig, gptOssTensors, type GptOssLayout, type TensorPlan } from './gptoss.js';
+import { makeFiller, type TensorPlan } from './fill.js';
+import { type ExpertDtype, gptOssDtypes, gptOssHfConfig, gptOssOriginalConfig, gptOssTensors, type GptOssLayout } from './gptoss.js';
 import { denseConfig, denseTensors } from './dense.js';
 import { resolvePreset, type PresetName, type ResolvedPreset, type SizeOverrides } from './presets.js';
 import { byteLevelBpeTokenizer, prefixFreeTokenizer } from './tokenizer.js';
 import { DEFAULT_SHARD_BYTES, planShards, shardFileName, shardIndexText } from './sharding.js';
-import { writeSafetensors, type StreamTensor } from './safetensors-writer.js';
+import { byteLengthOf, writeSafetensors, type StreamTensor } from './safetensors-writer.js';
 
 export interface SynthOptions extends SizeOverrides {
   preset: PresetName;
@@ -108,32 +108,33 @@ export function synthesize(opts: SynthOptions): SynthResult {
   files.push('tokenizer.json');
   if (layout === 'original') put('dtypes.json', dumps(gptOssDtypes(plans), { indent: 2, sortKeys: false }) + '\n');
 
-  const sizes = plans.map((p) => p.shape.reduce((a, b) => a * b, 1) * SYNTH_DTYPE_SIZE[p.dtype]);
+  const sizes = plans.map(byteLengthOf);
   const total = sizes.reduce((a, b) => a + b, 0);
   const tensors = streamTensors(plans, seed);
   const sharded = opts.shardBytes !== undefined || layout === 'hf' || preset.alwaysSharded;
   let done = 0;
   const progress = opts.onProgress;
   let weightBytes = 0;
-  const write = (name: string, group: StreamTensor[]) => {
+  /** Writes the tensors at `indices` into one file. */
+  const write = (name: string, indices: readonly number[]) => {
     const base = done;
-    weightBytes += writeSafetensors(join(dir, name), group, PT_METADATA, {
+    weightBytes += writeSafetensors(join(dir, name), indices.map((i) => tensors[i]!), PT_METADATA, {
       chunkBytes: opts.chunkBytes,
       sync: opts.sync ?? false,
       onProgress: progress ? (w) => progress(base + w, total) : undefined,
     });
-    done += group.reduce((a, t) => a + t.shape.reduce((x, y) => x * y, 1) * SYNTH_DTYPE_SIZE[t.dtype as keyof typeof SYNTH_DTYPE_SIZE], 0);
+    for (const i of indices) done += sizes[i]!;
     files.push(name);
   };
   if (!sharded) {
-    write('model.safetensors', tensors);
+    write('model.safetensors', plans.map((_, i) => i));
   } else {
     const groups = planShards(sizes, opts.shardBytes ?? DEFAULT_SHARD_BYTES);
     const weightMap: Array<[string, string]> = [];
     groups.forEach((g, k) => {
       const name = shardFileName(k + 1, groups.length);
       for (const i of g) weightMap.push([plans[i]!.name, name]);
-      write(name, g.map((i) => tensors[i]!));
+      write(name, g);
     });
     put('model.safetensors.index.json', shardIndexText(total, weightMap));
   }

@@ -12,28 +12,8 @@
 //     <|reserved_N|>) as added_tokens; 201088 = 199998 base + 1090 specials.
 //     The real o200k ranks are not available offline; this has the same size
 //     and structure (and, like every byte-level BPE, is not uniquely decodable).
+import { BYTE_LEVEL_ORDER, byteLevelChar } from '../stages/tokenizer/byte-level.js';
 import { Stream } from './random.js';
-
-/** GPT-2's bytes_to_unicode: the character standing for each byte. */
-export function byteLevelChars(): string[] {
-  const chars: string[] = new Array(256);
-  let next = 256;
-  for (let b = 0; b < 256; b++) {
-    const printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
-    chars[b] = String.fromCodePoint(printable ? b : next++);
-  }
-  return chars;
-}
-
-/** Bytes in GPT-2's rank order (printable ranges first, then the remapped ones). */
-function byteRankOrder(): number[] {
-  const order: number[] = [];
-  for (let b = 33; b <= 126; b++) order.push(b);
-  for (let b = 161; b <= 172; b++) order.push(b);
-  for (let b = 174; b <= 255; b++) order.push(b);
-  for (let b = 0; b < 256; b++) if (!order.includes(b)) order.push(b);
-  return order;
-}
 
 interface AddedToken {
   id: number;
@@ -167,8 +147,7 @@ export function specialCount(vocab: number): number {
 export function byteLevelBpeTokenizer(vocab: number, seed: number | bigint, sink: TextSink): void {
   if (!Number.isInteger(vocab) || vocab < 257) throw new RangeError(`byte-level BPE tokenizer needs vocab ≥ 257, got ${vocab}`);
   const base = vocab - specialCount(vocab);
-  const chars = byteLevelChars();
-  const tokens: string[] = byteRankOrder().map((b) => chars[b]!);
+  const tokens: string[] = BYTE_LEVEL_ORDER.map((b) => byteLevelChar(b));
   const lens: number[] = tokens.map(() => 1);
   const seen = new Set(tokens);
   const merges: Array<[string, string]> = [];

@@ -1,14 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { byteLevelBpeTokenizer, byteLevelChars, prefixFreeTokenizer, prefixFreeWords, specialCount, toText } from '../../src/synth/tokenizer.js';
+import { byteLevelByte } from '../../src/stages/tokenizer/byte-level.js';
+import { byteLevelBpeTokenizer, prefixFreeTokenizer, prefixFreeWords, specialCount, toText } from '../../src/synth/tokenizer.js';
 import { Stream } from '../../src/synth/random.js';
 
 /** The ids → byte strings a byte-level BPE tokenizer.json decodes to (ALGORITHMS.md §7.2). */
 function pieces(text: string): { ids: Map<number, string>; vocab: number; added: number; merges: unknown[] } {
   const j = JSON.parse(text);
-  const inv = new Map(byteLevelChars().map((c, b) => [c, b]));
   const ids = new Map<number, string>();
-  const dec = (tok: string) => [...tok].map((ch) => String.fromCharCode(inv.get(ch) ?? -1)).join('');
+  const dec = (tok: string) => [...tok].map((ch) => String.fromCharCode(byteLevelByte(ch.codePointAt(0)!))).join('');
   // keys whose order JS would change must still be in the text in id order
   const section = text.slice(text.indexOf('"vocab": {'), text.indexOf('"merges": ['));
   const order = [...section.matchAll(/^ {6}"((?:[^"\\]|\\.)*)": (\d+)/gm)].map((m) => Number(m[2]));

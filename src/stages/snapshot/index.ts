@@ -3,37 +3,14 @@
 // fields replaced and calling .snapshot(), or the error form when the runtime
 // rejects that config. Either way `metadata.determinism` is attached last.
 import { dict, type PyDict } from '../../format/pyvalue.js';
-import { resolveRuntimeConfig, type RuntimeException } from './resolve.js';
+import { resolveRuntimeConfig, type ResolveInputs, type RuntimeException } from './resolve.js';
 import { seraConfigDict } from './runtime-config.js';
 import { correctorStateSnapshot, diagnosticsRecord, linearStateSnapshot, manifestRecord } from './runtime-state.js';
 
 export type { RuntimeException } from './resolve.js';
-export { pyBytesRepr } from './bytes-repr.js';
 export { zlibCrc32 } from './crc32.js';
 
-export interface SnapshotInputs {
-  /**
-   * Tokenizer pieces (bytes, id) in id order, or null when the conversion has no
-   * tokenizer. null and [] behave alike: the runtime then substitutes its
-   * byte-level default vocabulary {bytes([i]): i for i in range(256)}.
-   */
-  pieces: [Uint8Array, number][] | null;
-  /** metadata.tokenizer.max_piece_length (null -> the runtime default 4) */
-  maxPieceLength: number | null;
-  /** cfg.d_model */
-  dModel: number;
-  /** len(overlays_U) (rows = cols_O); 0 is replaced by dModel here, as the converter does */
-  valueDim: number;
-  /** local r = min(r, d_model) */
-  features: number;
-  /** cfg.tau */
-  tau: number;
-  /** metadata.attention.whitening_sig2 doubles; may be empty (beta_floor computed here) */
-  whiteningSig2: number[];
-  /** len(metadata.linear.keys) (capacity = max(this, 512) computed here) */
-  linearKeyCount: number;
-  /** metadata.bridge.legs: 2 enabled, 0 disabled (hub_window = max(8, legs*4) computed here) */
-  bridgeLegs: number;
+export interface SnapshotInputs extends ResolveInputs {
   /** the very same Map object as metadata.determinism (shared, not copied) */
   determinism: PyDict;
 }

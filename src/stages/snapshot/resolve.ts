@@ -4,7 +4,7 @@
 // as {type: <exception class>, message: str(exc)}.
 import { bytesTag, type PyDict } from '../../format/pyvalue.js';
 import { compareBytes, pyMax, pyMin } from '../../numeric/python.js';
-import { pyBytesRepr } from './bytes-repr.js';
+import { bytesRepr } from '../../model/pybuiltins.js';
 import { BRIDGE_DEFAULTS, LINEAR_DEFAULTS, TOKENIZER_DEFAULTS, type RuntimeOverrides } from './runtime-config.js';
 
 /** A Python exception as the converter records it. */
@@ -14,15 +14,27 @@ export interface RuntimeException {
 }
 
 export interface ResolveInputs {
+  /**
+   * Tokenizer pieces (bytes, id) in id order, or null when the conversion has no
+   * tokenizer. null and [] behave alike: the runtime then substitutes its
+   * byte-level default vocabulary {bytes([i]): i for i in range(256)}.
+   */
   pieces: [Uint8Array, number][] | null;
+  /** metadata.tokenizer.max_piece_length (null -> the runtime default 4) */
   maxPieceLength: number | null;
+  /** cfg.d_model */
   dModel: number;
-  /** len(overlays_U); 0 falls back to dModel (`len(...) or cfg.d_model`) */
+  /** len(overlays_U) (rows = cols_O); 0 falls back to dModel (`len(...) or cfg.d_model`) */
   valueDim: number;
+  /** local r = min(r, d_model) */
   features: number;
+  /** cfg.tau */
   tau: number;
+  /** metadata.attention.whitening_sig2 doubles; may be empty (beta_floor computed here) */
   whiteningSig2: readonly number[];
+  /** len(metadata.linear.keys) (capacity = max(this, 512) computed here) */
   linearKeyCount: number;
+  /** metadata.bridge.legs: 2 enabled, 0 disabled (hub_window = max(8, legs*4) computed here) */
   bridgeLegs: number;
 }
 
@@ -71,7 +83,7 @@ function prefixViolation(pieces: Uint8Array[]): RuntimeException | null {
     if (other.length >= piece.length && compareBytes(other.subarray(0, piece.length), piece) === 0) {
       return {
         type: 'ValueError',
-        message: `Tokenizer vocabulary must be prefix-free: ${pyBytesRepr(piece)} is a prefix of ${pyBytesRepr(other)}`,
+        message: `Tokenizer vocabulary must be prefix-free: ${bytesRepr(piece)} is a prefix of ${bytesRepr(other)}`,
       };
     }
   }

@@ -15,6 +15,7 @@ import { TokenizerError } from '../../errors.js';
 import { first64 } from '../../format/hash.js';
 import { dictOf, type PyDict, type PyValue } from '../../format/pyvalue.js';
 import { loadMph } from '../../kernels/mph.js';
+import { bytesRepr } from '../../model/pybuiltins.js';
 import { buildMph } from '../mphf.js';
 import { fstText } from './fst.js';
 import { SP_EPSILON_MESSAGE, sardinasPatterson, spDigest, type SpOutcome } from './sardinas-patterson.js';
@@ -50,32 +51,16 @@ export interface TokenizerStageResult {
   pieces: Uint8Array[];
   ids: number[];
   globalSeed: bigint;
-  vocabDigest: string;
   /** False when the vocabulary failed Sardinas–Patterson (wrapper mode, no FST). */
   supported: boolean;
-  sardinasPatterson: SpOutcome;
   /** Per length k (1-based index k-1): MPH rebuilds after seed exhaustion. */
   mphRetries: number[];
   /** Messages for the log (fallbacks taken). */
   warnings: string[];
 }
 
-/** Python's `b'...'` repr of bytes, for messages. */
-function bytesRepr(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) {
-    if (x === 0x5c) s += '\\\\';
-    else if (x === 0x27) s += "\\'";
-    else if (x === 0x0a) s += '\\n';
-    else if (x === 0x0d) s += '\\r';
-    else if (x === 0x09) s += '\\t';
-    else if (x >= 0x20 && x < 0x7f) s += String.fromCharCode(x);
-    else s += '\\x' + x.toString(16).padStart(2, '0');
-  }
-  return `b'${s}'`;
-}
-
-function spMetadata(sp: SpOutcome, ids: readonly number[], firstPos: Int32Array): PyDict {
+/** `sardinas_patterson`; witnessTokenId is the token the ambiguity witness is (unused when sp is ok). */
+function spMetadata(sp: SpOutcome, witnessTokenId: number): PyDict {
   if (sp.status === 'ok') {
     return dictOf([
       ['digest', sp.digest],
@@ -91,7 +76,7 @@ function spMetadata(sp: SpOutcome, ids: readonly number[], firstPos: Int32Array)
     ['witness', dictOf([
       ['level', BigInt(sp.level)],
       ['remainder', sp.witness],
-      ['token_id', BigInt(ids[firstPos[sp.witnessPiece]!]!)],
+      ['token_id', BigInt(witnessTokenId)],
     ])],
   ]);
 }
@@ -104,14 +89,10 @@ function spMetadata(sp: SpOutcome, ids: readonly number[], firstPos: Int32Array)
  */
 export function tokenizerArrays(assets: TokenizerAssets, opts: TokenizerStageOptions = {}): TokenizerStageResult {
   const strict = opts.strict ?? false;
-  let { pieces, ids } = assets;
-  if (ids.some((id, i) => i > 0 && id < ids[i - 1]!)) {
-    // The loaders return ascending ids; like the reference, sort the pieces (stably)
-    // by id for anything else, while text_pieces stay as given.
-    const order = Array.from(ids.keys()).sort((a, b) => ids[a]! - ids[b]! || a - b);
-    pieces = order.map((i) => assets.pieces[i]!);
-    ids = order.map((i) => assets.ids[i]!);
-  }
+  const { pieces, ids } = assets;
+  // Both loaders sort by id (TokenizerAssets' contract), which is the order the
+  // reference sorts into; text_pieces rely on it too, so anything else is a bug.
+  if (ids.some((id, i) => i > 0 && id < ids[i - 1]!)) throw new Error('tokenizerArrays: assets.ids must be ascending');
   if (pieces.length === 0) throw new TokenizerError('Tokenizer assets are empty', 'the tokenizer file defines no tokens');
 
   const configured = opts.vocabSize === undefined || opts.vocabSize === null ? 0n : BigInt(opts.vocabSize);
@@ -129,9 +110,10 @@ export function tokenizerArrays(assets: TokenizerAssets, opts: TokenizerStageOpt
   const tableCount = Math.max(opts.minTables ?? 4, maxPieceLength);
 
   const index = buildVocabIndex(pieces);
-  const sp = sardinasPatterson(pieces, index);
+  const sp = sardinasPatterson(index);
   const warnings: string[] = [];
   const supported = sp.status === 'ok';
+  let witnessTokenId = -1;
   if (sp.status === 'ambiguous') {
     if (strict) {
       throw new TokenizerError(
@@ -139,9 +121,9 @@ export function tokenizerArrays(assets: TokenizerAssets, opts: TokenizerStageOpt
         'the vocabulary is not uniquely decodable, so no byte-level FST can be built; run without --strict-tokenizer to convert it as an unsupported (wrapper) tokenizer',
       );
     }
-    const tokenId = ids[index.firstPos[sp.witnessPiece]!]!;
+    witnessTokenId = ids[index.firstPos[sp.witnessPiece]!]!; // the witness piece's first position in id order
     warnings.push(
-      `${SP_EPSILON_MESSAGE}: at level ${sp.level} the dangling suffix ${bytesRepr(sp.witness)} is token ${tokenId} itself; ` +
+      `${SP_EPSILON_MESSAGE}: at level ${sp.level} the dangling suffix ${bytesRepr(sp.witness)} is token ${witnessTokenId} itself; ` +
         'the tokenizer is marked unsupported (wrapper mode) and tokenizer_fst is not written',
     );
   }
@@ -201,7 +183,7 @@ export function tokenizerArrays(assets: TokenizerAssets, opts: TokenizerStageOpt
     ['mph', dictOf(mph)],
     ['provenance', dictOf([['path', prov.path], ['sha256', prov.sha256], ['format', prov.format]])],
     ['config', assets.config],
-    ['sardinas_patterson', spMetadata(sp, ids, index.firstPos)],
+    ['sardinas_patterson', spMetadata(sp, witnessTokenId)],
   ]);
   // Extension key, present only in the fallback: consumers must not expect an FST.
   if (!supported) metadata.set('mode', 'wrapper');
@@ -214,9 +196,7 @@ export function tokenizerArrays(assets: TokenizerAssets, opts: TokenizerStageOpt
     pieces,
     ids,
     globalSeed,
-    vocabDigest,
     supported,
-    sardinasPatterson: sp,
     mphRetries,
     warnings,
   };

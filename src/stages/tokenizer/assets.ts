@@ -10,7 +10,8 @@ import type { TokenizerAssets } from './types.js';
 
 export type { TokenizerAssets, TokenizerProvenance, TokenizerFormat } from './types.js';
 
-const NAMES = ['tokenizer.json', 'tokenizer.model'] as const;
+/** The tokenizer files looked for in each search root, in the order they are tried. */
+export const TOKENIZER_NAMES = ['tokenizer.json', 'tokenizer.model'] as const;
 
 /** The reference's FileNotFoundError text (used verbatim in strict mode). */
 export function unableToLoadMessage(errors: readonly string[]): string {
@@ -53,7 +54,7 @@ export function tokenizerCandidates(searchRoots: readonly string[]): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const root of searchRoots) {
-    for (const name of NAMES) {
+    for (const name of TOKENIZER_NAMES) {
       // The reference resolves only when the root is absolute.
       const candidate = nodePath.isAbsolute(root) ? resolvePath(nodePath.join(root, name)) : joinRelative(root, name);
       if (seen.has(candidate)) continue;

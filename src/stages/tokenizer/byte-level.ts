@@ -1,24 +1,26 @@
 // The Hugging Face byte-level BPE alphabet (ALGORITHMS.md §7.2) and the two
 // string -> bytes encoders the reference uses for tokenizer.json vocabularies.
 
+/**
+ * GPT-2's bytes_to_unicode as (byte, code point) pairs in its order: the
+ * printable bytes stand for themselves, the others for U+0100, U+0101, …
+ */
+const BYTES_TO_UNICODE: ReadonlyArray<readonly [number, number]> = (() => {
+  const printable = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255);
+  const out: Array<[number, number]> = [];
+  for (let b = 0; b < 256; b++) if (printable(b)) out.push([b, b]);
+  let next = 256;
+  for (let b = 0; b < 256; b++) if (!printable(b)) out.push([b, next++]);
+  return out;
+})();
+
+/** The 256 bytes in bytes_to_unicode order: the rank order of a byte-level BPE's byte tokens. */
+export const BYTE_LEVEL_ORDER: readonly number[] = BYTES_TO_UNICODE.map(([b]) => b);
+
 /** Code point -> byte for the 256 byte-level characters (-1 = not in the alphabet). */
 const DECODER: Int16Array = (() => {
-  const bs: number[] = [];
-  for (let b = 33; b <= 126; b++) bs.push(b);
-  for (let b = 161; b <= 172; b++) bs.push(b);
-  for (let b = 174; b <= 255; b++) bs.push(b);
-  const cs = bs.slice();
-  const direct = new Set(bs);
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    if (!direct.has(b)) {
-      bs.push(b);
-      cs.push(256 + n);
-      n++;
-    }
-  }
-  const map = new Int16Array(256 + n).fill(-1);
-  for (let i = 0; i < bs.length; i++) map[cs[i]!] = bs[i]!;
+  const map = new Int16Array(BYTES_TO_UNICODE[255]![1] + 1).fill(-1);
+  for (const [b, cp] of BYTES_TO_UNICODE) map[cp] = b;
   return map;
 })();
 

@@ -14,7 +14,7 @@ import { sha256Hex } from '../../format/hash.js';
 import { compareBytes } from '../../numeric/python.js';
 import { TokenizerError } from '../../errors.js';
 import { ByteTrie } from './byte-trie.js';
-import { buildVocabIndex, type VocabIndex } from './vocab-index.js';
+import type { VocabIndex } from './vocab-index.js';
 
 export const SP_EPSILON_MESSAGE = 'Vocabulary fails Sardinas–Patterson (epsilon witness)';
 
@@ -148,12 +148,11 @@ function sameSet(a: Int32Array, b: Int32Array): boolean {
 }
 
 /**
- * Runs the trace. Pass a prebuilt index to share it with the FST; otherwise
- * the pieces are indexed here. Duplicate pieces behave as one (as in the reference).
+ * Runs the trace over the vocabulary's index (shared with the FST).
+ * Duplicate pieces behave as one (as in the reference).
  */
-export function sardinasPatterson(pieces: readonly Uint8Array[], index?: VocabIndex): SpOutcome {
-  const vi = index ?? buildVocabIndex(pieces);
-  const { uniq, trie, term, lo, hi } = vi;
+export function sardinasPatterson(index: VocabIndex): SpOutcome {
+  const { uniq, trie, term, lo, hi } = index;
   const sx = buildSuffixIndex(uniq);
   const suffixNode = (u: number, off: number): number => sx.path[sx.start[u]! + (uniq[u]!.length - off) - 1]!;
   const rootIsPiece = term[0]! >= 0; // the empty piece: every w has it as a prefix
@@ -191,7 +190,7 @@ export function sardinasPatterson(pieces: readonly Uint8Array[], index?: VocabIn
       for (let i = p.length - len; node >= 0 && i < p.length; i++) node = trie.child(node, p[i]!);
       if (node >= 0 && term[node]! >= 0) {
         const t = term[node]!;
-        if (witness < 0 || compareBytes(uniq[t]!, uniq[witness]!) < 0) witness = t;
+        if (witness < 0 || t < witness) witness = t; // uniq is sorted: the smallest index is the smallest piece
       }
     }
     if (witness >= 0) {

@@ -7,8 +7,9 @@ import { dictOf } from '../../format/pyvalue.js';
 import { ProtoReader, WireType, type Field } from './protobuf.js';
 import type { TokenizerAssets } from './types.js';
 
-// SentencePiece.Type (sentencepiece_model.proto); unknown enum values read as the default.
-const NORMAL = 1, UNKNOWN = 2, CONTROL = 3, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
+// SentencePiece.Type (sentencepiece_model.proto); unknown enum values read as the
+// default. CONTROL (3) is only "not normal", so it needs no name here.
+const NORMAL = 1, UNKNOWN = 2, USER_DEFINED = 4, UNUSED = 5, BYTE = 6;
 // TrainerSpec.model_type
 const UNIGRAM = 1;
 
@@ -124,5 +125,3 @@ export function loadSentencePieceModel(path: string, bytes: Uint8Array): Tokeniz
     provenance: { path, sha256: sha256Hex(bytes), format: 'tokenizer.model' },
   };
 }
-
-export const SENTENCEPIECE_TYPES = { NORMAL, UNKNOWN, CONTROL, USER_DEFINED, UNUSED, BYTE } as const;

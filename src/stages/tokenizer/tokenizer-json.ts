@@ -1,28 +1,34 @@
 // tokenizer.json loading (ALGORITHMS.md §7.2), with the reference's coercions:
 // vocab in file order, int(id) with non-convertible ids skipped, added_tokens
 // overwriting, the byte-level decoder for BPE and UTF-8 otherwise.
-import { parseJson } from '../../format/json-parse.js';
+import { parseJsonBytes } from '../../format/json-parse.js';
 import { sha256Hex } from '../../format/hash.js';
 import { dictOf, type PyDict, type PyValue } from '../../format/pyvalue.js';
 import { decodeByteLevel, encodeUtf8Strict } from './byte-level.js';
-import { pyInt, pyStr } from './py-coerce.js';
+import { pyInt, pyStr, PyConversionError } from '../../model/pybuiltins.js';
 import type { TokenizerAssets } from './types.js';
 
 const isDict = (v: PyValue | undefined): v is PyDict => v instanceof Map;
 
-/** Python's read_text(): strict UTF-8, a BOM is kept (and json.loads then rejects it). */
-function decodeText(bytes: Uint8Array): string {
+/** int(id) as the loader applies it: null where Python raises TypeError or ValueError
+ * (the reference skips such ids); an OverflowError (±inf) escapes, as in the reference. */
+function idOrNull(v: PyValue): bigint | null {
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    throw new Error("'utf-8' codec can't decode the file: it is not valid UTF-8");
+    return pyInt(v);
+  } catch (e) {
+    if (e instanceof PyConversionError && e.pyType !== 'OverflowError') return null;
+    throw e;
   }
 }
 
+/** json.loads(read_text()), with the loader's own message for invalid UTF-8. */
 function parsePayload(bytes: Uint8Array): PyValue {
-  const text = decodeText(bytes);
-  if (text.charCodeAt(0) === 0xfeff) throw new Error('Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)');
-  return parseJson(text);
+  try {
+    return parseJsonBytes(bytes);
+  } catch (e) {
+    if (e instanceof TypeError) throw new Error("'utf-8' codec can't decode the file: it is not valid UTF-8");
+    throw e;
+  }
 }
 
 /**
@@ -43,7 +49,7 @@ export function loadTokenizerJson(path: string, bytes: Uint8Array): TokenizerAss
   const bytesById = new Map<bigint, Uint8Array>();
   const textById = new Map<bigint, string>();
   for (const [token, rawId] of vocab) {
-    const id = pyInt(rawId);
+    const id = idOrNull(rawId);
     if (id === null) continue;
     bytesById.set(id, decode(token));
     textById.set(id, token);
@@ -54,7 +60,7 @@ export function loadTokenizerJson(path: string, bytes: Uint8Array): TokenizerAss
       if (!isDict(entry)) continue;
       const token = entry.get('content');
       if (typeof token !== 'string') continue;
-      const id = pyInt(entry.has('id') ? entry.get('id')! : null);
+      const id = idOrNull(entry.has('id') ? entry.get('id')! : null);
       if (id === null) continue;
       bytesById.set(id, decode(token));
       textById.set(id, token);

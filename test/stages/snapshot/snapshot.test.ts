@@ -7,7 +7,6 @@ import { parseJson } from '../../../src/format/json-parse.js';
 import { dumps } from '../../../src/format/pyjson.js';
 import { fromHex, type PyDict, type PyValue } from '../../../src/format/pyvalue.js';
 import { buildRuntimeSnapshot, runtimeErrorDict, type SnapshotInputs } from '../../../src/stages/snapshot/index.js';
-import { pyBytesRepr } from '../../../src/stages/snapshot/bytes-repr.js';
 import { crcHex, zlibCrc32 } from '../../../src/stages/snapshot/crc32.js';
 import { betaFloor } from '../../../src/stages/snapshot/resolve.js';
 import { corpusCases } from '../../helpers/corpus.js';
@@ -123,17 +122,6 @@ for (const v of vectors as PyDict[]) {
     assert.is(dumps(error ? runtimeErrorDict(error) : null), dumps(expectedError));
   });
 }
-
-test('python bytes repr', () => {
-  assert.is(pyBytesRepr(new Uint8Array()), "b''");
-  assert.is(pyBytesRepr(enc('aa')), "b'aa'");
-  assert.is(pyBytesRepr(enc("it's")), `b"it's"`);
-  assert.is(pyBytesRepr(enc(`'"`)), `b'\\'"'`);
-  assert.is(pyBytesRepr(enc('"')), `b'"'`);
-  assert.is(pyBytesRepr(Uint8Array.of(0x5c, 0x09, 0x0a, 0x0d, 0x00, 0x1f, 0x20, 0x7e, 0x7f, 0x80, 0xff)),
-    "b'\\\\\\t\\n\\r\\x00\\x1f ~\\x7f\\x80\\xff'");
-  assert.is(pyBytesRepr(enc('€')), "b'\\xe2\\x82\\xac'");
-});
 
 test('zlib CRC-32', () => {
   assert.is(crcHex(zlibCrc32(enc('123456789'))), '0xcbf43926');

@@ -115,6 +115,13 @@ test('corpus tokenizer_ambiguous_fallback: warn, wrapper mode, no FST, everythin
   assert.is(remainder.length, 1);
 });
 
+test('the wrapper warning shows the witness as Python repr(bytes) (double quotes around a quote)', () => {
+  // "a'" = "a" ‖ "'": the dangling suffix "'" is token 0 itself.
+  const r = tokenizerArrays(assets(["'", 'a', "a'"]));
+  assert.not.ok(r.supported);
+  assert.match(r.warnings[0]!, `the dangling suffix b"'" is token 0 itself`);
+});
+
 test('strict mode keeps the reference abort (en dash message)', () => {
   const dir = join(corpusDir(), 'cases', 'tokenizer_ambiguous_fallback', 'input');
   const a = loadTokenizerAssets([dir])!;

@@ -146,6 +146,7 @@ test('reference errors: payload, model, vocabulary, empty, contiguity, BOM, inva
   assert.throws(() => load(tokJson('{"a": 0, "b": 2}')), /tokenizer vocabulary ids must be contiguous starting at zero/);
   assert.throws(() => load(tokJson('{"a": 1}')), /contiguous/);
   assert.throws(() => load('\ufeff' + tokJson('{"a": 0}')), /Unexpected UTF-8 BOM/);
+  assert.throws(() => load('\ufeff' + tokJson('{"a": 0}')), (e: unknown) => (e as Error).message === 'Unexpected UTF-8 BOM (decode using utf-8-sig): line 1 column 1 (char 0)');
   assert.throws(() => loadTokenizerJson('/x', Uint8Array.from([0x7b, 0xff, 0x7d])), /can't decode/);
 });
 

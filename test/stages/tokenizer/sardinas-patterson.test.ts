@@ -5,6 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { sardinasPatterson, spDigest, SP_EPSILON_MESSAGE } from '../../../src/stages/tokenizer/sardinas-patterson.js';
+import { buildVocabIndex } from '../../../src/stages/tokenizer/vocab-index.js';
 
 const EMPTY_SHA = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
@@ -68,7 +69,7 @@ const strOf = (b: Uint8Array) => String.fromCharCode(...b);
 
 function check(vocab: string[]): void {
   const expected = oracle(vocab);
-  const got = sardinasPatterson(vocab.map(bytesOf));
+  const got = sardinasPatterson(buildVocabIndex(vocab.map(bytesOf)));
   const label = JSON.stringify(vocab);
   if (expected.ok) {
     assert.is(got.status, 'ok', `status for ${label}`);
@@ -88,13 +89,13 @@ function check(vocab: string[]): void {
 }
 
 test('prefix-free vocabularies have an empty trace', () => {
-  const r = sardinasPatterson(['a', 'ba', 'bb', 'c'].map(bytesOf));
+  const r = sardinasPatterson(buildVocabIndex(['a', 'ba', 'bb', 'c'].map(bytesOf)));
   assert.equal(r, { status: 'ok', levels: [], digest: EMPTY_SHA });
   assert.is(spDigest([]), EMPTY_SHA);
 });
 
 test('a byte-level vocabulary fails at level 1 with a single-byte witness', () => {
-  const r = sardinasPatterson(['a', 'b', 'ab'].map(bytesOf));
+  const r = sardinasPatterson(buildVocabIndex(['a', 'b', 'ab'].map(bytesOf)));
   assert.is(r.status, 'ambiguous');
   if (r.status === 'ambiguous') {
     assert.is(r.level, 1);
@@ -105,7 +106,7 @@ test('a byte-level vocabulary fails at level 1 with a single-byte witness', () =
 
 test('a suffix code (not prefix-free) passes with a non-empty trace', () => {
   // {a, ab, bb}: uniquely decodable (a suffix code), trace never meets the vocabulary.
-  const r = sardinasPatterson(['a', 'ab', 'bb'].map(bytesOf));
+  const r = sardinasPatterson(buildVocabIndex(['a', 'ab', 'bb'].map(bytesOf)));
   assert.is(r.status, 'ok');
   if (r.status === 'ok') assert.ok(r.levels.length > 0);
   check(['a', 'ab', 'bb']);
