@@ -21,7 +21,7 @@ function run(cmd, args, opts = {}) {
 // incremental, so after `npm ci` (prepare) or a build this is a quick no-op check.
 const { kernels } = JSON.parse(readFileSync(join(root, 'asconfig.json'), 'utf8'));
 for (const k of kernels) {
-  if (existsSync(join(root, 'assembly', `${k}.ts`)) && !existsSync(join(root, 'build', `${k}.wasm`))) {
+  if (!existsSync(join(root, 'build', `${k}.wasm`))) {
     console.error(`build/${k}.wasm is missing: run 'npm run build' first`);
     process.exit(1);
   }
