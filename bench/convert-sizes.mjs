@@ -29,11 +29,12 @@
 // built-in raw reader (same values). The outputs are compared byte for byte
 // (arrays/*.bin and sera_manifest.bin): "identical" is informational, the
 // reference's Python version decides its sum() semantics (3.12+ is canonical).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus, tmpdir } from 'node:os';
+import { measure } from './measure.mjs';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(repo, 'bin', 'sera-transfer.js');
@@ -57,7 +58,6 @@ const refRepeat = Math.max(1, Number(opt('ref-repeat', '1')));
 const work = resolve(opt('dir', join(tmpdir(), 'sera-bench-sizes')));
 const refRoot = process.env.SERA_REFERENCE ? resolve(process.env.SERA_REFERENCE) : null;
 const python = process.env.SERA_PYTHON ?? 'python3';
-const haveTime = existsSync('/usr/bin/time');
 
 if (!existsSync(join(repo, 'dist', 'src', 'cli', 'main.js'))) {
   console.error('bench/convert-sizes: dist/ is missing; run `npm run build` first');
@@ -82,39 +82,6 @@ if importlib.util.find_spec('safetensors') is None:
 sys.argv = ['sera_transfer'] + sys.argv[1:]
 runpy.run_module('gpt_oss.tools.sera_transfer', run_name='__main__')
 `;
-
-/** Runs a command; returns wall seconds, user+sys seconds and peak RSS bytes of the child. */
-async function measure(cmd, cmdArgs, opts = {}) {
-  const t0 = process.hrtime.bigint();
-  if (haveTime) {
-    const r = spawnSync('/usr/bin/time', ['-v', cmd, ...cmdArgs], { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
-    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-    const num = (re) => { const m = re.exec(r.stderr); return m ? Number(m[1]) : NaN; };
-    return {
-      ok: r.status === 0, status: r.status, stderr: r.stderr, wall,
-      cpu: num(/User time \(seconds\): ([\d.]+)/) + num(/System time \(seconds\): ([\d.]+)/),
-      peak: num(/Maximum resident set size \(kbytes\): (\d+)/) * 1024, peakSource: '/usr/bin/time -v',
-    };
-  }
-  // fallback: poll the child's VmHWM (monotonic; the last read may trail the true peak slightly)
-  return await new Promise((done) => {
-    const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'ignore', 'pipe'], ...opts });
-    let stderr = '';
-    let hwm = 0;
-    child.stderr.on('data', (c) => { stderr += c; });
-    const poll = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) hwm = Math.max(hwm, Number(m[1]) * 1024);
-      } catch { /* exited */ }
-    }, 10);
-    child.on('exit', (status) => {
-      clearInterval(poll);
-      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-      done({ ok: status === 0, status, stderr, wall, cpu: NaN, peak: hwm, peakSource: '/proc VmHWM (polled)' });
-    });
-  });
-}
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 

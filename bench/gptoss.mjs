@@ -1,6 +1,6 @@
 // The issue-4 benchmark: a full gpt-oss-shaped synthetic checkpoint (generated
 // once into a cache folder), converted with the matching profile; reports wall
-// time, user+sys time and peak RSS (GNU time), and the spec's memory bound
+// time, user+sys time and peak RSS (bench/measure.mjs), and the spec's memory bound
 // (largest layer's bytes on disk + 512 MiB).
 //
 //   node bench/gptoss.mjs [--preset gpt-oss-20b|gpt-oss-120b] [--layers N] [--dir DIR] [--no-shards] [--keep]
@@ -9,6 +9,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync } from 
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
+import { measure } from './measure.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'bin/sera-transfer.js');
@@ -18,7 +19,6 @@ const preset = opt('preset', 'gpt-oss-20b');
 const layers = opt('layers', undefined);
 const dir = opt('dir', join(tmpdir(), `sera-bench-${preset}${layers ? `-${layers}l` : ''}`));
 const out = `${dir}-out`;
-const time = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 
 if (!existsSync(join(dir, 'config.json'))) {
   console.log(`generating ${preset}${layers ? ` (${layers} layers)` : ''} in ${dir} …`);
@@ -55,17 +55,14 @@ function largestLayerBytes() {
 rmSync(out, { recursive: true, force: true });
 const profile = preset === 'gpt-oss-120b' ? 'gpt-oss-120b' : 'gpt-oss-20b';
 const args = [cli, '--source', dir, '--output', out, '--profile', profile, '--quiet', '--no-summary', ...(argv.includes('--no-shards') ? ['--no-mxfp4-shards'] : [])];
-const r = time ? spawnSync(time, ['-v', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
-if (r.status !== 0) { process.stderr.write(r.stderr); process.exit(1); }
-const field = (re) => { const m = re.exec(r.stderr); return m ? m[1] : '?'; };
-const wall = field(/Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)/);
-const user = Number(field(/User time \(seconds\): (\S+)/));
-const sys = Number(field(/System time \(seconds\): (\S+)/));
-const rssMiB = Number(field(/Maximum resident set size \(kbytes\): (\d+)/)) / 1024;
+const r = await measure(process.execPath, args);
+if (!r.ok) { process.stderr.write(r.stderr); process.exit(1); }
+const rssMiB = r.peak / 2 ** 20;
 const boundMiB = largestLayerBytes() / 2 ** 20 + 512;
 const v = spawnSync(process.execPath, [cli, 'verify', out], { encoding: 'utf8' });
 console.log(`\n| checkpoint | wall | user+sys | peak RSS | spec bound (largest layer + 512 MiB) | verify |`);
 console.log(`|---|---|---|---|---|---|`);
-console.log(`| ${preset}${layers ? ` (${layers} layers)` : ''} | ${wall} | ${(user + sys).toFixed(1)} s | ${rssMiB.toFixed(0)} MiB | ${boundMiB.toFixed(0)} MiB | ${v.status === 0 ? 'OK' : 'FAILED'} |`);
+console.log(`| ${preset}${layers ? ` (${layers} layers)` : ''} | ${r.wall.toFixed(1)} s | ${Number.isFinite(r.cpu) ? `${r.cpu.toFixed(1)} s` : '–'} | ${rssMiB.toFixed(0)} MiB | ${boundMiB.toFixed(0)} MiB | ${v.status === 0 ? 'OK' : 'FAILED'} |`);
+console.log(`(peak RSS from ${r.peakSource})`);
 if (!argv.includes('--keep')) rmSync(out, { recursive: true, force: true });
 process.exit(v.status === 0 && rssMiB <= boundMiB ? 0 : 1);

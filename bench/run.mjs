@@ -56,7 +56,7 @@ const BENCHES = {
   },
 };
 /** bench/*.mjs files that are helpers of another benchmark, not benchmarks. */
-const HELPERS = new Set(['run', 'st-bench-make', 'st-bench-read']);
+const HELPERS = new Set(['run', 'measure', 'st-bench-make', 'st-bench-read']);
 
 const argv = process.argv.slice(2);
 const dash = argv.indexOf('--');
