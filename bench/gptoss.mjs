@@ -5,10 +5,11 @@
 //
 //   node bench/gptoss.mjs [--preset gpt-oss-20b|gpt-oss-120b] [--layers N] [--dir DIR] [--no-shards] [--keep]
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
+import { loadSafetensorsReader, openCheckpoint } from '../dist/src/index.js';
 import { measure } from './measure.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,28 +28,17 @@ if (!existsSync(join(dir, 'config.json'))) {
 }
 
 /** Largest per-layer bytes on disk (tensor byte lengths grouped by layer prefix), from the headers. */
-function largestLayerBytes() {
-  const files = existsSync(join(dir, 'model.safetensors.index.json'))
-    ? [...new Set(Object.values(JSON.parse(readFileSync(join(dir, 'model.safetensors.index.json'), 'utf8')).weight_map))].map((f) => join(dir, f))
-    : [join(dir, 'model.safetensors')];
+async function largestLayerBytes() {
+  await loadSafetensorsReader();
+  const index = join(dir, 'model.safetensors.index.json');
+  const store = openCheckpoint(existsSync(index) ? index : join(dir, 'model.safetensors'));
   const per = new Map();
-  for (const f of files) {
-    const fd = openSync(f, 'r');
-    const len = Buffer.alloc(8);
-    readSync(fd, len, 0, 8, 0);
-    const n = Number(len.readBigUInt64LE(0));
-    const head = Buffer.alloc(n);
-    readSync(fd, head, 0, n, 8);
-    closeSync(fd);
-    const h = JSON.parse(head.toString('utf8'));
-    for (const [k, v] of Object.entries(h)) {
-      if (k === '__metadata__') continue;
-      // Only transformer layers count: the embedding is read once, row by row.
-      const m = /^(block\.\d+|model\.layers\.\d+)\./.exec(k);
-      if (!m) continue;
-      per.set(m[1], (per.get(m[1]) ?? 0) + (v.data_offsets[1] - v.data_offsets[0]));
-    }
+  for (const t of store.tensors()) {
+    // Only transformer layers count: the embedding is read once, row by row.
+    const m = /^(block\.\d+|model\.layers\.\d+)\./.exec(t.name);
+    if (m) per.set(m[1], (per.get(m[1]) ?? 0) + t.byteLength);
   }
+  store.close();
   return Math.max(...per.values());
 }
 
@@ -58,7 +48,7 @@ const args = [cli, '--source', dir, '--output', out, '--profile', profile, '--qu
 const r = await measure(process.execPath, args);
 if (!r.ok) { process.stderr.write(r.stderr); process.exit(1); }
 const rssMiB = r.peak / 2 ** 20;
-const boundMiB = largestLayerBytes() / 2 ** 20 + 512;
+const boundMiB = (await largestLayerBytes()) / 2 ** 20 + 512;
 const v = spawnSync(process.execPath, [cli, 'verify', out], { encoding: 'utf8' });
 console.log(`\n| checkpoint | wall | user+sys | peak RSS | spec bound (largest layer + 512 MiB) | verify |`);
 console.log(`|---|---|---|---|---|---|`);
