@@ -30,14 +30,11 @@
 // (arrays/*.bin and sera_manifest.bin): "identical" is informational, the
 // reference's Python version decides its sum() semantics (3.12+ is canonical).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { cpus, tmpdir } from 'node:os';
 import { measure } from './measure.mjs';
-
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(repo, 'bin', 'sera-transfer.js');
+import { CLI, readTree, root } from '../scripts/lib/shared.mjs';
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
@@ -59,7 +56,7 @@ const work = resolve(opt('dir', join(tmpdir(), 'sera-bench-sizes')));
 const refRoot = process.env.SERA_REFERENCE ? resolve(process.env.SERA_REFERENCE) : null;
 const python = process.env.SERA_PYTHON ?? 'python3';
 
-if (!existsSync(join(repo, 'dist', 'src', 'cli', 'main.js'))) {
+if (!existsSync(join(root, 'dist', 'src', 'cli', 'main.js'))) {
   console.error('bench/convert-sizes: dist/ is missing; run `npm run build` first');
   process.exit(2);
 }
@@ -85,21 +82,22 @@ runpy.run_module('gpt_oss.tools.sera_transfer', run_name='__main__')
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 
+/** Whether two packages hold the same arrays/*.bin and sera_manifest.bin, byte for byte. */
 function sameOutputs(a, b) {
-  const list = (d) => (existsSync(join(d, 'arrays')) ? readdirSync(join(d, 'arrays')).filter((f) => f.endsWith('.bin')).sort() : []);
-  const fa = list(a), fb = list(b);
+  const ta = readTree(a), tb = readTree(b);
+  const arrays = (t) => [...t.keys()].filter((f) => /^arrays\/[^/]+\.bin$/.test(f));
+  const fa = arrays(ta), fb = arrays(tb);
   if (fa.join('\n') !== fb.join('\n')) return `array sets differ (${fa.length} vs ${fb.length})`;
   const differ = [];
-  for (const f of [...fa.map((x) => join('arrays', x)), 'sera_manifest.bin']) {
-    const pa = join(a, f), pb = join(b, f);
-    if (!existsSync(pa) || !existsSync(pb) || Buffer.compare(readFileSync(pa), readFileSync(pb)) !== 0) differ.push(f);
+  for (const f of [...fa, 'sera_manifest.bin']) {
+    if (!ta.has(f) || !tb.has(f) || !ta.get(f).equals(tb.get(f))) differ.push(f);
   }
   return differ.length ? `differ: ${differ.slice(0, 4).join(', ')}${differ.length > 4 ? ` +${differ.length - 4}` : ''}` : 'yes';
 }
 
 async function runOne(size) {
   const ckpt = join(work, `ckpt-${size.key}`);
-  const syn = spawnSync(process.execPath, [cli, 'synth', '--preset', 'dense', '--d-model', String(size.d), '--layers', String(size.layers),
+  const syn = spawnSync(process.execPath, [CLI, 'synth', '--preset', 'dense', '--d-model', String(size.d), '--layers', String(size.layers),
     '--vocab', String(vocab), '--seed', '0', '--output', ckpt, '--force'], { encoding: 'utf8' });
   if (syn.status !== 0) throw new Error(`synth failed for ${size.key}: ${syn.stderr}`);
   spawnSync('sync');
@@ -110,7 +108,7 @@ async function runOne(size) {
   for (let i = 0; i < repeat; i++) {
     rmSync(outDir, { recursive: true, force: true });
     spawnSync('sync'); // start each run without dirty pages from the previous one
-    const m = await measure(process.execPath, [cli, '--source', ckpt, '--output', outDir, '--no-summary']);
+    const m = await measure(process.execPath, [CLI, '--source', ckpt, '--output', outDir, '--no-summary']);
     if (!m.ok) throw new Error(`our convert failed for ${size.key} (exit ${m.status}):\n${m.stderr}`);
     ours.push(m);
   }

@@ -6,14 +6,11 @@
 //   node bench/gptoss.mjs [--preset gpt-oss-20b|gpt-oss-120b] [--layers N] [--dir DIR] [--no-shards] [--keep]
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { loadSafetensorsReader, openCheckpoint } from '../dist/src/index.js';
 import { measure } from './measure.mjs';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'bin/sera-transfer.js');
+import { CLI } from '../scripts/lib/shared.mjs';
 const argv = process.argv.slice(2);
 const opt = (name, def) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : def; };
 const preset = opt('preset', 'gpt-oss-20b');
@@ -23,7 +20,7 @@ const out = `${dir}-out`;
 
 if (!existsSync(join(dir, 'config.json'))) {
   console.log(`generating ${preset}${layers ? ` (${layers} layers)` : ''} in ${dir} …`);
-  const g = spawnSync(process.execPath, [cli, 'synth', '--preset', preset, ...(layers ? ['--layers', layers] : []), '--output', dir, '--force'], { stdio: 'inherit' });
+  const g = spawnSync(process.execPath, [CLI, 'synth', '--preset', preset, ...(layers ? ['--layers', layers] : []), '--output', dir, '--force'], { stdio: 'inherit' });
   if (g.status !== 0) process.exit(1);
 }
 
@@ -44,12 +41,12 @@ async function largestLayerBytes() {
 
 rmSync(out, { recursive: true, force: true });
 const profile = preset === 'gpt-oss-120b' ? 'gpt-oss-120b' : 'gpt-oss-20b';
-const args = [cli, '--source', dir, '--output', out, '--profile', profile, '--quiet', '--no-summary', ...(argv.includes('--no-shards') ? ['--no-mxfp4-shards'] : [])];
+const args = [CLI, '--source', dir, '--output', out, '--profile', profile, '--quiet', '--no-summary', ...(argv.includes('--no-shards') ? ['--no-mxfp4-shards'] : [])];
 const r = await measure(process.execPath, args);
 if (!r.ok) { process.stderr.write(r.stderr); process.exit(1); }
 const rssMiB = r.peak / 2 ** 20;
 const boundMiB = (await largestLayerBytes()) / 2 ** 20 + 512;
-const v = spawnSync(process.execPath, [cli, 'verify', out], { encoding: 'utf8' });
+const v = spawnSync(process.execPath, [CLI, 'verify', out], { encoding: 'utf8' });
 console.log(`\n| checkpoint | wall | user+sys | peak RSS | spec bound (largest layer + 512 MiB) | verify |`);
 console.log(`|---|---|---|---|---|---|`);
 console.log(`| ${preset}${layers ? ` (${layers} layers)` : ''} | ${r.wall.toFixed(1)} s | ${Number.isFinite(r.cpu) ? `${r.cpu.toFixed(1)} s` : '–'} | ${rssMiB.toFixed(0)} MiB | ${boundMiB.toFixed(0)} MiB | ${v.status === 0 ? 'OK' : 'FAILED'} |`);

@@ -2,10 +2,9 @@
 // finish with one line "N passed, N failed" (unit tests + conformance cases).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { root, runtimeCommand } from './lib/shared.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--unit');
 let passed = 0;
 let failed = 0;
@@ -71,8 +70,8 @@ tallyUvu('unit tests (node)', run(process.execPath, [join(root, 'scripts/uvu-run
 const SUBSET = ['dist/test/kernels', 'dist/test/io', 'dist/test/format', 'dist/test/numeric', 'dist/test/stages/mphf.test.js',
   'dist/test/stages/collapse-kernels.test.js', 'dist/test/pipeline'];
 if (!quick) {
-  for (const [label, cmd] of [['deno', [join(root, 'node_modules/.bin/deno'), 'run', '-A']], ['bun', [join(root, 'node_modules/.bin/bun')]]]) {
-    tallyUvu(`runtime subset (${label})`, run(cmd[0], [...cmd.slice(1), join(root, 'scripts/uvu-run.mjs'), ...SUBSET]));
+  for (const rt of ['deno', 'bun']) {
+    tallyUvu(`runtime subset (${rt})`, run(...runtimeCommand(rt, [join(root, 'scripts/uvu-run.mjs'), ...SUBSET])));
   }
 }
 
