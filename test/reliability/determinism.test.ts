@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setup } from './helpers.js';
 import { corpusDir, repoRoot } from '../helpers/corpus.js';
-import { writeDenseCheckpoint } from './checkpoint-gen.js';
+import { synthesize } from '../../src/synth/synth.js';
 
 interface Comparison { label: string; diffs: string[] }
 interface CrossRuntime {
@@ -36,7 +36,7 @@ function report(results: Comparison[]): void {
 test('generated checkpoint (d_model 256, 4 layers): identical bytes under Node, Deno and Bun', async () => {
   const t0 = performance.now();
   const source = join(work, 'gen-src');
-  writeDenseCheckpoint(source, { dModel: 256, layers: 4, seed: 11 });
+  synthesize({ preset: 'dense', output: source, dModel: 256, layers: 4, intermediate: 512, vocab: 64, seed: 11 });
   const results = await xr.crossRuntime({
     name: 'generated', source, argsFor: (s, o) => ['--source', s, '--output', o, '--summary-format', 'json'], runtimes: ['node', 'deno', 'bun'], work,
   });
