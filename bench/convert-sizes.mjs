@@ -29,14 +29,12 @@
 // built-in raw reader (same values). The outputs are compared byte for byte
 // (arrays/*.bin and sera_manifest.bin): "identical" is informational, the
 // reference's Python version decides its sum() semantics (3.12+ is canonical).
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { cpus, tmpdir } from 'node:os';
-
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(repo, 'bin', 'sera-transfer.js');
+import { measure } from './measure.mjs';
+import { CLI, readTree, root } from '../scripts/lib/shared.mjs';
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
@@ -57,9 +55,8 @@ const refRepeat = Math.max(1, Number(opt('ref-repeat', '1')));
 const work = resolve(opt('dir', join(tmpdir(), 'sera-bench-sizes')));
 const refRoot = process.env.SERA_REFERENCE ? resolve(process.env.SERA_REFERENCE) : null;
 const python = process.env.SERA_PYTHON ?? 'python3';
-const haveTime = existsSync('/usr/bin/time');
 
-if (!existsSync(join(repo, 'dist', 'src', 'cli', 'main.js'))) {
+if (!existsSync(join(root, 'dist', 'src', 'cli', 'main.js'))) {
   console.error('bench/convert-sizes: dist/ is missing; run `npm run build` first');
   process.exit(2);
 }
@@ -83,56 +80,24 @@ sys.argv = ['sera_transfer'] + sys.argv[1:]
 runpy.run_module('gpt_oss.tools.sera_transfer', run_name='__main__')
 `;
 
-/** Runs a command; returns wall seconds, user+sys seconds and peak RSS bytes of the child. */
-async function measure(cmd, cmdArgs, opts = {}) {
-  const t0 = process.hrtime.bigint();
-  if (haveTime) {
-    const r = spawnSync('/usr/bin/time', ['-v', cmd, ...cmdArgs], { encoding: 'utf8', maxBuffer: 1 << 28, ...opts });
-    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-    const num = (re) => { const m = re.exec(r.stderr); return m ? Number(m[1]) : NaN; };
-    return {
-      ok: r.status === 0, status: r.status, stderr: r.stderr, wall,
-      cpu: num(/User time \(seconds\): ([\d.]+)/) + num(/System time \(seconds\): ([\d.]+)/),
-      peak: num(/Maximum resident set size \(kbytes\): (\d+)/) * 1024, peakSource: '/usr/bin/time -v',
-    };
-  }
-  // fallback: poll the child's VmHWM (monotonic; the last read may trail the true peak slightly)
-  return await new Promise((done) => {
-    const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'ignore', 'pipe'], ...opts });
-    let stderr = '';
-    let hwm = 0;
-    child.stderr.on('data', (c) => { stderr += c; });
-    const poll = setInterval(() => {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-        if (m) hwm = Math.max(hwm, Number(m[1]) * 1024);
-      } catch { /* exited */ }
-    }, 10);
-    child.on('exit', (status) => {
-      clearInterval(poll);
-      const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-      done({ ok: status === 0, status, stderr, wall, cpu: NaN, peak: hwm, peakSource: '/proc VmHWM (polled)' });
-    });
-  });
-}
-
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 
+/** Whether two packages hold the same arrays/*.bin and sera_manifest.bin, byte for byte. */
 function sameOutputs(a, b) {
-  const list = (d) => (existsSync(join(d, 'arrays')) ? readdirSync(join(d, 'arrays')).filter((f) => f.endsWith('.bin')).sort() : []);
-  const fa = list(a), fb = list(b);
+  const ta = readTree(a), tb = readTree(b);
+  const arrays = (t) => [...t.keys()].filter((f) => /^arrays\/[^/]+\.bin$/.test(f));
+  const fa = arrays(ta), fb = arrays(tb);
   if (fa.join('\n') !== fb.join('\n')) return `array sets differ (${fa.length} vs ${fb.length})`;
   const differ = [];
-  for (const f of [...fa.map((x) => join('arrays', x)), 'sera_manifest.bin']) {
-    const pa = join(a, f), pb = join(b, f);
-    if (!existsSync(pa) || !existsSync(pb) || Buffer.compare(readFileSync(pa), readFileSync(pb)) !== 0) differ.push(f);
+  for (const f of [...fa, 'sera_manifest.bin']) {
+    if (!ta.has(f) || !tb.has(f) || !ta.get(f).equals(tb.get(f))) differ.push(f);
   }
   return differ.length ? `differ: ${differ.slice(0, 4).join(', ')}${differ.length > 4 ? ` +${differ.length - 4}` : ''}` : 'yes';
 }
 
 async function runOne(size) {
   const ckpt = join(work, `ckpt-${size.key}`);
-  const syn = spawnSync(process.execPath, [cli, 'synth', '--preset', 'dense', '--d-model', String(size.d), '--layers', String(size.layers),
+  const syn = spawnSync(process.execPath, [CLI, 'synth', '--preset', 'dense', '--d-model', String(size.d), '--layers', String(size.layers),
     '--vocab', String(vocab), '--seed', '0', '--output', ckpt, '--force'], { encoding: 'utf8' });
   if (syn.status !== 0) throw new Error(`synth failed for ${size.key}: ${syn.stderr}`);
   spawnSync('sync');
@@ -143,7 +108,7 @@ async function runOne(size) {
   for (let i = 0; i < repeat; i++) {
     rmSync(outDir, { recursive: true, force: true });
     spawnSync('sync'); // start each run without dirty pages from the previous one
-    const m = await measure(process.execPath, [cli, '--source', ckpt, '--output', outDir, '--no-summary']);
+    const m = await measure(process.execPath, [CLI, '--source', ckpt, '--output', outDir, '--no-summary']);
     if (!m.ok) throw new Error(`our convert failed for ${size.key} (exit ${m.status}):\n${m.stderr}`);
     ours.push(m);
   }

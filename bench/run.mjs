@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RUNTIMES } from '../scripts/lib/shared.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -56,7 +57,7 @@ const BENCHES = {
   },
 };
 /** bench/*.mjs files that are helpers of another benchmark, not benchmarks. */
-const HELPERS = new Set(['run', 'st-bench-make', 'st-bench-read']);
+const HELPERS = new Set(['run', 'measure', 'st-bench-make', 'st-bench-read']);
 
 const argv = process.argv.slice(2);
 const dash = argv.indexOf('--');
@@ -110,18 +111,13 @@ function withoutOverridden(preset, extraArgs) {
 }
 
 /** Runtimes a `runtimes: true` benchmark runs under, side by side (those installed). */
-const bin = join(here, '..', 'node_modules', '.bin');
-const RUNTIMES = [
-  ['node', [process.execPath]],
-  ['deno', [join(bin, 'deno'), 'run', '-A']],
-  ['bun', [join(bin, 'bun')]],
-].filter(([n, cmd]) => n === 'node' || existsSync(cmd[0]));
+const installed = Object.entries(RUNTIMES).filter(([n, cmd]) => n === 'node' || existsSync(cmd[0]));
 
 const results = [];
 for (const name of selected) {
   const b = BENCHES[name];
   const benchArgs = [...withoutOverridden(b ? (full ? b.full : b.quick) : [], extra), ...extra];
-  for (const [rt, cmd] of b?.runtimes ? RUNTIMES : [RUNTIMES[0]]) {
+  for (const [rt, cmd] of b?.runtimes ? installed : [installed[0]]) {
     const label = b?.runtimes ? `${name} (${rt})` : name;
     console.log(`\n=== ${label} ${benchArgs.join(' ')}`.trimEnd());
     const t0 = process.hrtime.bigint();

@@ -1,7 +1,7 @@
 // Builds the benchmark's big safetensors file once (reused while it exists with
 // its checksum sidecar). Tensors hold pseudo-random bytes; the sidecar records
 // each tensor's sum of little-endian u32 words mod 2^32.
-import { openSync, writeSync, closeSync, existsSync, mkdirSync, statSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { openSync, writeSync, closeSync, existsSync, mkdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const BLOCK = 16 * 1024 * 1024;
@@ -71,8 +71,4 @@ export function makeBigFile(dir) {
   writeFileSync(sumsPath, JSON.stringify(sums));
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   return { path, sumsPath, bytes: total, created: true, seconds };
-}
-
-export function readSums(sumsPath) {
-  return JSON.parse(readFileSync(sumsPath, 'utf8'));
 }

@@ -3,27 +3,23 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { CLI, corpusDir, root } from './lib/shared.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const candidates = [
-  process.env.SERA_CONFORMANCE_DIR,
-  resolve(root, '../shared/conformance'),
-  join(root, 'test/conformance'),
-].filter(Boolean);
-const dir = candidates.find((d) => existsSync(join(d, 'harness/run_all.sh')));
-if (!dir) {
-  console.log('no conformance corpus found (set SERA_CONFORMANCE_DIR)');
+let dir;
+try {
+  dir = corpusDir();
+  if (!existsSync(join(dir, 'harness/run_all.sh'))) throw new Error(`${dir} has no harness/run_all.sh`);
+} catch (err) {
+  console.log(`no conformance corpus: ${err.message}`);
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
 console.log(`conformance corpus: ${dir}`);
-const cli = join(root, 'bin/sera-transfer.js');
 const extra = process.argv.slice(2);
 // a private work folder: concurrent runs must not share /tmp/sera-conformance
 const work = process.env.SERA_CONF_WORK ?? mkdtempSync(join(tmpdir(), 'sera-conformance-'));
-const r = spawnSync('bash', [join(dir, 'harness/run_all.sh'), ...extra, `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} {args}`], {
+const r = spawnSync('bash', [join(dir, 'harness/run_all.sh'), ...extra, `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} {args}`], {
   cwd: root, encoding: 'utf8', maxBuffer: 1 << 28,
   env: { ...process.env, SERA_CONF_WORK: work },
 });

@@ -8,69 +8,27 @@
 // "N passed, N failed".
 //
 //   node scripts/cross-runtime.mjs [--case NAME]... [--runtime node|deno|bun]... [--keep] [--work DIR]
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(root, 'bin/sera-transfer.js');
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { RUNTIMES, caseCommand, corpusDir, readTree, spawnCli, withPaths } from './lib/shared.mjs';
 
 /** dense, bf16, fused QKV, 2-D MXFP4, a SentencePiece tokenizer and the MoE path. */
 export const DEFAULT_CASES = ['dense_f32', 'dense_bf16', 'fused_qkv_proj_flat', 'mxfp4_2d_collapsed', 'tokenizer_sentencepiece', 'mxfp4_4d_blocks_flat_bias'];
 
-export const RUNTIMES = {
-  node: () => [process.execPath],
-  deno: () => [join(root, 'node_modules/.bin/deno'), 'run', '-A'],
-  bun: () => [join(root, 'node_modules/.bin/bun')],
-};
-
-export function corpusDir() {
-  const candidates = [process.env.SERA_CONFORMANCE_DIR, resolve(root, '../shared/conformance'), join(root, 'test/conformance')].filter(Boolean);
-  const dir = candidates.find((d) => existsSync(join(d, 'cases')));
-  if (!dir) throw new Error('conformance corpus not found (set SERA_CONFORMANCE_DIR)');
-  return dir;
-}
-
-/** The case's own arguments with --source/--output pointing at `source`/`output`. */
+/** The case's own arguments with --source/--output pointing at `source`/`output`, and a JSON summary. */
 export function caseArgs(caseDir, source, output) {
-  const args = readFileSync(join(caseDir, 'cmd'), 'utf8').split('\n').filter((l) => l.length > 0);
-  const out = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === '--source') { out.push('--source', source); i++; } else if (args[i] === '--output') { out.push('--output', output); i++; } else out.push(args[i]);
-  }
+  const out = withPaths(caseCommand(caseDir), source, output);
   if (!out.includes('--summary-format')) out.push('--summary-format', 'json');
   return out;
 }
 
-/** Runs one conversion; resolves with exit code, stdout, stderr. */
-export function runConversion(runtime, args, cwd) {
-  return new Promise((resolvePromise) => {
-    const cmd = RUNTIMES[runtime]();
-    const child = spawn(cmd[0], [...cmd.slice(1), CLI, ...args], {
-      cwd, env: { ...process.env, SERA_TRANSFER_PROGRESS: 'off', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s) => { stdout += s; });
-    child.stderr.setEncoding('utf8').on('data', (s) => { stderr += s; });
-    child.on('error', (err) => resolvePromise({ code: -1, stdout, stderr: stderr + String(err) }));
-    child.on('close', (code, sig) => resolvePromise({ code: code ?? -1, signal: sig, stdout, stderr }));
-  });
-}
-
-/** Every file under `dir`: relative path → bytes. */
-export function readTree(dir) {
-  const out = new Map();
-  const walk = (d) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      if (statSync(p).isDirectory()) walk(p); else out.set(relative(dir, p), readFileSync(p));
-    }
-  };
-  if (existsSync(dir)) walk(dir);
-  return out;
+/** Runs one conversion; resolves with exit code, signal, stdout, stderr. */
+async function runConversion(runtime, args, cwd) {
+  const run = spawnCli(args, { runtime, cwd, env: { NO_COLOR: '1' } });
+  const code = await run.exit;
+  return { code, signal: run.child.signalCode, stdout: run.stdout(), stderr: run.stderr() };
 }
 
 const TIMESTAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} /gm;

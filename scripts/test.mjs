@@ -1,11 +1,10 @@
 // `npm test`: compile, run the uvu suites, run the conformance corpus, and
 // finish with one line "N passed, N failed" (unit tests + conformance cases).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { root, runtimeCommand } from './lib/shared.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--unit');
 let passed = 0;
 let failed = 0;
@@ -17,9 +16,11 @@ function run(cmd, args, opts = {}) {
   return r;
 }
 
-// 1. compile TypeScript (wasm is built by `npm run build` / prepare)
-for (const k of ['crc32c', 'mxfp4', 'validate', 'mph', 'moe', 'dense']) {
-  if (existsSync(join(root, 'assembly', `${k}.ts`)) && !existsSync(join(root, 'build', `${k}.wasm`))) {
+// 1. compile TypeScript (wasm is built by `npm run build` / prepare). tsconfig is
+// incremental, so after `npm ci` (prepare) or a build this is a quick no-op check.
+const { kernels } = JSON.parse(readFileSync(join(root, 'asconfig.json'), 'utf8'));
+for (const k of kernels) {
+  if (!existsSync(join(root, 'build', `${k}.wasm`))) {
     console.error(`build/${k}.wasm is missing: run 'npm run build' first`);
     process.exit(1);
   }
@@ -69,8 +70,8 @@ tallyUvu('unit tests (node)', run(process.execPath, [join(root, 'scripts/uvu-run
 const SUBSET = ['dist/test/kernels', 'dist/test/io', 'dist/test/format', 'dist/test/numeric', 'dist/test/stages/mphf.test.js',
   'dist/test/stages/collapse-kernels.test.js', 'dist/test/pipeline'];
 if (!quick) {
-  for (const [label, cmd] of [['deno', [join(root, 'node_modules/.bin/deno'), 'run', '-A']], ['bun', [join(root, 'node_modules/.bin/bun')]]]) {
-    tallyUvu(`runtime subset (${label})`, run(cmd[0], [...cmd.slice(1), join(root, 'scripts/uvu-run.mjs'), ...SUBSET]));
+  for (const rt of ['deno', 'bun']) {
+    tallyUvu(`runtime subset (${rt})`, run(...runtimeCommand(rt, [join(root, 'scripts/uvu-run.mjs'), ...SUBSET])));
   }
 }
 

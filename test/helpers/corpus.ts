@@ -1,15 +1,10 @@
-// Locates the conformance corpus for tests (../shared/conformance, or the vendored copy).
+// The conformance corpus for tests (../shared/conformance, or the vendored copy):
+// its folder (scripts/lib/shared.mjs) and its cases.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { caseCommand, corpusDir } from './shared.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-export function corpusDir(): string {
-  const candidates = [process.env.SERA_CONFORMANCE_DIR, resolve(repo, '../shared/conformance'), join(repo, 'test/conformance')];
-  for (const c of candidates) if (c && existsSync(join(c, 'cases'))) return c;
-  throw new Error('conformance corpus not found: set SERA_CONFORMANCE_DIR');
-}
+export { corpusDir, repoRoot } from './shared.js';
 
 export interface CorpusCase {
   name: string;
@@ -24,9 +19,6 @@ export function corpusCases(): CorpusCase[] {
   return readdirSync(root).sort().filter((n) => existsSync(join(root, n, 'cmd'))).map((name) => {
     const dir = join(root, name);
     const meta = JSON.parse(readFileSync(join(dir, 'case.json'), 'utf8'));
-    const args = readFileSync(join(dir, 'cmd'), 'utf8').split('\n').filter((l) => l.length > 0);
-    return { name, dir, expect: meta.port?.expect, args, meta };
+    return { name, dir, expect: meta.port?.expect, args: caseCommand(dir), meta };
   });
 }
-
-export const repoRoot = repo;

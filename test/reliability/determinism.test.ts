@@ -10,12 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setup } from './helpers.js';
-import { repoRoot } from '../helpers/corpus.js';
-import { writeDenseCheckpoint } from './checkpoint-gen.js';
+import { corpusDir, repoRoot } from '../helpers/corpus.js';
+import { synthesize } from '../../src/synth/synth.js';
 
 interface Comparison { label: string; diffs: string[] }
 interface CrossRuntime {
-  corpusDir(): string;
   caseArgs(caseDir: string, source: string, output: string): string[];
   crossRuntime(o: { name: string; source: string; argsFor: (s: string, o: string) => string[]; runtimes: string[]; work: string }): Promise<Comparison[]>;
   compareRuns(a: object, b: object): string[];
@@ -37,7 +36,7 @@ function report(results: Comparison[]): void {
 test('generated checkpoint (d_model 256, 4 layers): identical bytes under Node, Deno and Bun', async () => {
   const t0 = performance.now();
   const source = join(work, 'gen-src');
-  writeDenseCheckpoint(source, { dModel: 256, layers: 4, seed: 11 });
+  synthesize({ preset: 'dense', output: source, dModel: 256, layers: 4, intermediate: 512, vocab: 64, seed: 11 });
   const results = await xr.crossRuntime({
     name: 'generated', source, argsFor: (s, o) => ['--source', s, '--output', o, '--summary-format', 'json'], runtimes: ['node', 'deno', 'bun'], work,
   });
@@ -47,7 +46,7 @@ test('generated checkpoint (d_model 256, 4 layers): identical bytes under Node, 
 });
 
 test('the comparison sees a changed byte, a changed state value and a missing file', async () => {
-  const dir = join(xr.corpusDir(), 'cases', 'dense_f32');
+  const dir = join(corpusDir(), 'cases', 'dense_f32');
   const [cmp] = await xr.crossRuntime({ name: 'control', source: join(dir, 'input'), argsFor: (s, o) => xr.caseArgs(dir, s, o), runtimes: ['node'], work });
   assert.equal(cmp!.diffs, []);
   const a = { code: 0, stdout: '', source: join(dir, 'input'), output: join(work, 'control', 'node-a', 'out') };

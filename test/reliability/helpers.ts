@@ -1,29 +1,17 @@
 // Shared by the reliability tests: folder snapshots (to prove a package was not
 // touched), leftovers of a conversion, and a CLI child process that can be
 // interrupted at a chosen moment.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, lstatSync, cpSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { repoRoot } from '../helpers/corpus.js';
+import { basename, dirname } from 'node:path';
+import { walkTree } from '../helpers/shared.js';
 
-export const CLI = join(repoRoot, 'bin/sera-transfer.js');
+export { spawnCli as runCli } from '../helpers/shared.js';
 
 /** Every file under `dir` (relative path → sha256 + size); folders as entries too. */
 export function snapshotTree(dir: string): Map<string, string> {
-  const out = new Map<string, string>();
-  const walk = (d: string, rel: string) => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      const r = rel ? `${rel}/${name}` : name;
-      const st = lstatSync(p);
-      if (st.isDirectory()) { out.set(`${r}/`, 'dir'); walk(p, r); } else {
-        out.set(r, `${st.size}:${createHash('sha256').update(readFileSync(p)).digest('hex')}`);
-      }
-    }
-  };
-  if (existsSync(dir)) walk(dir, '');
-  return out;
+  return new Map(walkTree(dir).map((e): [string, string] => (e.isDir ? [`${e.rel}/`, 'dir']
+    : [e.rel, `${lstatSync(e.path).size}:${createHash('sha256').update(readFileSync(e.path)).digest('hex')}`])));
 }
 
 /** Differences between two snapshots, one line each (empty when identical). */
@@ -44,54 +32,6 @@ export function leftovers(output: string): string[] {
 
 export function copyTree(from: string, to: string): void {
   cpSync(from, to, { recursive: true });
-}
-
-export interface ChildRun {
-  child: ChildProcess;
-  /** stderr so far. */
-  stderr(): string;
-  stdout(): string;
-  /** Resolves when stderr contains `text` (rejects if the process exits first or after `ms`). */
-  waitFor(text: string | RegExp, ms?: number): Promise<void>;
-  /** Exit code (128 + n if the process was killed by signal n and could not report it). */
-  exit: Promise<number>;
-}
-
-const SIGNAL_NUMBERS: Record<string, number> = { SIGINT: 2, SIGTERM: 15, SIGKILL: 9 };
-
-/** Starts `node bin/sera-transfer.js ...args` in `cwd`. */
-export function runCli(args: string[], opts: { cwd?: string; env?: Record<string, string>; runtime?: string[] } = {}): ChildRun {
-  const runtime = opts.runtime ?? [process.execPath];
-  const child = spawn(runtime[0]!, [...runtime.slice(1), CLI, ...args], {
-    // progress lines off: the tests read the error report
-    cwd: opts.cwd, env: { ...process.env, SERA_TRANSFER_PROGRESS: 'off', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  let out = '';
-  const waiters: (() => void)[] = [];
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => { err += s; for (const w of waiters.slice()) w(); });
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => { out += s; });
-  const exit = new Promise<number>((resolve) => {
-    child.on('close', (code, sig) => {
-      for (const w of waiters.slice()) w();
-      resolve(code ?? 128 + (SIGNAL_NUMBERS[sig ?? ''] ?? 0));
-    });
-  });
-  let exited = false;
-  void exit.then(() => { exited = true; });
-  const waitFor = (text: string | RegExp, ms = 30_000) => new Promise<void>((resolve, reject) => {
-    const has = () => (typeof text === 'string' ? err.includes(text) : text.test(err));
-    const timer = setTimeout(() => { cleanup(); reject(new Error(`timed out waiting for ${String(text)}; stderr: ${err}`)); }, ms);
-    const check = () => {
-      if (has()) { cleanup(); resolve(); } else if (exited || child.exitCode !== null) {
-        cleanup(); reject(new Error(`process exited before ${String(text)}; stderr: ${err}`));
-      }
-    };
-    const cleanup = () => { clearTimeout(timer); const i = waiters.indexOf(check); if (i >= 0) waiters.splice(i, 1); };
-    waiters.push(check);
-    check();
-  });
-  return { child, stderr: () => err, stdout: () => out, waitFor, exit };
 }
 
 /** Runs `tasks` with at most `limit` at a time, keeping result order. */

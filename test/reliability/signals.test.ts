@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corpusDir, repoRoot } from '../helpers/corpus.js';
 import { pauseMarker } from '../../src/cli/signals.js';
-import { writeDenseCheckpoint } from './checkpoint-gen.js';
+import { synthesize } from '../../src/synth/synth.js';
 import { copyTree, diffTrees, errorReport, leftovers, pool, runCli, setup, snapshotTree, stackLines } from './helpers.js';
 
 const STAGES = ['discover', 'tokenizer', 'prf', 'overlays', 'collapse', 'memory', 'bridge', 'manifest', 'snapshot', 'state', 'verify', 'commit'];
@@ -75,7 +75,7 @@ test('SIGTERM at stages of a fresh conversion writes nothing', async () => {
 
 test('SIGINT while a bigger conversion computes (random points): never a partial or changed package', async () => {
   const big = join(root, 'big');
-  const bytes = writeDenseCheckpoint(big, { dModel: 448, layers: 6, seed: 7 });
+  const bytes = synthesize({ preset: 'dense', output: big, dModel: 448, layers: 6, intermediate: 896, vocab: 64, seed: 7 }).weightBytes;
   // A log line starts each stage; the signal goes out `delay` ms after it, mid-computation.
   const points: [string, number][] = [
     ['Reading model configuration', 0], ['Generating PRF arrays', 20], ['Computing attention overlays', 0],
