@@ -4,15 +4,12 @@ import { cac } from 'cac';
 import { dirname } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { mkdirp, writeFile } from '../io/fs.js';
-import { convert } from '../convert.js';
-import { renderSummary } from '../format/summary.js';
 import { UsageError } from '../errors.js';
 import { CONVERT_FLAGS, normalizeArgv, parseIntFlag, resolveVerbose, validateBackendFlags } from './args.js';
 import { reportError } from './report.js';
 import { addSynthOptions, synthCommand } from '../synth/cli.js';
 import { resolvePath } from '../pipeline/discover.js';
 import { installInterruptGuard, InterruptedError } from './signals.js';
-import { loadCrc32c } from '../kernels/crc32c.js';
 import { prepareRun, WORKFLOW_FLAGS } from './workflow.js';
 import { applyProfile } from './profiles.js';
 import { reportErrorJson, wantsJsonLogs } from './progress.js';
@@ -60,6 +57,8 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
 
   const run = await prepareRun(o, { r, rv, topL, verbose, debug, format: format as 'table' | 'json' }, io);
   if (run.exitCode !== undefined) return run.exitCode;
+  // loaded here, not at start-up: the converter is most of the code, and --help, --version and the other commands do without it
+  const [{ convert }, { renderSummary }] = await Promise.all([import('../convert.js'), import('../format/summary.js')]);
   const log = run.log;
   let result;
   const guard = installInterruptGuard({ output: resolvePath(run.output), pauseAt: io.env.SERA_TRANSFER_TEST_PAUSE, stderr: io.stderr });
@@ -150,10 +149,10 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       .action(async (o: Opts) => { code = await runConvert(o, normalized, io); });
     cli.command('inspect <dir>', 'Print the manifest sections and the arrays of a package')
       .option('--json', 'Machine-readable output')
-      .action(async (dir: string, o: Opts) => { await loadCrc32c(); code = (await import('./inspect.js')).inspectCommand(dir, !!o.json, io); });
+      .action(async (dir: string, o: Opts) => { code = await (await import('./inspect.js')).inspectCommand(dir, !!o.json, io); });
     cli.command('verify <dir>', 'Re-read every array and check it against its header, the manifest and sera_state.json')
       .option('--json', 'Machine-readable output')
-      .action(async (dir: string, o: Opts) => { await loadCrc32c(); code = (await import('./verify-command.js')).verifyCommand(dir, !!o.json, io); });
+      .action(async (dir: string, o: Opts) => { code = await (await import('./verify-command.js')).verifyCommand(dir, !!o.json, io); });
     cli.command('rebuild <dir>', 'Regenerate sera_manifest.bin and the artefact records from arrays/')
       .action(async (dir: string) => { code = await (await import('./rebuild.js')).rebuildCommand(dir, io); });
     addSynthOptions(cli.command('synth', 'Write a synthetic checkpoint (gpt-oss or dense) for tests and benchmarks'))
