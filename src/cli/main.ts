@@ -6,13 +6,13 @@ import { readFileSync } from 'node:fs';
 import { mkdirp, writeFile } from '../io/fs.js';
 import { UsageError } from '../errors.js';
 import { CONVERT_FLAGS, normalizeArgv, parseIntFlag, resolveVerbose, validateBackendFlags } from './args.js';
-import { reportError } from './report.js';
+import { reportError, reportErrorJson } from './report.js';
 import { addSynthOptions, synthCommand } from '../synth/cli.js';
 import { resolvePath } from '../pipeline/discover.js';
 import { installInterruptGuard, InterruptedError } from './signals.js';
 import { prepareRun, WORKFLOW_FLAGS } from './workflow.js';
 import { applyProfile } from './profiles.js';
-import { reportErrorJson, wantsJsonLogs } from './progress.js';
+import { wantsJsonLogs } from './progress.js';
 
 export interface CliIO {
   stdout: { write(s: string): unknown; isTTY?: boolean };
@@ -164,6 +164,6 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
     await cli.runMatchedCommand();
     return code;
   } catch (err) {
-    return wantsJsonLogs(argv) ? reportErrorJson(err, io.stderr, reportError, debug) : reportError(err, io.stderr, debug);
+    return wantsJsonLogs(argv) ? reportErrorJson(err, io.stderr, debug) : reportError(err, io.stderr, debug);
   }
 }

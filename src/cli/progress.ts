@@ -7,7 +7,6 @@
 // progress line.
 import type { ProgressEvent } from '../pipeline/read-progress.js';
 import type { ConversionLog, LogRecord } from '../log.js';
-import { SeraError } from '../errors.js';
 
 export interface OutStream {
   write(s: string): unknown;
@@ -309,27 +308,4 @@ export function wantsJsonLogs(argv: readonly string[]): boolean {
     if (v === 'json') return true;
   }
   return false;
-}
-
-/**
- * The error report as one JSON object on stderr. The message, hint and exit
- * code are those of the text report (reportError), captured and re-encoded.
- */
-export function reportErrorJson(
-  err: unknown, stderr: { write(s: string): unknown },
-  textReport: (err: unknown, out: { write(s: string): unknown }, debug: boolean) => number, debug: boolean,
-): number {
-  let text = '';
-  const code = textReport(err, { write: (s: string) => { text += s; } }, debug);
-  const lines = text.split('\n').filter((l) => l.length > 0);
-  const message = (lines[0] ?? '').replace(/^sera-transfer: error: /, '');
-  const hint = lines.find((l) => l.startsWith('  hint: '))?.slice(8) ?? null;
-  const stack = lines.filter((l) => l.startsWith('  [debug] ')).map((l) => l.slice(10));
-  const obj: Record<string, unknown> = {
-    time: new Date().toISOString(), level: 'ERROR', logger: 'sera_transfer', message, hint,
-    error: err instanceof SeraError ? err.name : (err as Error)?.name === 'CACError' ? 'UsageError' : 'Error', exit_code: code,
-  };
-  if (stack.length) obj.stack = stack;
-  stderr.write(JSON.stringify(obj) + '\n');
-  return code;
 }
