@@ -44,18 +44,41 @@ export function normalizeArgv(argv: string[], flags: Record<string, boolean>): s
   return out;
 }
 
+/** argparse keeps the last occurrence of a repeated flag; cac collects them into an array. */
+export function lastValue(v: unknown): unknown {
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+/** Python int() of a string (surrounding whitespace, a sign, digits with single underscores); null when it is not one. */
+export function pyInt(s: string): number | null {
+  const m = /^\s*([+-]?)(\d+(?:_\d+)*)\s*$/.exec(s);
+  if (!m) return null;
+  const n = Number(m[2]!.replace(/_/g, ''));
+  return m[1] === '-' ? -n : n;
+}
+
 /** argparse `type=int`: Python int() of the string. */
 export function parseIntFlag(flag: string, value: unknown): number | undefined {
+  value = lastValue(value);
   if (value === undefined) return undefined;
-  if (Array.isArray(value)) value = value[value.length - 1]; // argparse: the last occurrence wins
-  if (value === true || value === '' || value === undefined) {
+  if (value === true || value === '') {
     throw new UsageError(`argument --${flag}: expected one argument`, `give a value: --${flag} N`);
   }
   const s = String(value);
-  const m = /^\s*([+-]?)(\d+(?:_\d+)*)\s*$/.exec(s);
-  if (!m) throw new UsageError(`argument --${flag}: invalid int value: '${s}'`, `--${flag} takes an integer`);
-  const n = Number(m[2]!.replace(/_/g, ''));
-  return m[1] === '-' ? -n : n;
+  const n = pyInt(s);
+  if (n === null) throw new UsageError(`argument --${flag}: invalid int value: '${s}'`, `--${flag} takes an integer`);
+  return n;
+}
+
+/** argparse `choices=`: the flag's value (its last occurrence), or undefined when it was not given. */
+export function choiceFlag<T extends string>(flag: string, value: unknown, choices: readonly T[]): T | undefined {
+  const v = lastValue(value);
+  if (v === undefined) return undefined;
+  const s = String(v);
+  if (!(choices as readonly string[]).includes(s)) {
+    throw new UsageError(`argument --${flag}: invalid choice: '${s}' (choose from ${choices.map((c) => `'${c}'`).join(', ')})`);
+  }
+  return s as T;
 }
 
 /** The last of --verbose/--quiet wins; otherwise SERA_TRANSFER_VERBOSE decides. */
@@ -73,33 +96,34 @@ export function resolveVerbose(argv: string[], env: Record<string, string | unde
 
 /** The reference's determinism flag rules (ALGORITHMS.md §1.2); the flags have no other effect here. */
 export function validateBackendFlags(o: {
-  backend: string; torchThreads?: number; numpyThreads?: number; cpuAffinity?: string; assumeFtz: boolean; assumeFma: boolean;
+  /** The raw flag values (cac's: repeated flags are arrays). */
+  backend: unknown; cpuAffinity: unknown;
+  torchThreads?: number; numpyThreads?: number; assumeFtz: boolean; assumeFma: boolean;
 }): number[] | null {
   if (o.torchThreads !== undefined && o.torchThreads <= 0) throw new UsageError('--torch-threads must be a positive integer');
   if (o.numpyThreads !== undefined && o.numpyThreads <= 0) throw new UsageError('--numpy-threads must be a positive integer');
   let affinity: number[] | null = null;
-  if (o.cpuAffinity !== undefined) {
-    const v = o.cpuAffinity.trim();
+  const cpuAffinity = lastValue(o.cpuAffinity);
+  if (cpuAffinity !== undefined) {
+    const v = String(cpuAffinity).trim();
     if (v.toLowerCase() !== 'auto') {
       const toks = v.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
       if (!toks.length) throw new UsageError('--cpu-affinity must list at least one CPU index');
       const ids = toks.map((t) => {
-        if (!/^\s*[+-]?\d+(?:_\d+)*\s*$/.test(t)) throw new UsageError(`--cpu-affinity is invalid: invalid literal for int() with base 10: '${t}'`);
-        const n = parseInt(t.replace(/_/g, ''), 10);
+        const n = pyInt(t);
+        if (n === null) throw new UsageError(`--cpu-affinity is invalid: invalid literal for int() with base 10: '${t}'`);
         if (n < 0) throw new UsageError('--cpu-affinity is invalid: CPU affinity indices must be non-negative');
         return n;
       });
       affinity = [...new Set(ids)].sort((a, b) => a - b);
     }
   }
-  if (!['python', 'numpy', 'torch'].includes(o.backend)) {
-    throw new UsageError(`argument --mxfp4-backend: invalid choice: '${o.backend}' (choose from 'python', 'numpy', 'torch')`);
-  }
-  if (o.backend === 'torch' || o.backend === 'numpy') {
-    const [flag, label] = o.backend === 'torch' ? ['torch-threads', 'Torch'] : ['numpy-threads', 'NumPy'];
-    const threads = o.backend === 'torch' ? o.torchThreads : o.numpyThreads;
-    if (threads === undefined) throw new UsageError(`--${flag}=1 is required when using --mxfp4-backend=${o.backend}`);
-    if (threads !== 1) throw new UsageError(`Deterministic ${o.backend} MXFP4 decoding requires --${flag}=1`);
+  const backend = choiceFlag('mxfp4-backend', o.backend, ['python', 'numpy', 'torch'] as const) ?? 'python';
+  if (backend === 'torch' || backend === 'numpy') {
+    const [flag, label] = backend === 'torch' ? ['torch-threads', 'Torch'] : ['numpy-threads', 'NumPy'];
+    const threads = backend === 'torch' ? o.torchThreads : o.numpyThreads;
+    if (threads === undefined) throw new UsageError(`--${flag}=1 is required when using --mxfp4-backend=${backend}`);
+    if (threads !== 1) throw new UsageError(`Deterministic ${backend} MXFP4 decoding requires --${flag}=1`);
     if (!o.assumeFtz || !o.assumeFma) throw new UsageError(`${label} MXFP4 decoding requires --assume-ftz and --assume-fma attestations`);
   } else {
     if (o.torchThreads !== undefined && o.torchThreads !== 1) throw new UsageError('--torch-threads must be 1 when specified with --mxfp4-backend=python');

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { mkdirp, writeFile } from '../io/fs.js';
 import { UsageError } from '../errors.js';
-import { CONVERT_FLAGS, normalizeArgv, parseIntFlag, resolveVerbose, validateBackendFlags } from './args.js';
+import { CONVERT_FLAGS, choiceFlag, normalizeArgv, parseIntFlag, resolveVerbose, validateBackendFlags } from './args.js';
 import { reportError, reportErrorJson } from './report.js';
 import { addSynthOptions, synthCommand } from '../synth/cli.js';
 import { resolvePath } from '../pipeline/discover.js';
@@ -46,16 +46,14 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   const topL = parseIntFlag('topL', o.topL);
   const torchThreads = parseIntFlag('torch-threads', o.torchThreads);
   const numpyThreads = parseIntFlag('numpy-threads', o.numpyThreads);
-  const format = String(o.summaryFormat ?? 'table');
-  if (format !== 'table' && format !== 'json') {
-    throw new UsageError(`argument --summary-format: invalid choice: '${format}' (choose from 'table', 'json')`);
-  }
+  const format = choiceFlag('summary-format', o.summaryFormat, ['table', 'json'] as const) ?? 'table';
+  const quantizeExperts = choiceFlag('quantize-experts', o.quantizeExperts, ['mxfp4'] as const);
   validateBackendFlags({
-    backend: String(o.mxfp4Backend ?? 'python'), torchThreads, numpyThreads,
-    cpuAffinity: o.cpuAffinity === undefined ? undefined : String(o.cpuAffinity), assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
+    backend: o.mxfp4Backend, torchThreads, numpyThreads,
+    cpuAffinity: o.cpuAffinity, assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
   });
 
-  const run = await prepareRun(o, { r, rv, topL, verbose, debug, format: format as 'table' | 'json' }, io);
+  const run = await prepareRun(o, { r, rv, topL, verbose, debug, format }, io);
   if (run.exitCode !== undefined) return run.exitCode;
   // loaded here, not at start-up: the converter is most of the code, and --help, --version and the other commands do without it
   const [{ convert }, { renderSummary }] = await Promise.all([import('../convert.js'), import('../format/summary.js')]);
@@ -69,7 +67,7 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
       verbose, assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma, strictTokenizer: !!o.strictTokenizer, force: !!o.force, log,
       mxfp4Shards: rawArgv.includes('--no-mxfp4-shards') ? false : rawArgv.includes('--mxfp4-shards') ? true : undefined,
       allowNanScales: !!o.allowNanScales,
-      quantizeExperts: quantizeFlag(o.quantizeExperts),
+      quantizeExperts,
       debugLogs: debug, checkpoint: guard.checkpoint,
     });
   } catch (err) {
@@ -96,12 +94,6 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   }
   if (o.summary !== false) io.stdout.write(text + '\n');
   return 0;
-}
-
-function quantizeFlag(v: unknown): 'mxfp4' | undefined {
-  if (v === undefined) return undefined;
-  if (v !== 'mxfp4') throw new UsageError(`argument --quantize-experts: invalid choice: '${String(v)}' (choose from 'mxfp4')`);
-  return 'mxfp4';
 }
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
