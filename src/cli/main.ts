@@ -49,7 +49,7 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   const format = choiceFlag('summary-format', o.summaryFormat, ['table', 'json'] as const) ?? 'table';
   const quantizeExperts = choiceFlag('quantize-experts', o.quantizeExperts, ['mxfp4'] as const);
   validateBackendFlags({
-    backend: o.mxfp4Backend, torchThreads, numpyThreads,
+    backend: o['mxfp4-backend'], torchThreads, numpyThreads, // cac does not camel-case a name with a digit before the dash
     cpuAffinity: o.cpuAffinity, assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
   });
 

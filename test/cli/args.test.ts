@@ -39,6 +39,16 @@ test("choices and ints fail with argparse's messages", () => {
     "--cpu-affinity is invalid: invalid literal for int() with base 10: 'a'");
 });
 
+test('--mxfp4-backend reaches the backend rules (the last value wins)', async () => {
+  const base = ['--source', '/nonexistent/ckpt', '--output', '/nonexistent/out'];
+  const torch = await runCli([...base, '--mxfp4-backend', 'torch']);
+  assert.is(torch.code, 2);
+  assert.match(torch.stderr, /--torch-threads=1 is required when using --mxfp4-backend=torch/);
+  const gpu = await runCli([...base, '--mxfp4-b', 'python', '--mxfp4-backend=gpu']);
+  assert.is(gpu.code, 2);
+  assert.match(gpu.stderr, /argument --mxfp4-backend: invalid choice: 'gpu'/);
+});
+
 test('the command line checks --quantize-experts before anything runs', async () => {
   const base = ['--source', '/nonexistent/ckpt', '--output', '/nonexistent/out'];
   const quant = await runCli([...base, '--quantize-experts', 'bf16', '--dry-run']);
