@@ -14,8 +14,8 @@ export const CONVERT_FLAGS: Record<string, boolean> = {
 
 const NUMBER_RE = /^-\d+$|^-\d*\.\d+$/;
 
-/** Expands unambiguous prefixes and joins `--flag -5`; throws UsageError on ambiguity. */
-export function normalizeArgv(argv: string[], flags: Record<string, boolean>): string[] {
+/** Expands unambiguous prefixes and joins `--flag -5`; throws UsageError on ambiguity (`lenient`: leaves it as given). */
+export function normalizeArgv(argv: string[], flags: Record<string, boolean>, lenient = false): string[] {
   const names = Object.keys(flags);
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -27,7 +27,7 @@ export function normalizeArgv(argv: string[], flags: Record<string, boolean>): s
     let name = given;
     if (!(given in flags)) {
       const matches = names.filter((n) => n.startsWith(given));
-      if (matches.length > 1) {
+      if (matches.length > 1 && !lenient) {
         throw new UsageError(`ambiguous option: --${given} could match ${matches.map((m) => '--' + m).join(', ')}`, "run 'sera-transfer --help' for the flags");
       }
       if (matches.length === 1) name = matches[0]!;
@@ -42,6 +42,23 @@ export function normalizeArgv(argv: string[], flags: Record<string, boolean>): s
     out.push(`--${name}`);
   }
   return out;
+}
+
+/**
+ * --debug and --log-format json, for the error report: read from argv as the
+ * parser sees it (prefixes expanded, nothing after `--`, the last --log-format
+ * wins), and leniently, so that a usage error is reported in the form asked for.
+ */
+export function reportFlags(argv: string[], flags: Record<string, boolean>): { debug: boolean; jsonLogs: boolean } {
+  const a = normalizeArgv(argv, flags, true);
+  let debug = false;
+  let logFormat: string | undefined;
+  for (let i = 0; i < a.length && a[i] !== '--'; i++) {
+    if (a[i] === '--debug') debug = true;
+    else if (a[i]!.startsWith('--log-format=')) logFormat = a[i]!.slice('--log-format='.length);
+    else if (a[i] === '--log-format') logFormat = a[i + 1]?.startsWith('-') === false ? a[++i] : undefined;
+  }
+  return { debug, jsonLogs: logFormat === 'json' };
 }
 
 /** argparse keeps the last occurrence of a repeated flag; cac collects them into an array. */

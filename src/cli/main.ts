@@ -5,14 +5,13 @@ import { dirname } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { mkdirp, writeFile } from '../io/fs.js';
 import { UsageError } from '../errors.js';
-import { CONVERT_FLAGS, choiceFlag, normalizeArgv, parseIntFlag, resolveVerbose, validateBackendFlags } from './args.js';
+import { CONVERT_FLAGS, choiceFlag, normalizeArgv, parseIntFlag, reportFlags, resolveVerbose, validateBackendFlags } from './args.js';
 import { reportError, reportErrorJson } from './report.js';
 import { addSynthOptions, synthCommand } from '../synth/cli.js';
 import { resolvePath } from '../pipeline/discover.js';
 import { installInterruptGuard, InterruptedError } from './signals.js';
 import { prepareRun, WORKFLOW_FLAGS } from './workflow.js';
 import { applyProfile } from './profiles.js';
-import { wantsJsonLogs } from './progress.js';
 
 export interface CliIO {
   stdout: { write(s: string): unknown; isTTY?: boolean };
@@ -32,6 +31,9 @@ function version(): string {
 }
 
 type Opts = Record<string, any>;
+
+/** Long flags of the convert command (name → takes a value), for prefix expansion. */
+const FLAGS: Record<string, boolean> = { ...CONVERT_FLAGS, ...WORKFLOW_FLAGS };
 
 async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number> {
   const debug = !!o.debug;
@@ -97,7 +99,6 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
 }
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
-  const debug = argv.includes('--debug');
   try {
     const cli = cac('sera-transfer');
     const addConvertOptions = (c: ReturnType<typeof cli.command>) => c
@@ -131,7 +132,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       .option('--cpu-affinity <list>', 'Accepted for compatibility; no effect', { type: [String] });
 
     let code = 0;
-    const normalized = normalizeArgv(argv, { ...CONVERT_FLAGS, ...WORKFLOW_FLAGS });
+    const normalized = normalizeArgv(argv, FLAGS);
     addConvertOptions(cli.command('[...args]', 'Convert a checkpoint (same as `convert`)'))
       .action(async (args: string[], o: Opts) => {
         if (args.length) throw new UsageError(`unknown command or argument: ${args[0]}`, "run 'sera-transfer --help'");
@@ -156,6 +157,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
     await cli.runMatchedCommand();
     return code;
   } catch (err) {
-    return wantsJsonLogs(argv) ? reportErrorJson(err, io.stderr, debug) : reportError(err, io.stderr, debug);
+    const { debug, jsonLogs } = reportFlags(argv, FLAGS);
+    return jsonLogs ? reportErrorJson(err, io.stderr, debug) : reportError(err, io.stderr, debug);
   }
 }

@@ -294,18 +294,3 @@ export class Reporter {
     else this.#out.write(line + '\n');
   }
 }
-
-/** True when argv asks for JSON logs (checked before parsing, so usage errors are JSON too). */
-export function wantsJsonLogs(argv: readonly string[]): boolean {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') break;
-    if (!a.startsWith('--')) continue;
-    const eq = a.indexOf('=');
-    const name = a.slice(2, eq < 0 ? undefined : eq);
-    if (!name || !'log-format'.startsWith(name)) continue; // any prefix: no other flag starts with "l"
-    const v = eq < 0 ? argv[i + 1] : a.slice(eq + 1);
-    if (v === 'json') return true;
-  }
-  return false;
-}

@@ -2,7 +2,8 @@
 // argparse's message, and "the last occurrence wins" for repeated flags.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { choiceFlag, lastValue, parseIntFlag, pyInt, validateBackendFlags } from '../../src/cli/args.js';
+import { CONVERT_FLAGS, choiceFlag, lastValue, parseIntFlag, pyInt, reportFlags, validateBackendFlags } from '../../src/cli/args.js';
+import { WORKFLOW_FLAGS } from '../../src/cli/workflow.js';
 import { UsageError } from '../../src/errors.js';
 import { runCli } from './run-cli.js';
 
@@ -54,6 +55,18 @@ test('the command line checks --quantize-experts before anything runs', async ()
   const quant = await runCli([...base, '--quantize-experts', 'bf16', '--dry-run']);
   assert.is(quant.code, 2, 'checked before a dry run, too');
   assert.match(quant.stderr, /argument --quantize-experts: invalid choice: 'bf16' \(choose from 'mxfp4'\)/);
+});
+
+test('--debug and --log-format for the error report: abbreviations count, nothing after --, the last value wins', async () => {
+  const flags = (argv: string[]) => reportFlags(argv, { ...CONVERT_FLAGS, ...WORKFLOW_FLAGS });
+  assert.equal(flags(['--deb']), { debug: true, jsonLogs: false });
+  assert.equal(flags(['--s', 'x', '--debug']), { debug: true, jsonLogs: false }, 'an ambiguous prefix does not hide them');
+  assert.equal(flags(['--', '--debug', '--log-format=json']), { debug: false, jsonLogs: false });
+  assert.equal(flags(['--log-f', 'json', '--log-format', 'text']), { debug: false, jsonLogs: false });
+  assert.equal(flags(['--log-format', 'text', '--log-f=json']), { debug: false, jsonLogs: true });
+  const r = await runCli(['--source', '/nonexistent/ckpt', '--output', '/nonexistent/out', '--summary-format', 'xml', '--deb']);
+  assert.is(r.code, 2);
+  assert.match(r.stderr, /^ {2}\[debug\] at /m, 'an abbreviated --debug shows the stack');
 });
 
 test.run();
