@@ -9,7 +9,7 @@ import { CONVERT_FLAGS, choiceFlag, normalizeArgv, parseIntFlag, reportFlags, re
 import { reportError, reportErrorJson } from './report.js';
 import { addSynthOptions, synthCommand } from '../synth/cli.js';
 import { resolvePath } from '../pipeline/discover.js';
-import { installInterruptGuard, InterruptedError } from './signals.js';
+import { InterruptGuard, InterruptedError } from './signals.js';
 import { prepareRun, WORKFLOW_FLAGS } from './workflow.js';
 import { applyProfile } from './profiles.js';
 
@@ -61,7 +61,7 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   const [{ convert }, { renderSummary }] = await Promise.all([import('../convert.js'), import('../format/summary.js')]);
   const log = run.log;
   let result;
-  const guard = installInterruptGuard({ output: resolvePath(run.output), pauseAt: io.env.SERA_TRANSFER_TEST_PAUSE, stderr: io.stderr });
+  const guard = new InterruptGuard({ output: resolvePath(run.output), pauseAt: io.env.SERA_TRANSFER_TEST_PAUSE, stderr: io.stderr });
   try {
     result = await convert({
       source: run.source, output: run.output, r: run.r, rv: run.rv, topL: run.topL,

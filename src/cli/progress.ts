@@ -7,6 +7,7 @@
 // progress line.
 import type { ProgressEvent } from '../pipeline/read-progress.js';
 import type { ConversionLog, LogRecord } from '../log.js';
+import type { DownloadEvent } from '../hub/download.js';
 
 export interface OutStream {
   write(s: string): unknown;
@@ -16,23 +17,6 @@ export interface OutStream {
 
 export type ProgressMode = 'tty' | 'plain' | 'json' | 'off';
 export type LogFormat = 'text' | 'json';
-
-/** One file of a Hub download (sizes in bytes; `resumedFrom` bytes were already on disk). */
-export interface DownloadEvent {
-  kind: 'start' | 'data' | 'done' | 'retry';
-  file: string;
-  fileIndex: number;
-  fileCount: number;
-  bytes: number;
-  size: number;
-  resumedFrom: number;
-  /** All selected files: bytes present (incl. resumed) and the total. */
-  totalBytes: number;
-  totalSize: number;
-  now: number;
-  startedAt: number;
-  message?: string;
-}
 
 const DEFAULT_PLAIN_INTERVAL_MS = 10_000;
 const TTY_INTERVAL_MS = 100;

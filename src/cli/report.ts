@@ -9,7 +9,7 @@ export interface ErrorStream {
 }
 
 /** What is reported about an error, whatever the form. */
-export interface ErrorReport {
+interface ErrorReport {
   /** The error class users see: a SeraError's name, UsageError for cac's parse errors, Error for a bug. */
   kind: string;
   message: string;
@@ -19,7 +19,7 @@ export interface ErrorReport {
   exitCode: number;
 }
 
-export function describeError(err: unknown, debug: boolean): ErrorReport {
+function describeError(err: unknown, debug: boolean): ErrorReport {
   const e = err as Error | undefined;
   const debugLines = debug ? debugInfo(e) : [];
   if (err instanceof SeraError) {

@@ -36,7 +36,6 @@ export interface PreparedRun {
   originalSubdir: string | null;
   interactive: boolean;
   log: ConversionLog;
-  reporter: Reporter;
   onProgress: ProgressListener | undefined;
   /** Ends a progress line in flight (before an error is reported). */
   close(): void;
@@ -118,7 +117,7 @@ export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: n
   if (warning) say('WARNING', warning);
 
   const run: PreparedRun = {
-    source, output, r, rv, topL, originalSubdir, interactive, log, reporter,
+    source, output, r, rv, topL, originalSubdir, interactive, log,
     onProgress: mode === 'off' ? undefined : reporter.progress,
     close: () => reporter.close(),
   };

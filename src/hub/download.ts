@@ -10,8 +10,24 @@ import { downloadFile, fileDownloadInfo } from '@huggingface/hub';
 import { ReadHandle, WriteHandle, exists, fileSize, listDir, mkdirp, removeTree, rename } from '../io/fs.js';
 import { HubError, hubStatusError } from './errors.js';
 import type { RemoteFile } from './select.js';
-import type { DownloadEvent } from '../cli/progress.js';
 import { acquirePidLock } from '../io/pid.js';
+
+/** One file of a Hub download (sizes in bytes; `resumedFrom` bytes were already on disk). */
+export interface DownloadEvent {
+  kind: 'start' | 'data' | 'done' | 'retry';
+  file: string;
+  fileIndex: number;
+  fileCount: number;
+  bytes: number;
+  size: number;
+  resumedFrom: number;
+  /** All selected files: bytes present (incl. resumed) and the total. */
+  totalBytes: number;
+  totalSize: number;
+  now: number;
+  startedAt: number;
+  message?: string;
+}
 
 export interface HubContext {
   repo: string;

@@ -3,7 +3,7 @@ import { IoError } from '../errors.js';
 import { WriteHandle, getFsBackend, readText, removeTree } from './fs.js';
 
 /** True when a process with this pid exists (EPERM: it exists but belongs to someone else). */
-export function pidAlive(pid: number): boolean {
+function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
