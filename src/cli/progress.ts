@@ -69,19 +69,25 @@ function bar(fraction: number, width = 20): string {
   return '[' + '#'.repeat(full) + '-'.repeat(width - full) + ']';
 }
 
+function stageLabel(e: ProgressEvent): string {
+  return e.stageIndex > 0 ? `[${e.stageIndex}/${e.stageCount}] ${e.stage}` : e.stage;
+}
+
+/** "1.0 GiB read  102 MiB/s" for a stage that reads the checkpoint; nothing for one that does not. */
+function readParts(e: ProgressEvent, elapsed: number): string[] {
+  if (e.stageBytes <= 0) return [];
+  const r = rate(e.stageBytes, elapsed);
+  return r === null ? [`${formatBytes(e.stageBytes)} read`] : [`${formatBytes(e.stageBytes)} read`, `${formatBytes(Math.round(r))}/s`];
+}
+
 /** The text of a conversion progress line (shared by the tty and plain forms). */
 export function describeProgress(e: ProgressEvent, withBar: boolean): string {
-  const label = e.stageIndex > 0 ? `[${e.stageIndex}/${e.stageCount}] ${e.stage}` : e.stage;
-  if (e.kind === 'stage') return label;
+  if (e.kind === 'stage') return stageLabel(e);
   const elapsed = e.now - e.stageStartedAt;
-  const parts = [label];
+  const parts = [stageLabel(e)];
   if (e.layer !== null && e.layerCount > 0) parts.push(`layer ${Math.min(e.layer + 1, e.layerCount)}/${e.layerCount}`);
   if (e.fraction !== null) parts.push((withBar ? bar(e.fraction) + ' ' : '') + `${Math.floor(e.fraction * 100)}%`);
-  if (e.stageBytes > 0) {
-    parts.push(`${formatBytes(e.stageBytes)} read`);
-    const r = rate(e.stageBytes, elapsed);
-    if (r !== null) parts.push(`${formatBytes(Math.round(r))}/s`);
-  }
+  parts.push(...readParts(e, elapsed));
   const left = eta(e.fraction, elapsed);
   parts.push(left !== null ? `ETA ${formatDuration(left)}` : formatDuration(elapsed));
   return parts.join('  ');
@@ -89,16 +95,10 @@ export function describeProgress(e: ProgressEvent, withBar: boolean): string {
 
 /** The final text of a stage's line (tty form), once the next stage starts. */
 export function describeFinished(e: ProgressEvent, now: number): string {
-  const label = e.stageIndex > 0 ? `[${e.stageIndex}/${e.stageCount}] ${e.stage}` : e.stage;
   const elapsed = now - e.stageStartedAt;
-  const parts = [label];
+  const parts = [stageLabel(e)];
   if (e.layer !== null && e.layerCount > 0) parts.push(`${e.layerCount} layer${e.layerCount === 1 ? '' : 's'}`);
-  if (e.stageBytes > 0) {
-    parts.push(`${formatBytes(e.stageBytes)} read`);
-    const r = rate(e.stageBytes, elapsed);
-    if (r !== null) parts.push(`${formatBytes(Math.round(r))}/s`);
-  }
-  parts.push(`done in ${formatDuration(elapsed)}`);
+  parts.push(...readParts(e, elapsed), `done in ${formatDuration(elapsed)}`);
   return parts.join('  ');
 }
 
@@ -273,8 +273,6 @@ export class Reporter {
   }
 
   #json(obj: Record<string, unknown>): void {
-    const line = JSON.stringify(obj);
-    if (this.#line) this.#out.write(`\r\x1b[K${line}\n${this.#fit(this.#line)}`);
-    else this.#out.write(line + '\n');
+    this.text(JSON.stringify(obj));
   }
 }
