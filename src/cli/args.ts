@@ -14,8 +14,8 @@ export const CONVERT_FLAGS: Record<string, boolean> = {
 
 const NUMBER_RE = /^-\d+$|^-\d*\.\d+$/;
 
-/** Expands unambiguous prefixes and joins `--flag -5`; throws UsageError on ambiguity. */
-export function normalizeArgv(argv: string[], flags: Record<string, boolean>): string[] {
+/** Expands unambiguous prefixes and joins `--flag -5`; throws UsageError on ambiguity (`lenient`: leaves it as given). */
+export function normalizeArgv(argv: string[], flags: Record<string, boolean>, lenient = false): string[] {
   const names = Object.keys(flags);
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -27,7 +27,7 @@ export function normalizeArgv(argv: string[], flags: Record<string, boolean>): s
     let name = given;
     if (!(given in flags)) {
       const matches = names.filter((n) => n.startsWith(given));
-      if (matches.length > 1) {
+      if (matches.length > 1 && !lenient) {
         throw new UsageError(`ambiguous option: --${given} could match ${matches.map((m) => '--' + m).join(', ')}`, "run 'sera-transfer --help' for the flags");
       }
       if (matches.length === 1) name = matches[0]!;
@@ -44,18 +44,58 @@ export function normalizeArgv(argv: string[], flags: Record<string, boolean>): s
   return out;
 }
 
+/**
+ * --debug and --log-format json, for the error report: read from argv as the
+ * parser sees it (prefixes expanded, nothing after `--`, the last --log-format
+ * wins), and leniently, so that a usage error is reported in the form asked for.
+ */
+export function reportFlags(argv: string[], flags: Record<string, boolean>): { debug: boolean; jsonLogs: boolean } {
+  const a = normalizeArgv(argv, flags, true);
+  let debug = false;
+  let logFormat: string | undefined;
+  for (let i = 0; i < a.length && a[i] !== '--'; i++) {
+    if (a[i] === '--debug') debug = true;
+    else if (a[i]!.startsWith('--log-format=')) logFormat = a[i]!.slice('--log-format='.length);
+    else if (a[i] === '--log-format') logFormat = a[i + 1]?.startsWith('-') === false ? a[++i] : undefined;
+  }
+  return { debug, jsonLogs: logFormat === 'json' };
+}
+
+/** argparse keeps the last occurrence of a repeated flag; cac collects them into an array. */
+export function lastValue(v: unknown): unknown {
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+/** Python int() of a string (surrounding whitespace, a sign, digits with single underscores); null when it is not one. */
+export function pyInt(s: string): number | null {
+  const m = /^\s*([+-]?)(\d+(?:_\d+)*)\s*$/.exec(s);
+  if (!m) return null;
+  const n = Number(m[2]!.replace(/_/g, ''));
+  return m[1] === '-' ? -n : n;
+}
+
 /** argparse `type=int`: Python int() of the string. */
 export function parseIntFlag(flag: string, value: unknown): number | undefined {
+  value = lastValue(value);
   if (value === undefined) return undefined;
-  if (Array.isArray(value)) value = value[value.length - 1]; // argparse: the last occurrence wins
-  if (value === true || value === '' || value === undefined) {
+  if (value === true || value === '') {
     throw new UsageError(`argument --${flag}: expected one argument`, `give a value: --${flag} N`);
   }
   const s = String(value);
-  const m = /^\s*([+-]?)(\d+(?:_\d+)*)\s*$/.exec(s);
-  if (!m) throw new UsageError(`argument --${flag}: invalid int value: '${s}'`, `--${flag} takes an integer`);
-  const n = Number(m[2]!.replace(/_/g, ''));
-  return m[1] === '-' ? -n : n;
+  const n = pyInt(s);
+  if (n === null) throw new UsageError(`argument --${flag}: invalid int value: '${s}'`, `--${flag} takes an integer`);
+  return n;
+}
+
+/** argparse `choices=`: the flag's value (its last occurrence), or undefined when it was not given. */
+export function choiceFlag<T extends string>(flag: string, value: unknown, choices: readonly T[]): T | undefined {
+  const v = lastValue(value);
+  if (v === undefined) return undefined;
+  const s = String(v);
+  if (!(choices as readonly string[]).includes(s)) {
+    throw new UsageError(`argument --${flag}: invalid choice: '${s}' (choose from ${choices.map((c) => `'${c}'`).join(', ')})`);
+  }
+  return s as T;
 }
 
 /** The last of --verbose/--quiet wins; otherwise SERA_TRANSFER_VERBOSE decides. */
@@ -73,33 +113,34 @@ export function resolveVerbose(argv: string[], env: Record<string, string | unde
 
 /** The reference's determinism flag rules (ALGORITHMS.md §1.2); the flags have no other effect here. */
 export function validateBackendFlags(o: {
-  backend: string; torchThreads?: number; numpyThreads?: number; cpuAffinity?: string; assumeFtz: boolean; assumeFma: boolean;
+  /** The raw flag values (cac's: repeated flags are arrays). */
+  backend: unknown; cpuAffinity: unknown;
+  torchThreads?: number; numpyThreads?: number; assumeFtz: boolean; assumeFma: boolean;
 }): number[] | null {
   if (o.torchThreads !== undefined && o.torchThreads <= 0) throw new UsageError('--torch-threads must be a positive integer');
   if (o.numpyThreads !== undefined && o.numpyThreads <= 0) throw new UsageError('--numpy-threads must be a positive integer');
   let affinity: number[] | null = null;
-  if (o.cpuAffinity !== undefined) {
-    const v = o.cpuAffinity.trim();
+  const cpuAffinity = lastValue(o.cpuAffinity);
+  if (cpuAffinity !== undefined) {
+    const v = String(cpuAffinity).trim();
     if (v.toLowerCase() !== 'auto') {
       const toks = v.split(',').map((t) => t.trim()).filter((t) => t.length > 0);
       if (!toks.length) throw new UsageError('--cpu-affinity must list at least one CPU index');
       const ids = toks.map((t) => {
-        if (!/^\s*[+-]?\d+(?:_\d+)*\s*$/.test(t)) throw new UsageError(`--cpu-affinity is invalid: invalid literal for int() with base 10: '${t}'`);
-        const n = parseInt(t.replace(/_/g, ''), 10);
+        const n = pyInt(t);
+        if (n === null) throw new UsageError(`--cpu-affinity is invalid: invalid literal for int() with base 10: '${t}'`);
         if (n < 0) throw new UsageError('--cpu-affinity is invalid: CPU affinity indices must be non-negative');
         return n;
       });
       affinity = [...new Set(ids)].sort((a, b) => a - b);
     }
   }
-  if (!['python', 'numpy', 'torch'].includes(o.backend)) {
-    throw new UsageError(`argument --mxfp4-backend: invalid choice: '${o.backend}' (choose from 'python', 'numpy', 'torch')`);
-  }
-  if (o.backend === 'torch' || o.backend === 'numpy') {
-    const [flag, label] = o.backend === 'torch' ? ['torch-threads', 'Torch'] : ['numpy-threads', 'NumPy'];
-    const threads = o.backend === 'torch' ? o.torchThreads : o.numpyThreads;
-    if (threads === undefined) throw new UsageError(`--${flag}=1 is required when using --mxfp4-backend=${o.backend}`);
-    if (threads !== 1) throw new UsageError(`Deterministic ${o.backend} MXFP4 decoding requires --${flag}=1`);
+  const backend = choiceFlag('mxfp4-backend', o.backend, ['python', 'numpy', 'torch'] as const) ?? 'python';
+  if (backend === 'torch' || backend === 'numpy') {
+    const [flag, label] = backend === 'torch' ? ['torch-threads', 'Torch'] : ['numpy-threads', 'NumPy'];
+    const threads = backend === 'torch' ? o.torchThreads : o.numpyThreads;
+    if (threads === undefined) throw new UsageError(`--${flag}=1 is required when using --mxfp4-backend=${backend}`);
+    if (threads !== 1) throw new UsageError(`Deterministic ${backend} MXFP4 decoding requires --${flag}=1`);
     if (!o.assumeFtz || !o.assumeFma) throw new UsageError(`${label} MXFP4 decoding requires --assume-ftz and --assume-fma attestations`);
   } else {
     if (o.torchThreads !== undefined && o.torchThreads !== 1) throw new UsageError('--torch-threads must be 1 when specified with --mxfp4-backend=python');

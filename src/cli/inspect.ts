@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { isDirectory, listDir, readFile } from '../io/fs.js';
 import { resolvePath } from '../pipeline/discover.js';
+import { loadCrc32c } from '../kernels/crc32c.js';
 import { decodeManifest, MANIFEST_LAYOUT, SECTION_NAMES, entryName } from '../format/manifest.js';
 import { checkArrayFile } from '../format/array-file.js';
 import { toHexDigest } from '../format/hash.js';
@@ -16,7 +17,8 @@ function fieldValue(v: number | bigint | Uint8Array): PyValue {
   return Number.isInteger(v) ? int(v) : v;
 }
 
-export function inspectCommand(dirArg: string, json: boolean, io: CliIO): number {
+export async function inspectCommand(dirArg: string, json: boolean, io: CliIO): Promise<number> {
+  await loadCrc32c(); // the array checks verify CRC32C checksums
   const dir = resolvePath(dirArg);
   if (!isDirectory(dir)) throw new UsageError(`${dir} is not a folder`, 'pass the output folder of a conversion');
   const m = decodeManifest(readFile(join(dir, 'sera_manifest.bin')), join(dir, 'sera_manifest.bin'));

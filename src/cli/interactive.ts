@@ -9,6 +9,8 @@ import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { exists } from '../io/fs.js';
 import { SeraError } from '../errors.js';
+import { isHubSource } from '../hub/source.js';
+import { pyInt } from './args.js';
 
 /** "no" at the confirmation (the reference raises KeyboardInterrupt: exit 130). */
 export class CancelledError extends SeraError {
@@ -72,11 +74,9 @@ function expandUser(p: string): string {
   return p;
 }
 
-const isHub = (p: string) => p.startsWith('hf:');
-
 /** `source.parent / f"{source.name}-sera"`; for a Hub id, `<cwd>/<model>-sera`. */
 function defaultOutput(source: string, cwd: string): string {
-  if (isHub(source)) {
+  if (isHubSource(source)) {
     const model = source.slice(3).split('@')[0]!.split('/').pop() || 'model';
     return pyPathStr(join(cwd, `${model}-sera`));
   }
@@ -84,13 +84,6 @@ function defaultOutput(source: string, cwd: string): string {
   const parent = s.includes('/') ? pyPathStr(dirname(s)) : '.';
   const name = s === '.' || s === '/' ? '' : basename(s);
   return parent === '.' ? `${name}-sera` : pyPathStr(`${parent}/${name}-sera`);
-}
-
-function parsePyInt(s: string): number | null {
-  const m = /^([+-]?)(\d+(?:_\d+)*)$/.exec(s);
-  if (!m) return null;
-  const n = Number(m[2]!.replace(/_/g, ''));
-  return m[1] === '-' ? -n : n;
 }
 
 /**
@@ -120,9 +113,9 @@ export async function runAssistant(input: LineInput, write: (s: string) => void,
         }
         path = def;
       } else {
-        path = isHub(res) ? res : pyPathStr(res);
+        path = isHubSource(res) ? res : pyPathStr(res);
       }
-      if (isHub(path)) return path;
+      if (isHubSource(path)) return path;
       path = expandUser(path);
       if (mustExist && !exists(path)) {
         display(`Path ${path} does not exist. Please try again.`);
@@ -135,7 +128,7 @@ export async function runAssistant(input: LineInput, write: (s: string) => void,
     for (;;) {
       const res = await ask(`${prompt} [${def}]: `);
       if (!res) return def;
-      const v = parsePyInt(res);
+      const v = pyInt(res);
       if (v === null) {
         display('Please enter an integer value.');
         continue;
@@ -167,7 +160,7 @@ export async function runAssistant(input: LineInput, write: (s: string) => void,
   display('='.repeat(36));
   display('Press Ctrl+C at any time to abort.\n');
 
-  const sourceDefault = d.source !== undefined ? (isHub(d.source) ? d.source : pyPathStr(d.source)) : d.cwd;
+  const sourceDefault = d.source !== undefined ? (isHubSource(d.source) ? d.source : pyPathStr(d.source)) : d.cwd;
   const source = await askPath('Checkpoint directory', sourceDefault, true);
   const outputDefault = d.output !== undefined ? pyPathStr(d.output) : defaultOutput(source, d.cwd);
   const output = await askPath('Output directory', outputDefault, false);

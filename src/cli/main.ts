@@ -4,18 +4,14 @@ import { cac } from 'cac';
 import { dirname } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { mkdirp, writeFile } from '../io/fs.js';
-import { convert } from '../convert.js';
-import { renderSummary } from '../format/summary.js';
 import { UsageError } from '../errors.js';
-import { CONVERT_FLAGS, normalizeArgv, parseIntFlag, resolveVerbose, validateBackendFlags } from './args.js';
-import { reportError } from './report.js';
+import { CONVERT_FLAGS, choiceFlag, normalizeArgv, parseIntFlag, reportFlags, resolveVerbose, validateBackendFlags } from './args.js';
+import { reportError, reportErrorJson } from './report.js';
 import { addSynthOptions, synthCommand } from '../synth/cli.js';
 import { resolvePath } from '../pipeline/discover.js';
-import { installInterruptGuard, InterruptedError } from './signals.js';
-import { loadCrc32c } from '../kernels/crc32c.js';
+import { InterruptGuard, InterruptedError } from './signals.js';
 import { prepareRun, WORKFLOW_FLAGS } from './workflow.js';
 import { applyProfile } from './profiles.js';
-import { reportErrorJson, wantsJsonLogs } from './progress.js';
 
 export interface CliIO {
   stdout: { write(s: string): unknown; isTTY?: boolean };
@@ -36,6 +32,9 @@ function version(): string {
 
 type Opts = Record<string, any>;
 
+/** Long flags of the convert command (name → takes a value), for prefix expansion. */
+const FLAGS: Record<string, boolean> = { ...CONVERT_FLAGS, ...WORKFLOW_FLAGS };
+
 async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number> {
   const debug = !!o.debug;
   const verbose = resolveVerbose(rawArgv, io.env) || debug;
@@ -49,20 +48,20 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   const topL = parseIntFlag('topL', o.topL);
   const torchThreads = parseIntFlag('torch-threads', o.torchThreads);
   const numpyThreads = parseIntFlag('numpy-threads', o.numpyThreads);
-  const format = String(o.summaryFormat ?? 'table');
-  if (format !== 'table' && format !== 'json') {
-    throw new UsageError(`argument --summary-format: invalid choice: '${format}' (choose from 'table', 'json')`);
-  }
+  const format = choiceFlag('summary-format', o.summaryFormat, ['table', 'json'] as const) ?? 'table';
+  const quantizeExperts = choiceFlag('quantize-experts', o.quantizeExperts, ['mxfp4'] as const);
   validateBackendFlags({
-    backend: String(o.mxfp4Backend ?? 'python'), torchThreads, numpyThreads,
-    cpuAffinity: o.cpuAffinity === undefined ? undefined : String(o.cpuAffinity), assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
+    backend: o['mxfp4-backend'], torchThreads, numpyThreads, // cac does not camel-case a name with a digit before the dash
+    cpuAffinity: o.cpuAffinity, assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
   });
 
-  const run = await prepareRun(o, { r, rv, topL, verbose, debug, format: format as 'table' | 'json' }, io);
+  const run = await prepareRun(o, { r, rv, topL, verbose, debug, format }, io);
   if (run.exitCode !== undefined) return run.exitCode;
+  // loaded here, not at start-up: the converter is most of the code, and --help, --version and the other commands do without it
+  const [{ convert }, { renderSummary }] = await Promise.all([import('../convert.js'), import('../format/summary.js')]);
   const log = run.log;
   let result;
-  const guard = installInterruptGuard({ output: resolvePath(run.output), pauseAt: io.env.SERA_TRANSFER_TEST_PAUSE, stderr: io.stderr });
+  const guard = new InterruptGuard({ output: resolvePath(run.output), pauseAt: io.env.SERA_TRANSFER_TEST_PAUSE, stderr: io.stderr });
   try {
     result = await convert({
       source: run.source, output: run.output, r: run.r, rv: run.rv, topL: run.topL,
@@ -70,7 +69,7 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
       verbose, assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma, strictTokenizer: !!o.strictTokenizer, force: !!o.force, log,
       mxfp4Shards: rawArgv.includes('--no-mxfp4-shards') ? false : rawArgv.includes('--mxfp4-shards') ? true : undefined,
       allowNanScales: !!o.allowNanScales,
-      quantizeExperts: quantizeFlag(o.quantizeExperts),
+      quantizeExperts,
       debugLogs: debug, checkpoint: guard.checkpoint,
     });
   } catch (err) {
@@ -99,14 +98,7 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   return 0;
 }
 
-function quantizeFlag(v: unknown): 'mxfp4' | undefined {
-  if (v === undefined) return undefined;
-  if (v !== 'mxfp4') throw new UsageError(`argument --quantize-experts: invalid choice: '${String(v)}' (choose from 'mxfp4')`);
-  return 'mxfp4';
-}
-
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
-  const debug = argv.includes('--debug');
   try {
     const cli = cac('sera-transfer');
     const addConvertOptions = (c: ReturnType<typeof cli.command>) => c
@@ -140,7 +132,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       .option('--cpu-affinity <list>', 'Accepted for compatibility; no effect', { type: [String] });
 
     let code = 0;
-    const normalized = normalizeArgv(argv, { ...CONVERT_FLAGS, ...WORKFLOW_FLAGS });
+    const normalized = normalizeArgv(argv, FLAGS);
     addConvertOptions(cli.command('[...args]', 'Convert a checkpoint (same as `convert`)'))
       .action(async (args: string[], o: Opts) => {
         if (args.length) throw new UsageError(`unknown command or argument: ${args[0]}`, "run 'sera-transfer --help'");
@@ -150,10 +142,10 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
       .action(async (o: Opts) => { code = await runConvert(o, normalized, io); });
     cli.command('inspect <dir>', 'Print the manifest sections and the arrays of a package')
       .option('--json', 'Machine-readable output')
-      .action(async (dir: string, o: Opts) => { await loadCrc32c(); code = (await import('./inspect.js')).inspectCommand(dir, !!o.json, io); });
+      .action(async (dir: string, o: Opts) => { code = await (await import('./inspect.js')).inspectCommand(dir, !!o.json, io); });
     cli.command('verify <dir>', 'Re-read every array and check it against its header, the manifest and sera_state.json')
       .option('--json', 'Machine-readable output')
-      .action(async (dir: string, o: Opts) => { await loadCrc32c(); code = (await import('./verify-command.js')).verifyCommand(dir, !!o.json, io); });
+      .action(async (dir: string, o: Opts) => { code = await (await import('./verify-command.js')).verifyCommand(dir, !!o.json, io); });
     cli.command('rebuild <dir>', 'Regenerate sera_manifest.bin and the artefact records from arrays/')
       .action(async (dir: string) => { code = await (await import('./rebuild.js')).rebuildCommand(dir, io); });
     addSynthOptions(cli.command('synth', 'Write a synthetic checkpoint (gpt-oss or dense) for tests and benchmarks'))
@@ -165,6 +157,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
     await cli.runMatchedCommand();
     return code;
   } catch (err) {
-    return wantsJsonLogs(argv) ? reportErrorJson(err, io.stderr, reportError, debug) : reportError(err, io.stderr, debug);
+    const { debug, jsonLogs } = reportFlags(argv, FLAGS);
+    return jsonLogs ? reportErrorJson(err, io.stderr, debug) : reportError(err, io.stderr, debug);
   }
 }

@@ -3,6 +3,7 @@
 // checkpoint converted with smaller values.
 import type { PyDict } from '../format/pyvalue.js';
 import { UsageError } from '../errors.js';
+import { choiceFlag, lastValue } from './args.js';
 
 export interface Settings {
   r: number;
@@ -17,11 +18,10 @@ export const PROFILES: Readonly<Record<string, Settings>> = Object.freeze({
 
 /** Fills --r/--rv/--topL from the profile where they were not given (explicit flags win). */
 export function applyProfile(o: Record<string, unknown>): void {
-  const name = o.profile;
+  const name = lastValue(o.profile);
   if (name === undefined) return;
   if (name === true || name === '') throw new UsageError('argument --profile: expected one argument', `choose one of: ${Object.keys(PROFILES).join(', ')}`);
-  const p = PROFILES[String(name)];
-  if (!p) throw new UsageError(`argument --profile: invalid choice: '${String(name)}' (choose from ${Object.keys(PROFILES).map((k) => `'${k}'`).join(', ')})`);
+  const p = PROFILES[choiceFlag('profile', name, Object.keys(PROFILES))!]!;
   if (o.r === undefined) o.r = String(p.r);
   if (o.rv === undefined) o.rv = String(p.rv);
   if (o.topL === undefined) o.topL = String(p.topL);

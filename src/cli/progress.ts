@@ -7,7 +7,7 @@
 // progress line.
 import type { ProgressEvent } from '../pipeline/read-progress.js';
 import type { ConversionLog, LogRecord } from '../log.js';
-import { SeraError } from '../errors.js';
+import type { DownloadEvent } from '../hub/download.js';
 
 export interface OutStream {
   write(s: string): unknown;
@@ -17,23 +17,6 @@ export interface OutStream {
 
 export type ProgressMode = 'tty' | 'plain' | 'json' | 'off';
 export type LogFormat = 'text' | 'json';
-
-/** One file of a Hub download (sizes in bytes; `resumedFrom` bytes were already on disk). */
-export interface DownloadEvent {
-  kind: 'start' | 'data' | 'done' | 'retry';
-  file: string;
-  fileIndex: number;
-  fileCount: number;
-  bytes: number;
-  size: number;
-  resumedFrom: number;
-  /** All selected files: bytes present (incl. resumed) and the total. */
-  totalBytes: number;
-  totalSize: number;
-  now: number;
-  startedAt: number;
-  message?: string;
-}
 
 const DEFAULT_PLAIN_INTERVAL_MS = 10_000;
 const TTY_INTERVAL_MS = 100;
@@ -86,19 +69,25 @@ function bar(fraction: number, width = 20): string {
   return '[' + '#'.repeat(full) + '-'.repeat(width - full) + ']';
 }
 
+function stageLabel(e: ProgressEvent): string {
+  return e.stageIndex > 0 ? `[${e.stageIndex}/${e.stageCount}] ${e.stage}` : e.stage;
+}
+
+/** "1.0 GiB read  102 MiB/s" for a stage that reads the checkpoint; nothing for one that does not. */
+function readParts(e: ProgressEvent, elapsed: number): string[] {
+  if (e.stageBytes <= 0) return [];
+  const r = rate(e.stageBytes, elapsed);
+  return r === null ? [`${formatBytes(e.stageBytes)} read`] : [`${formatBytes(e.stageBytes)} read`, `${formatBytes(Math.round(r))}/s`];
+}
+
 /** The text of a conversion progress line (shared by the tty and plain forms). */
 export function describeProgress(e: ProgressEvent, withBar: boolean): string {
-  const label = e.stageIndex > 0 ? `[${e.stageIndex}/${e.stageCount}] ${e.stage}` : e.stage;
-  if (e.kind === 'stage') return label;
+  if (e.kind === 'stage') return stageLabel(e);
   const elapsed = e.now - e.stageStartedAt;
-  const parts = [label];
+  const parts = [stageLabel(e)];
   if (e.layer !== null && e.layerCount > 0) parts.push(`layer ${Math.min(e.layer + 1, e.layerCount)}/${e.layerCount}`);
   if (e.fraction !== null) parts.push((withBar ? bar(e.fraction) + ' ' : '') + `${Math.floor(e.fraction * 100)}%`);
-  if (e.stageBytes > 0) {
-    parts.push(`${formatBytes(e.stageBytes)} read`);
-    const r = rate(e.stageBytes, elapsed);
-    if (r !== null) parts.push(`${formatBytes(Math.round(r))}/s`);
-  }
+  parts.push(...readParts(e, elapsed));
   const left = eta(e.fraction, elapsed);
   parts.push(left !== null ? `ETA ${formatDuration(left)}` : formatDuration(elapsed));
   return parts.join('  ');
@@ -106,16 +95,10 @@ export function describeProgress(e: ProgressEvent, withBar: boolean): string {
 
 /** The final text of a stage's line (tty form), once the next stage starts. */
 export function describeFinished(e: ProgressEvent, now: number): string {
-  const label = e.stageIndex > 0 ? `[${e.stageIndex}/${e.stageCount}] ${e.stage}` : e.stage;
   const elapsed = now - e.stageStartedAt;
-  const parts = [label];
+  const parts = [stageLabel(e)];
   if (e.layer !== null && e.layerCount > 0) parts.push(`${e.layerCount} layer${e.layerCount === 1 ? '' : 's'}`);
-  if (e.stageBytes > 0) {
-    parts.push(`${formatBytes(e.stageBytes)} read`);
-    const r = rate(e.stageBytes, elapsed);
-    if (r !== null) parts.push(`${formatBytes(Math.round(r))}/s`);
-  }
-  parts.push(`done in ${formatDuration(elapsed)}`);
+  parts.push(...readParts(e, elapsed), `done in ${formatDuration(elapsed)}`);
   return parts.join('  ');
 }
 
@@ -290,46 +273,6 @@ export class Reporter {
   }
 
   #json(obj: Record<string, unknown>): void {
-    const line = JSON.stringify(obj);
-    if (this.#line) this.#out.write(`\r\x1b[K${line}\n${this.#fit(this.#line)}`);
-    else this.#out.write(line + '\n');
+    this.text(JSON.stringify(obj));
   }
-}
-
-/** True when argv asks for JSON logs (checked before parsing, so usage errors are JSON too). */
-export function wantsJsonLogs(argv: readonly string[]): boolean {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') break;
-    if (!a.startsWith('--')) continue;
-    const eq = a.indexOf('=');
-    const name = a.slice(2, eq < 0 ? undefined : eq);
-    if (!name || !'log-format'.startsWith(name)) continue; // any prefix: no other flag starts with "l"
-    const v = eq < 0 ? argv[i + 1] : a.slice(eq + 1);
-    if (v === 'json') return true;
-  }
-  return false;
-}
-
-/**
- * The error report as one JSON object on stderr. The message, hint and exit
- * code are those of the text report (reportError), captured and re-encoded.
- */
-export function reportErrorJson(
-  err: unknown, stderr: { write(s: string): unknown },
-  textReport: (err: unknown, out: { write(s: string): unknown }, debug: boolean) => number, debug: boolean,
-): number {
-  let text = '';
-  const code = textReport(err, { write: (s: string) => { text += s; } }, debug);
-  const lines = text.split('\n').filter((l) => l.length > 0);
-  const message = (lines[0] ?? '').replace(/^sera-transfer: error: /, '');
-  const hint = lines.find((l) => l.startsWith('  hint: '))?.slice(8) ?? null;
-  const stack = lines.filter((l) => l.startsWith('  [debug] ')).map((l) => l.slice(10));
-  const obj: Record<string, unknown> = {
-    time: new Date().toISOString(), level: 'ERROR', logger: 'sera_transfer', message, hint,
-    error: err instanceof SeraError ? err.name : (err as Error)?.name === 'CACError' ? 'UsageError' : 'Error', exit_code: code,
-  };
-  if (stack.length) obj.stack = stack;
-  stderr.write(JSON.stringify(obj) + '\n');
-  return code;
 }

@@ -1,30 +1,58 @@
 // One clear line (plus a hint line) per error on stderr, and the exit code:
 // 2 for usage, 1 for everything else, 128+N after a signal. With --debug the
-// underlying system error and the stack follow; never otherwise.
+// underlying system error and the stack follow; never otherwise. The same
+// report is written as text or, with --log-format json, as one JSON object.
 import { SeraError } from '../errors.js';
 
 export interface ErrorStream {
   write(s: string): unknown;
 }
 
-export function reportError(err: unknown, stderr: ErrorStream, debug: boolean): number {
+/** What is reported about an error, whatever the form. */
+interface ErrorReport {
+  /** The error class users see: a SeraError's name, UsageError for cac's parse errors, Error for a bug. */
+  kind: string;
+  message: string;
+  hint: string | null;
+  /** With --debug: the system error that caused it and the stack, one entry a line. */
+  debug: string[];
+  exitCode: number;
+}
+
+function describeError(err: unknown, debug: boolean): ErrorReport {
+  const e = err as Error | undefined;
+  const debugLines = debug ? debugInfo(e) : [];
   if (err instanceof SeraError) {
-    stderr.write(`sera-transfer: error: ${oneLine(err.message)}\n`);
-    if (err.hint) stderr.write(`  hint: ${oneLine(err.hint)}\n`);
-    if (debug) writeDebug(err, stderr);
-    return err.exitCode;
+    return { kind: err.name, message: oneLine(err.message), hint: err.hint ? oneLine(err.hint) : null, debug: debugLines, exitCode: err.exitCode };
   }
-  const e = err as Error;
-  const name = e?.name === 'CACError' ? 'usage' : undefined;
-  if (name === 'usage') {
-    stderr.write(`sera-transfer: error: ${oneLine(e.message)}\n  hint: run 'sera-transfer --help' for the commands and flags\n`);
-    if (debug) writeDebug(e, stderr);
-    return 2;
+  if (e?.name === 'CACError') {
+    return { kind: 'UsageError', message: oneLine(e.message), hint: "run 'sera-transfer --help' for the commands and flags", debug: debugLines, exitCode: 2 };
   }
-  stderr.write(`sera-transfer: error: unexpected failure: ${oneLine(e?.message ?? String(err))}\n`);
-  if (debug) writeDebug(e, stderr);
-  else stderr.write('  hint: this is a bug in sera-transfer; re-run with --debug and report the output\n');
-  return 1;
+  return {
+    kind: 'Error', message: `unexpected failure: ${oneLine(e?.message ?? String(err))}`,
+    // with --debug the stack is the report; without, ask for it
+    hint: debug ? null : 'this is a bug in sera-transfer; re-run with --debug and report the output', debug: debugLines, exitCode: 1,
+  };
+}
+
+export function reportError(err: unknown, stderr: ErrorStream, debug: boolean): number {
+  const r = describeError(err, debug);
+  stderr.write(`sera-transfer: error: ${r.message}\n`);
+  if (r.hint !== null) stderr.write(`  hint: ${r.hint}\n`);
+  for (const l of r.debug) stderr.write(`  [debug] ${l}\n`);
+  return r.exitCode;
+}
+
+/** The error report as one JSON object on stderr (--log-format json). */
+export function reportErrorJson(err: unknown, stderr: ErrorStream, debug: boolean): number {
+  const r = describeError(err, debug);
+  const obj: Record<string, unknown> = {
+    time: new Date().toISOString(), level: 'ERROR', logger: 'sera_transfer', message: r.message, hint: r.hint,
+    error: r.kind, exit_code: r.exitCode,
+  };
+  if (r.debug.length) obj.stack = r.debug;
+  stderr.write(JSON.stringify(obj) + '\n');
+  return r.exitCode;
 }
 
 /** Keeps the one-line promise even when a message quotes multi-line input. */
@@ -32,16 +60,14 @@ function oneLine(s: string): string {
   return s.replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
-function writeDebug(err: Error | undefined, stderr: ErrorStream): void {
+function debugInfo(err: Error | undefined): string[] {
+  const out: string[] = [];
   const cause = (err as { cause?: unknown } | undefined)?.cause;
   if (cause !== undefined) {
     const c = cause as NodeJS.ErrnoException;
     const syscall = c?.syscall ? ` [syscall ${c.syscall}${c.errno !== undefined ? `, errno ${c.errno}` : ''}]` : '';
-    stderr.write(`  [debug] cause: ${c?.message ?? String(cause)}${syscall}\n`);
+    out.push(`cause: ${oneLine(c?.message ?? String(cause))}${syscall}`);
   }
-  if (err?.stack) stderr.write(indentStack(err.stack));
-}
-
-function indentStack(stack: string): string {
-  return stack.split('\n').slice(1).map((l) => `  [debug] ${l.trim()}\n`).join('');
+  if (err?.stack) out.push(...err.stack.split('\n').slice(1).map((l) => l.trim()));
+  return out;
 }

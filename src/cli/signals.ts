@@ -125,8 +125,3 @@ export class InterruptGuard {
     this.#wake?.();
   }
 }
-
-/** Installs a guard on the process for one conversion; `dispose()` it afterwards. */
-export function installInterruptGuard(opts: InterruptGuardOptions = {}): InterruptGuard {
-  return new InterruptGuard(opts);
-}

@@ -2,13 +2,15 @@
 import { verifyPackage } from '../verify.js';
 import { isDirectory } from '../io/fs.js';
 import { resolvePath } from '../pipeline/discover.js';
+import { loadCrc32c } from '../kernels/crc32c.js';
 import { UsageError } from '../errors.js';
 import { dumps } from '../format/pyjson.js';
 import { dict, int } from '../format/pyvalue.js';
 import type { ArrayCheck } from '../format/array-file.js';
 import type { CliIO } from './main.js';
 
-export function verifyCommand(dirArg: string, json: boolean, io: CliIO): number {
+export async function verifyCommand(dirArg: string, json: boolean, io: CliIO): Promise<number> {
+  await loadCrc32c(); // the array checks verify CRC32C checksums
   const dir = resolvePath(dirArg);
   if (!isDirectory(dir)) throw new UsageError(`${dir} is not a folder`, 'pass the output folder of a conversion');
   const checks: ArrayCheck[] = [];

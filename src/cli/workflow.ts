@@ -11,6 +11,7 @@ import type { ProgressListener } from '../pipeline/read-progress.js';
 import { Reporter, plainInterval, progressMode, type LogFormat, type OutStream } from './progress.js';
 import { profileWarning } from './profiles.js';
 import { isHubSource } from '../hub/source.js';
+import { choiceFlag, lastValue } from './args.js';
 
 /** Flags this module adds to the convert command (name → takes a value), for prefix expansion. */
 export const WORKFLOW_FLAGS: Record<string, boolean> = {
@@ -35,7 +36,6 @@ export interface PreparedRun {
   originalSubdir: string | null;
   interactive: boolean;
   log: ConversionLog;
-  reporter: Reporter;
   onProgress: ProgressListener | undefined;
   /** Ends a progress line in flight (before an error is reported). */
   close(): void;
@@ -44,7 +44,8 @@ export interface PreparedRun {
 type Opts = Record<string, any>;
 
 function str(v: unknown): string | undefined {
-  return v === undefined || v === true ? undefined : String(Array.isArray(v) ? v[v.length - 1] : v);
+  const last = lastValue(v);
+  return last === undefined || last === true ? undefined : String(last);
 }
 
 /** config.json of a local checkpoint (as discovery finds it), or null when it cannot be read. */
@@ -62,10 +63,7 @@ function peekConfig(source: string, originalSubdir: string | null) {
 
 export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: number; verbose: boolean; debug: boolean; format: 'table' | 'json' },
   io: WorkflowIO): Promise<PreparedRun> {
-  const logFormat = (str(o.logFormat) ?? 'text') as LogFormat;
-  if (logFormat !== 'text' && logFormat !== 'json') {
-    throw new UsageError(`argument --log-format: invalid choice: '${logFormat}' (choose from 'text', 'json')`);
-  }
+  const logFormat: LogFormat = choiceFlag('log-format', o.logFormat, ['text', 'json'] as const) ?? 'text';
   const quietFlag = o.quiet === true;
   const mode = progressMode({ quiet: quietFlag && !s.verbose, logFormat, stream: io.stderr, env: io.env });
   const reporter = new Reporter(io.stderr, { mode, logFormat, ...(mode === 'tty' ? {} : { intervalMs: plainInterval(io.env) }) });
@@ -119,7 +117,7 @@ export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: n
   if (warning) say('WARNING', warning);
 
   const run: PreparedRun = {
-    source, output, r, rv, topL, originalSubdir, interactive, log, reporter,
+    source, output, r, rv, topL, originalSubdir, interactive, log,
     onProgress: mode === 'off' ? undefined : reporter.progress,
     close: () => reporter.close(),
   };

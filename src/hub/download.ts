@@ -7,12 +7,27 @@
 import { createHash, type Hash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { downloadFile, fileDownloadInfo } from '@huggingface/hub';
-import { ReadHandle, exists, fileSize, getFsBackend, listDir, mkdirp, readText, removeTree, rename } from '../io/fs.js';
-import { IoError } from '../errors.js';
+import { ReadHandle, WriteHandle, exists, fileSize, listDir, mkdirp, removeTree, rename } from '../io/fs.js';
 import { HubError, hubStatusError } from './errors.js';
 import type { RemoteFile } from './select.js';
-import type { DownloadEvent } from '../cli/progress.js';
-import { pidAlive } from '../io/pid.js';
+import { acquirePidLock } from '../io/pid.js';
+
+/** One file of a Hub download (sizes in bytes; `resumedFrom` bytes were already on disk). */
+export interface DownloadEvent {
+  kind: 'start' | 'data' | 'done' | 'retry';
+  file: string;
+  fileIndex: number;
+  fileCount: number;
+  bytes: number;
+  size: number;
+  resumedFrom: number;
+  /** All selected files: bytes present (incl. resumed) and the total. */
+  totalBytes: number;
+  totalSize: number;
+  now: number;
+  startedAt: number;
+  message?: string;
+}
 
 export interface HubContext {
   repo: string;
@@ -67,39 +82,8 @@ export function hubFetch(ctx: Pick<HubContext, 'fetch' | 'endpoint' | 'token'>, 
   }) as typeof fetch;
 }
 
-/** Appends to a file through the fs adapter (resumable partial downloads). */
-class AppendFile {
-  readonly path: string;
-  #fd: number;
-  constructor(path: string) {
-    this.path = path;
-    try {
-      this.#fd = getFsBackend().openSync(path, 'a');
-    } catch (e) {
-      throw new IoError(`cannot open ${path} for writing: ${(e as Error).message}`, path, (e as NodeJS.ErrnoException).code,
-        'check that the cache folder (--cache-dir) is writable and has room for the download');
-    }
-  }
-  write(b: Uint8Array): void {
-    let done = 0;
-    try {
-      while (done < b.length) done += getFsBackend().writeSync(this.#fd, b, done, b.length - done, null);
-    } catch (e) {
-      throw new IoError(`cannot write ${this.path}: ${(e as Error).message}`, this.path, (e as NodeJS.ErrnoException).code,
-        'free space in the cache folder (--cache-dir) and run again: the download resumes');
-    }
-  }
-  close(sync: boolean): void {
-    if (this.#fd < 0) return;
-    const fd = this.#fd;
-    this.#fd = -1;
-    try {
-      if (sync) getFsBackend().fsyncSync(fd);
-    } finally {
-      getFsBackend().closeSync(fd);
-    }
-  }
-}
+/** Hint for failures writing into the download cache: the next run resumes. */
+const CACHE_HINT = 'check that the cache folder (--cache-dir) is writable and has room for the download, then run again: the download resumes';
 
 function contentHash(file: RemoteFile): Hash | null {
   if (file.kind === 'lfs' && /^[0-9a-f]{64}$/.test(file.etag)) return createHash('sha256');
@@ -123,27 +107,13 @@ function hashExisting(h: Hash | null, path: string, length: number): void {
 }
 
 /** A lock file so two runs never append to one partial download. */
-function lock(path: string): () => void {
-  const fs = getFsBackend();
-  for (let i = 0; i < 2; i++) {
-    try {
-      const fd = fs.openSync(path, 'wx');
-      const b = new TextEncoder().encode(String(process.pid));
-      fs.writeSync(fd, b, 0, b.length, null);
-      fs.closeSync(fd);
-      return () => { try { removeTree(path); } catch { /* the download result matters more */ } };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new IoError(`cannot create ${path}: ${(e as Error).message}`, path);
-      let pid = NaN;
-      try { pid = Number(readText(path).trim()); } catch { /* unreadable: treat as stale */ }
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && pidAlive(pid)) {
-        throw new HubError(`another sera-transfer (pid ${pid}) is downloading ${path.replace(/\.lock$/, '')}`,
-          'wait for it to finish, or use another --cache-dir');
-      }
-      removeTree(path);
-    }
-  }
-  throw new IoError(`cannot lock ${path}`, path);
+function lockDownload(dest: string): () => void {
+  return acquirePidLock(`${dest}.lock`, {
+    hint: CACHE_HINT,
+    busy: (pid) => new HubError(pid === process.pid ? `another download in this process is writing ${dest}`
+      : `another sera-transfer (${pid === null ? 'starting up' : `pid ${pid}`}) is downloading ${dest}`,
+    'wait for it to finish, or use another --cache-dir'),
+  });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -173,7 +143,7 @@ export async function downloadToCache(ctx: HubContext, file: RemoteFile, dest: s
     return 0;
   }
   mkdirp(dirname(dest));
-  const unlock = lock(`${dest}.lock`);
+  const unlock = lockDownload(dest);
   try {
     const tag = file.etag.replace(/[^A-Za-z0-9]/g, '').slice(0, 16) || 'noetag';
     const partial = `${dest}.${tag}.incomplete`;
@@ -201,7 +171,7 @@ export async function downloadToCache(ctx: HubContext, file: RemoteFile, dest: s
     let fetched = 0;
     let attempt = 0;
     while (offset < file.size) {
-      const out = new AppendFile(partial);
+      const out = new WriteHandle(partial, 'a', CACHE_HINT);
       try {
         seen.error = undefined;
         const blob = await downloadFile({
@@ -228,7 +198,7 @@ export async function downloadToCache(ctx: HubContext, file: RemoteFile, dest: s
         }
         if (offset < file.size) throw new Error(`the connection closed after ${offset} of ${file.size} bytes`);
       } catch (e) {
-        out.close(false);
+        out.abandon();
         const cause = seen.error ?? e;
         if (cause instanceof HubError && cause.status !== undefined && cause.status < 500 && cause.status !== 408 && cause.status !== 429) throw cause;
         if (cause instanceof RangeIgnored) {

@@ -8,13 +8,9 @@ import { tmpdir } from 'node:os';
 import { downloadFile, fileDownloadInfo, listFiles, modelInfo } from '@huggingface/hub';
 import { WriteHandle, mkdirp, readFile, readText, removeTree, writeFile } from '../io/fs.js';
 import { HubError, hubStatusError } from './errors.js';
-import { hubFetch, downloadToCache, type HubContext, type Totals } from './download.js';
+import { hubFetch, downloadToCache, type DownloadEvent, type HubContext, type Totals } from './download.js';
 import { selectFiles, shardsOfIndex, type RemoteFile, type Selection } from './select.js';
 import { cacheRoot, hubEndpoint, hubToken, parseHubSource, repoFolder } from './source.js';
-import type { DownloadEvent } from '../cli/progress.js';
-
-export { isHubSource, parseHubSource, cacheRoot, hubEndpoint } from './source.js';
-export { HubError } from './errors.js';
 
 export interface FetchOptions {
   env: Record<string, string | undefined>;

@@ -90,12 +90,12 @@ const READ_ACTIONS = new Set(['open', 'read', 'stat', 'list']);
  * plus a hint for the codes a user can fix. The system error is kept as `cause`
  * (reported with --debug).
  */
-export function toIoError(err: unknown, action: string, path: string): IoError {
+export function toIoError(err: unknown, action: string, path: string, hintOverride?: string): IoError {
   if (err instanceof IoError) return err;
   const e = err as NodeJS.ErrnoException;
   const code = typeof e?.code === 'string' ? e.code : undefined;
   const cause = (code && CAUSES[code]) ?? e?.message ?? String(err);
-  const hint = code ? (READ_ACTIONS.has(action) ? READ_HINTS[code] : undefined) ?? HINTS[code] : undefined;
+  const hint = hintOverride ?? (code ? (READ_ACTIONS.has(action) ? READ_HINTS[code] : undefined) ?? HINTS[code] : undefined);
   const io = new IoError(`cannot ${action} ${path}: ${cause}${code ? ` (${code})` : ''}`, path, code, hint);
   Object.defineProperty(io, 'cause', { value: err, enumerable: false, writable: true, configurable: true });
   return io;
@@ -104,10 +104,10 @@ export function toIoError(err: unknown, action: string, path: string): IoError {
 const wrap = toIoError;
 
 /** A write that made no progress: the system accepted zero bytes. */
-function shortWrite(path: string, wanted: number, at: number | null): IoError {
+function shortWrite(path: string, wanted: number, at: number | null, hint?: string): IoError {
   return new IoError(
     `cannot write ${path}: the system accepted no more bytes (short write of ${wanted} bytes${at === null ? '' : ` at offset ${at}`})`,
-    path, 'ESHORTWRITE', 'the disk is probably full or the file system failed; free some space, check the device and run again');
+    path, 'ESHORTWRITE', hint ?? 'the disk is probably full or the file system failed; free some space, check the device and run again');
 }
 
 /** A file opened for positional reads. */
@@ -191,18 +191,24 @@ export class ReadHandle {
   }
 }
 
+/** How a WriteHandle opens its file: truncate, append, or create a new one (fails with EEXIST). */
+export type WriteFlags = 'w' | 'a' | 'wx';
+
 /** A file opened for sequential writes, fsynced on close. */
 export class WriteHandle {
   readonly path: string;
   #fd: number;
   #written = 0;
+  /** Replaces the generic per-error hints (for files outside --output, like the download cache). */
+  readonly #hint: string | undefined;
 
-  constructor(path: string) {
+  constructor(path: string, flags: WriteFlags = 'w', hint?: string) {
     this.path = path;
+    this.#hint = hint;
     try {
-      this.#fd = backend.openSync(path, 'w');
+      this.#fd = backend.openSync(path, flags);
     } catch (err) {
-      throw wrap(err, 'create', path);
+      throw wrap(err, 'create', path, hint);
     }
   }
 
@@ -210,31 +216,29 @@ export class WriteHandle {
     return this.#written;
   }
 
+  /** Appends `data` at the file position (the end, for 'a'). */
   write(data: Uint8Array): void {
-    let done = 0;
-    try {
-      while (done < data.length) {
-        const n = backend.writeSync(this.#fd, data, done, data.length - done, null);
-        if (n <= 0) throw shortWrite(this.path, data.length - done, null);
-        done += n;
-      }
-    } catch (err) {
-      throw wrap(err, 'write', this.path);
-    }
-    this.#written += done;
+    this.#writeAll(data, null);
+    this.#written += data.length;
   }
 
   /** Writes `data` at an absolute position (used to fill in a header after the payload). */
   writeAt(position: number, data: Uint8Array): void {
+    this.#writeAll(data, position);
+  }
+
+  /** Writes every byte, looping over partial writes; a write of 0 bytes is an error, not a retry. */
+  #writeAll(data: Uint8Array, position: number | null): void {
     let done = 0;
     try {
       while (done < data.length) {
-        const n = backend.writeSync(this.#fd, data, done, data.length - done, position + done);
-        if (n <= 0) throw shortWrite(this.path, data.length - done, position + done);
+        const at = position === null ? null : position + done;
+        const n = backend.writeSync(this.#fd, data, done, data.length - done, at);
+        if (n <= 0) throw shortWrite(this.path, data.length - done, at, this.#hint);
         done += n;
       }
     } catch (err) {
-      throw wrap(err, 'write', this.path);
+      throw wrap(err, 'write', this.path, this.#hint);
     }
   }
 
@@ -247,13 +251,13 @@ export class WriteHandle {
       if (sync) backend.fsyncSync(fd);
     } catch (err) {
       try { backend.closeSync(fd); } catch { /* already failing */ }
-      throw wrap(err, 'flush to disk', this.path);
+      throw wrap(err, 'flush to disk', this.path, this.#hint);
     }
     try {
       backend.closeSync(fd);
     } catch (err) {
       // not closed again: after a failed close the descriptor is gone, and its number may be reused
-      throw wrap(err, 'write', this.path);
+      throw wrap(err, 'write', this.path, this.#hint);
     }
   }
 

@@ -2,9 +2,9 @@
 // into place only when complete, under a lock file so two conversions cannot
 // mix their files. A failed run leaves any previous package untouched.
 import { basename, dirname, join } from 'node:path';
-import { getFsBackend, mkdirp, removeTree, rename, exists, isDirectory, listDir, readText, toIoError } from './fs.js';
+import { mkdirp, removeTree, rename, exists, isDirectory, listDir } from './fs.js';
 import { IoError, UsageError } from '../errors.js';
-import { pidAlive } from './pid.js';
+import { acquirePidLock } from './pid.js';
 
 const PACKAGE_MARKERS = ['sera_manifest.bin', 'sera_state.json'];
 
@@ -12,20 +12,6 @@ const PACKAGE_MARKERS = ['sera_manifest.bin', 'sera_state.json'];
 export function isSeraPackage(dir: string): boolean {
   return PACKAGE_MARKERS.some((m) => exists(join(dir, m)));
 }
-
-/** How long a lock file without a PID in it counts as being created by a live process. */
-const FRESH_LOCK_MS = 10_000;
-
-function lockAgeMs(path: string): number {
-  try {
-    return Date.now() - getFsBackend().statSync(path).mtimeMs;
-  } catch {
-    return Infinity; // gone meanwhile: nothing to wait for
-  }
-}
-
-/** Lock files this process holds (a second conversion in the same process must not take over). */
-const heldLocks = new Set<string>();
 
 export interface StageOptions {
   /** Replace a non-empty folder that is not a Sera package. */
@@ -36,7 +22,8 @@ export class StagedOutput {
   readonly final: string;
   readonly staging: string;
   readonly lockPath: string;
-  #locked = false;
+  /** Removes the lock file (a no-op until the lock is taken, and after the first call). */
+  #release: () => void = () => undefined;
   #done = false;
 
   constructor(final: string, opts: StageOptions = {}) {
@@ -61,7 +48,7 @@ export class StagedOutput {
       removeTree(this.staging);
       mkdirp(this.staging);
     } catch (err) {
-      this.#unlock();
+      this.#release();
       throw err;
     }
   }
@@ -84,56 +71,15 @@ export class StagedOutput {
   }
 
   #lock(): void {
-    if (heldLocks.has(this.lockPath)) {
-      throw new IoError(`another conversion in this process is writing to ${this.final}`, this.lockPath, 'ELOCKED',
-        'wait for it to finish, or choose another --output');
-    }
-    const fs = getFsBackend();
-    for (let attempt = 0; attempt < 2; attempt++) {
-      let fd = -1;
-      try {
-        fd = fs.openSync(this.lockPath, 'wx');
-        const text = new TextEncoder().encode(`${process.pid}\n`);
-        for (let done = 0; done < text.length;) {
-          const n = fs.writeSync(fd, text, done, text.length - done, null);
-          if (n <= 0) throw Object.assign(new Error('short write'), { code: 'EIO' });
-          done += n;
-        }
-        fs.closeSync(fd);
-        fd = -1;
-        this.#locked = true;
-        heldLocks.add(this.lockPath);
-        return;
-      } catch (e) {
-        if (fd >= 0) {
-          // opened but not written: an empty lock would block nobody but confuse the next run
-          try { fs.closeSync(fd); } catch { /* already failing */ }
-          try { removeTree(this.lockPath); } catch { /* best effort */ }
-        }
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw toIoError(e, 'create the lock file', this.lockPath);
-        let owner = NaN;
-        try { owner = parseInt(readText(this.lockPath), 10); } catch { /* unreadable: judged by its age below */ }
-        if (Number.isFinite(owner) && owner !== process.pid && pidAlive(owner)) {
-          throw new IoError(`another conversion (process ${owner}) is writing to ${this.final}`, this.lockPath, 'ELOCKED',
-            `wait for it to finish; if no conversion is running, delete ${this.lockPath}`);
-        }
-        // A lock without a readable PID may belong to a process that created it an
-        // instant ago and is writing its PID: only an old one is stale.
-        if (!Number.isFinite(owner) && lockAgeMs(this.lockPath) < FRESH_LOCK_MS) {
-          throw new IoError(`another conversion is starting to write to ${this.final}`, this.lockPath, 'ELOCKED',
-            `wait for it to finish; if no conversion is running, delete ${this.lockPath}`);
-        }
-        removeTree(this.lockPath); // stale lock of a process that no longer runs
-      }
-    }
-    throw new IoError(`cannot lock ${this.final}`, this.lockPath, 'ELOCKED', `delete ${this.lockPath} if no conversion is running`);
-  }
-
-  #unlock(): void {
-    if (!this.#locked) return;
-    try { removeTree(this.lockPath); } catch { /* best effort */ }
-    this.#locked = false;
-    heldLocks.delete(this.lockPath);
+    const hint = `wait for it to finish; if no conversion is running, delete ${this.lockPath}`;
+    this.#release = acquirePidLock(this.lockPath, {
+      busy: (pid) => pid === process.pid
+        ? new IoError(`another conversion in this process is writing to ${this.final}`, this.lockPath, 'ELOCKED',
+          'wait for it to finish, or choose another --output')
+        : pid === null
+          ? new IoError(`another conversion is starting to write to ${this.final}`, this.lockPath, 'ELOCKED', hint)
+          : new IoError(`another conversion (process ${pid}) is writing to ${this.final}`, this.lockPath, 'ELOCKED', hint),
+    });
   }
 
   /** Path of a file inside the staging folder. */
@@ -175,7 +121,7 @@ export class StagedOutput {
         this.#done = true;
       }
     } finally {
-      this.#unlock();
+      this.#release();
     }
   }
 
@@ -184,6 +130,6 @@ export class StagedOutput {
     if (this.#done) return;
     this.#done = true;
     try { removeTree(this.staging); } catch { /* nothing else to do */ }
-    this.#unlock();
+    this.#release();
   }
 }

@@ -1,6 +1,6 @@
 // `sera-transfer synth`: options and action of the synthetic checkpoint command.
 import { UsageError } from '../errors.js';
-import { parseIntFlag } from '../cli/args.js';
+import { lastValue, parseIntFlag } from '../cli/args.js';
 import { resolvePath } from '../pipeline/discover.js';
 import { isPreset, PRESETS } from './presets.js';
 import { parseByteSize } from './sharding.js';
@@ -57,8 +57,9 @@ export async function synthCommand(o: Record<string, any>, io: SynthIO): Promise
   }
   let shardBytes: number | undefined;
   if (o.shardSize !== undefined) {
-    const s = parseByteSize(String(Array.isArray(o.shardSize) ? o.shardSize[o.shardSize.length - 1] : o.shardSize));
-    if (s === null) throw new UsageError(`--shard-size: invalid size '${o.shardSize}'`, 'give bytes, or a size like 5GB or 512MiB');
+    const given = String(lastValue(o.shardSize));
+    const s = parseByteSize(given);
+    if (s === null) throw new UsageError(`--shard-size: invalid size '${given}'`, 'give bytes, or a size like 5GB or 512MiB');
     shardBytes = s;
   }
   const output = resolvePath(String(o.output));

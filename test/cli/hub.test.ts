@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { corpusDir } from '../helpers/corpus.js';
 import { buildSt, type TensorSpec } from '../io/st-build.js';
 import { startMockHub, type MockRepo } from './mock-hub.js';
@@ -114,6 +115,37 @@ test('a partial file left by an earlier run is resumed, not restarted', async ()
     assert.not.ok(existsSync(join(snap, `model.safetensors.${etag16}.incomplete`)));
     assertMatchesExpected(out);
   } finally {
+    t.cleanup();
+    await hub.close();
+  }
+});
+
+test('a download lock held by a live process is refused; a stale one is taken over', async () => {
+  const hub = await startMockHub({ 'acme/tiny': tiny() });
+  const t = tempDir('hub-lock');
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 20000)'], { stdio: 'ignore' });
+  try {
+    const cache = join(t.dir, 'cache');
+    const sha = createHash('sha1').update('acme/tiny').digest('hex'); // the mock's commit id
+    const snap = join(cache, 'models--acme--tiny', 'snapshots', sha);
+    const lock = join(snap, 'model.safetensors.lock');
+    mkdirSync(snap, { recursive: true });
+    writeFileSync(lock, `${child.pid}\n`);
+    const out = join(t.dir, 'out');
+    const busy = await runCli(['--source', 'hf:acme/tiny', '--output', out, ...ARGS, '--cache-dir', cache], { env: hubEnv(hub.url) });
+    assert.is(busy.code, 1, busy.stderr);
+    assert.match(busy.stderr, new RegExp(`another sera-transfer \\(pid ${child.pid}\\) is downloading .*model\\.safetensors`));
+    assert.ok(existsSync(lock), 'a live process keeps its lock');
+    assert.not.ok(existsSync(out));
+
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const r = await runCli(['--source', 'hf:acme/tiny', '--output', out, ...ARGS, '--cache-dir', cache], { env: hubEnv(hub.url) });
+    assert.is(r.code, 0, r.stderr);
+    assert.not.ok(existsSync(lock), 'the stale lock was taken over and released');
+    assertMatchesExpected(out);
+  } finally {
+    child.kill('SIGKILL');
     t.cleanup();
     await hub.close();
   }

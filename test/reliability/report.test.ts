@@ -3,7 +3,7 @@
 // system error and the stack; nothing else ever prints a stack.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { reportError } from '../../src/cli/report.js';
+import { reportError, reportErrorJson } from '../../src/cli/report.js';
 import { InterruptedError, InterruptGuard, type SignalSource, type StopSignal } from '../../src/cli/signals.js';
 import { ConfigError, FormatError, ModelError, NotFoundError, SafetensorsError, SeraError, StageError, TokenizerError, UsageError } from '../../src/errors.js';
 import { toIoError } from '../../src/io/fs.js';
@@ -57,6 +57,25 @@ test('--debug adds the system error and the stack', () => {
 test('a message that quotes multi-line input stays on one line', () => {
   const { lines } = report(new ConfigError('bad value "a\nb"\r\n in config.json', 'fix it\nnow'));
   assert.equal(lines, ['sera-transfer: error: bad value "a b" in config.json', '  hint: fix it now']);
+});
+
+test('--log-format json: the same message, hint, debug lines and exit code as the text report', () => {
+  for (const [name, err] of CASES) {
+    for (const debug of [false, true]) {
+      const text = report(err, debug);
+      let out = '';
+      const code = reportErrorJson(err, { write: (s: string) => { out += s; } }, debug);
+      const obj = JSON.parse(out);
+      assert.is(out.split('\n').length, 2, `${name}: one line`);
+      assert.is(code, text.code, name);
+      assert.is(obj.exit_code, code, name);
+      assert.is(obj.level, 'ERROR');
+      assert.is(`sera-transfer: error: ${obj.message}`, text.lines[0], name);
+      assert.is(obj.hint === null ? undefined : `  hint: ${obj.hint}`, text.lines.find((l) => l.startsWith('  hint: ')), name);
+      assert.equal(obj.stack ?? [], text.lines.filter((l) => l.startsWith('  [debug] ')).map((l) => l.slice(10)), name);
+      assert.is(obj.error, err instanceof SeraError ? err.name : name === 'CACError' ? 'UsageError' : 'Error', name);
+    }
+  }
 });
 
 test('interrupt guard: records the first signal, throws at the next checkpoint, then lets go', async () => {
