@@ -23,12 +23,17 @@ function sign(x: number): number {
   return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
 }
 
-/** Values of a 1-D tensor (a bias), as `[float(x) for x in t]`. */
-export function vectorValues(t: Tensor, role: string): Float64Array {
+/** Requires a 1-D tensor (a bias) for `role`. */
+export function expectVector(t: Tensor, role: string): void {
   if (t.rank !== 1) {
     throw new ModelError(`${t.label}: ${role} must be a 1-D vector, found shape [${t.shape.join(', ')}]`,
       'FFN biases are vectors; check the role mapping (--debug prints it)');
   }
+}
+
+/** Values of a 1-D tensor (a bias), as `[float(x) for x in t]`. */
+export function vectorValues(t: Tensor, role: string): Float64Array {
+  expectVector(t, role);
   return t.readAll();
 }
 

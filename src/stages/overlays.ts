@@ -45,7 +45,6 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
     if (!W) continue;
     W.expectRank(2, 'the attention overlays (W_O)');
     digest.update(layer.w_o);
-    W.hashInto(digest);
     const R = W.rows;
     const C = R ? W.rowSize : 0;
     if (A === null) {
@@ -55,10 +54,11 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
     }
     const useRows = Math.min(R, rows);
     const useCols = Math.min(C, cols);
-    for (let r0 = 0; r0 < useRows; r0 += ROW_CHUNK) {
-      const r1 = Math.min(useRows, r0 + ROW_CHUNK);
-      const v = W.readRows(r0, r1);
-      for (let i = r0; i < r1; i++) {
+    // every row is read (the seed hashes the whole tensor); the sum uses the first `rows`
+    for (let r0 = 0; r0 < R; r0 += ROW_CHUNK) {
+      const r1 = Math.min(R, r0 + ROW_CHUNK);
+      const v = W.readRowsHashed(r0, r1, digest);
+      for (let i = r0; i < Math.min(r1, useRows); i++) {
         const src = (i - r0) * C;
         const dst = i * cols;
         for (let j = 0; j < useCols; j++) A[dst + j] = A[dst + j]! + v[src + j]!;
