@@ -28,6 +28,8 @@ export class DenseLayer {
   readonly d: number;
   #k: Kernel<DenseExports>;
   #o: Record<string, number> = {};
+  /** Doubles the input region holds (W1, or one chunk of W2 rows). */
+  readonly #inputLength: number;
   readonly keysPerChunk: number;
 
   /** hid × cols is W1's shape; W2 rows of up to `w2Cols` values arrive `w2Rows` at a time. */
@@ -37,8 +39,9 @@ export class DenseLayer {
     this.hid = hid;
     this.d = d;
     this.keysPerChunk = Math.max(1, Math.min(d, Math.floor(RECORD_CHUNK_BYTES / Math.max(16, hid * 16))));
+    this.#inputLength = Math.max(hid * cols, w2Rows * w2Cols);
     const sizes: [string, number][] = [
-      ['w1', Math.max(hid * cols, w2Rows * w2Cols) * 8], ['wT', d * hid * 8], ['sgn', hid * 8], ['cab', hid * 8], ['sg', hid * 8],
+      ['w1', this.#inputLength * 8], ['wT', d * hid * 8], ['sgn', hid * 8], ['cab', hid * 8], ['sg', hid * 8],
       ['eff', this.keysPerChunk * 8], ['rec', (this.keysPerChunk * hid + 1) * 16], ['top', 64 * 4 + 64 * 8 + 64], ['flag', hid],
     ];
     let at = 0;
@@ -53,24 +56,31 @@ export class DenseLayer {
     return new Float64Array(this.#k.memory.buffer, this.#o[name]!, n);
   }
 
-  /** sgn[h] += x, cab[h] += |x| for h < m over `rows` rows of `cols` doubles. */
-  columnStats(values: Float64Array, rows: number, cols: number, m: number): void {
-    this.#f64('w1', rows * cols).set(values.subarray(0, rows * cols));
+  /**
+   * The kernel's input region as `n` doubles, for the caller to read tensor rows
+   * straight into: a chunk of W2 rows before columnStats, W1 before collapse.
+   */
+  input(n: number): Float64Array {
+    if (n > this.#inputLength) throw new RangeError(`dense layer: input of ${n} values exceeds ${this.#inputLength}`);
+    return this.#f64('w1', n);
+  }
+
+  /** sgn[h] += x, cab[h] += |x| for h < m over `rows` rows of `cols` doubles placed in input(). */
+  columnStats(rows: number, cols: number, m: number): void {
     this.#k.exports.columnStats(this.#o.w1! >>> 0, rows, cols, m, this.#o.sgn! >>> 0, this.#o.cab! >>> 0);
   }
 
   get sgn(): Float64Array { return this.#f64('sgn', this.hid).slice(); }
 
   /**
-   * The keys of the layer: `w1` (hid × cols doubles), `sg` the sign of each unit's
+   * The keys of the layer: W1 (hid × cols doubles) placed in input(), `sg` the sign of each unit's
    * column sum; kTop = -1 keeps every unit in index order. Records go to `onRecords`
    * in key order (the chunk is only valid during the call). Returns the weights, or
    * the key whose residual overflows f32.
    */
-  collapse(w1: Float64Array, cols: number, sg: Float64Array, kTop: number, li: number, onRecords: (chunk: Uint8Array) => void): { effects: Float64Array } | { overflowKey: number } {
+  collapse(cols: number, sg: Float64Array, kTop: number, li: number, onRecords: (chunk: Uint8Array) => void): { effects: Float64Array } | { overflowKey: number } {
     const kk = this.#k;
     const o = this.#o;
-    this.#f64('w1', w1.length).set(w1);
     kk.exports.transpose(o.w1! >>> 0, this.hid, cols, this.d, o.wT! >>> 0);
     this.#f64('sg', this.hid).set(sg);
     const effects = new Float64Array(this.d);

@@ -105,9 +105,15 @@ export class MoeScanner {
     this.#k.exports.colStatsMxfp4(b >>> 0, s >>> 0, nRows, groups, (this.#off.sgn! + unitOffset * 8) >>> 0, (this.#off.cab! + unitOffset * 8) >>> 0, this.#off.row! >>> 0);
   }
 
-  colStatsF64(values: Float64Array, nRows: number, cols: number, unitOffset: number): void {
-    const v = this.#put(new Uint8Array(values.buffer, values.byteOffset, nRows * cols * 8), 0);
-    this.#k.exports.colStatsF64(v >>> 0, nRows, cols, (this.#off.sgn! + unitOffset * 8) >>> 0, (this.#off.cab! + unitOffset * 8) >>> 0);
+  /** The input region as `n` doubles, for the caller to read f64 rows straight into (colStatsF64, scanF64). */
+  inputF64(n: number): Float64Array {
+    if (n * 8 > this.#inputBytes) throw new RangeError(`moe scanner: chunk of ${n * 8} bytes exceeds ${this.#inputBytes}`);
+    return new Float64Array(this.#k.memory.buffer, this.#input, n);
+  }
+
+  /** Column statistics of `nRows` rows of `cols` doubles placed in inputF64(). */
+  colStatsF64(nRows: number, cols: number, unitOffset: number): void {
+    this.#k.exports.colStatsF64(this.#input >>> 0, nRows, cols, (this.#off.sgn! + unitOffset * 8) >>> 0, (this.#off.cab! + unitOffset * 8) >>> 0);
   }
 
   /** Scans MXFP4 gate rows for units unit0.. with per-row term factors `kf` and column masses `ca`. */
@@ -118,10 +124,10 @@ export class MoeScanner {
     this.#k.exports.scanRowsMxfp4(this.#off.st! >>> 0, b >>> 0, s >>> 0, nRows, groups, unit0, this.#off.kArr! >>> 0, this.#off.caArr! >>> 0, limit, this.#off.row! >>> 0);
   }
 
-  scanF64(values: Float64Array, nRows: number, unit0: number, kf: Float64Array, ca: Float64Array, limit: number): void {
+  /** Scans `nRows` gate rows of d doubles placed in inputF64() (see scanMxfp4). */
+  scanF64(nRows: number, unit0: number, kf: Float64Array, ca: Float64Array, limit: number): void {
     this.#factors(kf, ca);
-    const v = this.#put(new Uint8Array(values.buffer, values.byteOffset, nRows * this.d * 8), 0);
-    this.#k.exports.scanRowsF64(this.#off.st! >>> 0, v >>> 0, nRows, unit0, this.#off.kArr! >>> 0, this.#off.caArr! >>> 0, limit);
+    this.#k.exports.scanRowsF64(this.#off.st! >>> 0, this.#input >>> 0, nRows, unit0, this.#off.kArr! >>> 0, this.#off.caArr! >>> 0, limit);
   }
 }
 

@@ -107,8 +107,7 @@ export function collapseMoeLayer(input: MoeLayerInput, li: number, p: MoeParams)
   const inputBytes = rowsPerChunk * Math.max(I, H) * (mx(W1) && mx(W2) ? 1 : 8) + 4096;
   const sc = new MoeScanner(d, keep, resCap, units, Math.max(I, H), rowsPerChunk, inputBytes);
 
-  // W2 column statistics per unit (rows o ascending)
-  let w2buf: Float64Array | null = null;
+  // W2 column statistics per unit (rows o ascending); f64 rows are read straight into the kernel's input
   for (let e = 0; e < E; e++) {
     for (let o0 = 0; o0 < H; o0 += rowsPerChunk) {
       const n = Math.min(H, o0 + rowsPerChunk) - o0;
@@ -116,9 +115,8 @@ export function collapseMoeLayer(input: MoeLayerInput, li: number, p: MoeParams)
         const raw = W2.rawRows(e * H + o0, n, 1);
         sc.colStatsMxfp4(raw.blocks, raw.scales, n, W2.rowGroups, e * I);
       } else {
-        w2buf ??= new Float64Array(rowsPerChunk * I);
-        readRows(W2, e * H + o0, n, 1, I, w2buf);
-        sc.colStatsF64(w2buf, n, I, e * I);
+        readRows(W2, e * H + o0, n, 1, I, sc.inputF64(n * I));
+        sc.colStatsF64(n, I, e * I);
       }
     }
   }
@@ -128,7 +126,6 @@ export function collapseMoeLayer(input: MoeLayerInput, li: number, p: MoeParams)
   // gate rows, expert by expert, unit order = flat index order (so ties keep the earlier unit)
   const kf = new Float64Array(rowsPerChunk);
   const ca = new Float64Array(rowsPerChunk);
-  let gate: Float64Array | null = null;
   for (let e = 0; e < E; e++) {
     for (let h0 = 0; h0 < I; h0 += rowsPerChunk) {
       const n = Math.min(I, h0 + rowsPerChunk) - h0;
@@ -143,9 +140,8 @@ export function collapseMoeLayer(input: MoeLayerInput, li: number, p: MoeParams)
         const raw = W1.rawRows(e * 2 * I + 2 * h0, n, 2);
         sc.scanMxfp4(raw.blocks, raw.scales, n, W1.rowGroups, e * I + h0, kf, ca, limit);
       } else {
-        gate ??= new Float64Array(rowsPerChunk * H);
-        readRows(W1, e * 2 * I + 2 * h0, n, 2, H, gate);
-        sc.scanF64(gate, n, e * I + h0, kf, ca, limit);
+        readRows(W1, e * 2 * I + 2 * h0, n, 2, H, sc.inputF64(n * H));
+        sc.scanF64(n, e * I + h0, kf, ca, limit);
       }
     }
   }

@@ -230,13 +230,15 @@ export async function collapseFfn(view: ModelView, topL: number,
     const kTop = hid <= topL ? -1 : topL >= 0 && topL <= 64 ? topL : null;
     if (kTop !== null && denseLoaded() && opts.useKernel !== false) {
       const rowsPerChunk = Math.max(1, Math.min(out, Math.floor((1 << 21) / Math.max(1, hid2))));
+      // W2 chunks, then W1, are decoded straight into the kernel's memory
       const dl = new DenseLayer(hid, cols, d, hid2, rowsPerChunk);
-      const buf = new Float64Array(rowsPerChunk * hid2);
       for (let r0 = 0; r0 < out; r0 += rowsPerChunk) {
         const r1 = Math.min(out, r0 + rowsPerChunk);
-        dl.columnStats(W2.readRows(r0, r1, buf.subarray(0, (r1 - r0) * hid2)), r1 - r0, hid2, m);
+        W2.readRows(r0, r1, dl.input((r1 - r0) * hid2));
+        dl.columnStats(r1 - r0, hid2, m);
       }
-      const r = dl.collapse(W1.readAll(), cols, dl.sgn.map(sign), kTop, li, (chunk) => records.append(chunk));
+      W1.readRows(0, hid, dl.input(hid * cols));
+      const r = dl.collapse(cols, dl.sgn.map(sign), kTop, li, (chunk) => records.append(chunk));
       if ('overflowKey' in r) {
         throw new StageError(`a residual of key (layer ${li}, feature ${r.overflowKey}) does not fit a 32-bit float (float too large to pack with f format)`,
           'the FFN weights hold values beyond the f32 range');
