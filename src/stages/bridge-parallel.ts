@@ -14,14 +14,17 @@ export interface BridgeJob {
   cancel(): Promise<void>;
 }
 
-/** Starts the bridge in a worker when another core is available; null otherwise. */
-export function startBridgeWorker(source: string, configBytes: Uint8Array, configPath: string): BridgeJob | null {
+/**
+ * Starts the bridge in a worker when another core is available; null otherwise.
+ * `quantizeExperts` makes the worker read the FFN weights through the same MXFP4 views as the main thread.
+ */
+export function startBridgeWorker(source: string, configBytes: Uint8Array, configPath: string, quantizeExperts?: 'mxfp4'): BridgeJob | null {
   const env = Number(process.env.SERA_TRANSFER_THREADS);
   const cores = Number.isInteger(env) && env > 0 ? env : availableParallelism();
   if (cores < 2) return null;
   let worker: Worker;
   try {
-    worker = new Worker(new URL('./bridge-worker.js', import.meta.url), { workerData: { source, configBytes, configPath } });
+    worker = new Worker(new URL('./bridge-worker.js', import.meta.url), { workerData: { source, configBytes, configPath, quantizeExperts } });
   } catch {
     return null;
   }

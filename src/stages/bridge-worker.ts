@@ -1,7 +1,8 @@
 // Worker thread that computes the reference-path bridge records while the main
 // thread runs PRF, overlays and the collapse: the bridge reads (and hashes) every
 // FFN and attention tensor again, and depends on no other stage. The worker opens
-// the checkpoint and re-derives the same layer plan from the same config.
+// the checkpoint and re-derives the same layer plan (and MXFP4 views, with
+// --quantize-experts) from the same config.
 import { parentPort, workerData } from 'node:worker_threads';
 import { openCheckpoint } from '../io/shards.js';
 import { loadSafetensorsReader } from '../io/safetensors.js';
@@ -13,9 +14,12 @@ import { TensorSet } from '../model/tensors.js';
 import { SeraError } from '../errors.js';
 import type { TensorInfo } from '../io/safetensors.js';
 import { bridgeRecords } from './bridge.js';
+import { quantizeFfnWeights } from './quantize.js';
 
 const port = parentPort!;
-const { source, configBytes, configPath } = workerData as { source: string; configBytes: Uint8Array; configPath: string };
+const { source, configBytes, configPath, quantizeExperts } = workerData as {
+  source: string; configBytes: Uint8Array; configPath: string; quantizeExperts?: 'mxfp4';
+};
 try {
   await Promise.all([loadSafetensorsReader(), loadMxfp4()]);
   const store = openCheckpoint(source);
@@ -33,6 +37,7 @@ try {
     };
     const tensors = new TensorSet(counted);
     const plan = planLayers(cfg, tensors);
+    if (quantizeExperts === 'mxfp4') quantizeFfnWeights(plan.layers, tensors); // as convert() does after planning
     const res = bridgeRecords({ layers: plan.layers, tensors, dModel: cfg.dModel }, cfg.vocabSize);
     port.postMessage({ type: 'done', ok: true, res });
   } finally {
