@@ -34,10 +34,11 @@ export function computePrf(view: ModelView, r: number): PrfResult {
         for (let j = 0; j < used; j++) {
           const x = v[base + j]!;
           acc[j] = acc[j]! + x * x;
-          cnt[j] = cnt[j]! + 1;
         }
       }
     }
+    // every row adds 1 to the count of each used column: exact integers, so once per layer
+    for (let j = 0; j < used; j++) cnt[j] = cnt[j]! + K.rows;
   }
   const diag = new Float64Array(Math.max(0, d));
   const sqrtDiag = new Float64Array(Math.max(0, d));
