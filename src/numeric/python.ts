@@ -68,6 +68,16 @@ export function pyMin(a: number, b: number): number {
   return b < a ? b : a;
 }
 
+/** The reference's sign helper: 1.0, -1.0, or 0.0 for zeros and NaN. */
+export function sign(x: number): number {
+  return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
+}
+
+/** `max(lo, min(hi, v))` for the integers the reference clamps (q8.8 values). */
+export function clampInt(v: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, v));
+}
+
 /** Python `repr(float)`. */
 export function floatRepr(x: number): string {
   if (Number.isNaN(x)) return 'nan';

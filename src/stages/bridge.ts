@@ -4,7 +4,7 @@
 import type { Hash } from 'node:crypto';
 import { newSha256, sha256, first64OfDigest } from '../format/hash.js';
 import { SplitMix64 } from '../numeric/splitmix64.js';
-import { psum, pyMax, roundHalfEven } from '../numeric/python.js';
+import { clampInt, psum, pyMax, roundHalfEven } from '../numeric/python.js';
 import { StageError } from '../errors.js';
 import { dict, int, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { expectVector } from './collapse.js';
@@ -29,10 +29,6 @@ function f32Bytes(x: number, what: string): Uint8Array {
   const b = new Uint8Array(4);
   new DataView(b.buffer).setFloat32(0, f, true);
   return b;
-}
-
-export function clampInt(v: number, lo: number, hi: number): number {
-  return Math.max(lo, Math.min(hi, v));
 }
 
 /** The four bridge arrays, in the order both regimes write them: [V,16] hub bitsets, q8.8 [V,2] in/out pairs, q8.8 [V] peer scores. */

@@ -11,7 +11,7 @@
 // by flat index); the other units with c ≠ 0 are residuals, of which at most
 // RESIDUALS_PER_KEY per key are kept (largest |c|, ties by flat index), in unit
 // order. bias = Σ_layers psum_e π·(psum_o b2[e,o] + psum_h relu(b1[e,2h])).
-import { psum, pyMax, pyMin } from '../numeric/python.js';
+import { psum, pyMax, pyMin, sign } from '../numeric/python.js';
 import { StageError } from '../errors.js';
 import { dict, int } from '../format/pyvalue.js';
 import { Records, linearArtefacts, type CollapseResult } from './collapse.js';
@@ -25,10 +25,6 @@ import { MoeScanner } from '../kernels/moe.js';
 export const RESIDUALS_PER_KEY = 8;
 const MAX_TOP_L = 64;
 const CHUNK_VALUES = 1 << 22;
-
-function sign(x: number): number {
-  return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
-}
 
 export interface MoeCollapseOptions {
   topL: number;

@@ -2,7 +2,7 @@
 // the top-L hidden units by |W2| column mass × |W1|, the rest as residual
 // records, all biases folded into one scalar, and keys placed by the MPH.
 import { sha256, toHexDigest } from '../format/hash.js';
-import { psum, pyMax } from '../numeric/python.js';
+import { psum, pyMax, sign } from '../numeric/python.js';
 import { buildMph } from './mphf.js';
 import { ModelError, StageError } from '../errors.js';
 import { dict, dictOf, int, type PyDict, type PyValue } from '../format/pyvalue.js';
@@ -17,10 +17,6 @@ export interface CollapseResult {
   keyCount: number;
   /** MPH rebuilds with a grown table (0 = the reference's own construction). */
   mphRetries: number;
-}
-
-function sign(x: number): number {
-  return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
 }
 
 /** Requires a 1-D tensor (a bias) for `role`. */
