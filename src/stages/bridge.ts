@@ -8,7 +8,7 @@ import { clampInt, psum, pyMax, roundHalfEven } from '../numeric/python.js';
 import { StageError } from '../errors.js';
 import { dict, int, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { expectVector } from './collapse.js';
-import type { ArrayOut, ModelView } from './types.js';
+import { checkF32, type ArrayOut, type ModelView } from './types.js';
 import type { Tensor } from '../model/tensors.js';
 
 export interface BridgeResult {
@@ -21,11 +21,7 @@ export interface BridgeResult {
 const ROW_CHUNK = 2048;
 
 function f32Bytes(x: number, what: string): Uint8Array {
-  const f = Math.fround(x);
-  if (!Number.isFinite(f) && Number.isFinite(x)) {
-    throw new StageError(`bridge ${what} ${x} does not fit a 32-bit float (float too large to pack with f format)`,
-      'the FFN tensors hold values beyond the f32 range');
-  }
+  const f = checkF32(x, `bridge ${what}`, 'the FFN tensors hold values beyond the f32 range');
   const b = new Uint8Array(4);
   new DataView(b.buffer).setFloat32(0, f, true);
   return b;

@@ -4,9 +4,9 @@
 import { sha256, toHexDigest } from '../format/hash.js';
 import { psum, pyMax, sign } from '../numeric/python.js';
 import { buildMph } from './mphf.js';
-import { ModelError, StageError } from '../errors.js';
+import { ModelError } from '../errors.js';
 import { dict, dictOf, int, type PyDict, type PyValue } from '../format/pyvalue.js';
-import { f32Payload, type ArrayOut, type ModelView } from './types.js';
+import { checkF32, f32Payload, f32TooLarge, type ArrayOut, type ModelView } from './types.js';
 import type { Tensor } from '../model/tensors.js';
 import { DenseLayer, denseLoaded } from '../kernels/dense.js';
 
@@ -26,6 +26,8 @@ export function expectVector(t: Tensor, role: string): void {
       'FFN biases are vectors; check the role mapping (--debug prints it)');
   }
 }
+
+const F32_HINT = 'the FFN weights hold values beyond the f32 range';
 
 /** Values of a 1-D tensor (a bias), as `[float(x) for x in t]`. */
 export function vectorValues(t: Tensor, role: string): Float64Array {
@@ -84,11 +86,7 @@ export class Records {
     this.#u32[i] = keyLo;
     this.#u32[i + 1] = keyHi;
     this.#u32[i + 2] = h;
-    this.#f32[i + 3] = value; // rounds to nearest-even, as struct.pack('<f')
-    if (!Number.isFinite(this.#f32[i + 3]!) && Number.isFinite(value)) {
-      throw new StageError(`residual value ${value} does not fit a 32-bit float (float too large to pack with f format)`,
-        'the FFN weights hold values beyond the f32 range');
-    }
+    this.#f32[i + 3] = checkF32(value, 'residual value', F32_HINT); // rounds to nearest-even, as struct.pack('<f')
     this.#fill++;
   }
   /** Streaming mode: hands the last partial block to the sink. */
@@ -235,10 +233,7 @@ export async function collapseFfn(view: ModelView, topL: number,
       }
       W1.readRows(0, hid, dl.input(hid * cols));
       const r = dl.collapse(cols, dl.sgn.map(sign), kTop, li, (chunk) => records.append(chunk));
-      if ('overflowKey' in r) {
-        throw new StageError(`a residual of key (layer ${li}, feature ${r.overflowKey}) does not fit a 32-bit float (float too large to pack with f format)`,
-          'the FFN weights hold values beyond the f32 range');
-      }
+      if ('overflowKey' in r) throw f32TooLarge(`a residual of key (layer ${li}, feature ${r.overflowKey})`, F32_HINT);
       for (let j = 0; j < d; j++) {
         keys[nKeys] = (BigInt(li) << 32n) | BigInt(j);
         weights[nKeys++] = r.effects[j]!;
