@@ -7,6 +7,7 @@ import { SplitMix64 } from '../numeric/splitmix64.js';
 import { clampInt, psum, pyMax, roundHalfEven } from '../numeric/python.js';
 import { StageError } from '../errors.js';
 import { dict, int, type PyDict, type PyValue } from '../format/pyvalue.js';
+import { bytesOf } from '../format/array-file.js';
 import { expectVector } from './collapse.js';
 import { checkF32, type ArrayOut, type ModelView } from './types.js';
 import type { Tensor } from '../model/tensors.js';
@@ -29,12 +30,11 @@ function f32Bytes(x: number, what: string): Uint8Array {
 
 /** The four bridge arrays, in the order both regimes write them: [V,16] hub bitsets, q8.8 [V,2] in/out pairs, q8.8 [V] peer scores. */
 export function bridgeArrays(V: number, hubs: Uint8Array, qDin: Int16Array, qDout: Int16Array, peers: Int16Array): ArrayOut[] {
-  const bytes = (a: Int16Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   return [
     { name: 'bridge_hubs', dtype: 'u8', shape: [V, 16], payload: hubs },
-    { name: 'bridge_qDin', dtype: 'q8_8', shape: [V, 2], payload: bytes(qDin) },
-    { name: 'bridge_qDout', dtype: 'q8_8', shape: [V, 2], payload: bytes(qDout) },
-    { name: 'peer_scores', dtype: 'q8_8', shape: [V], payload: bytes(peers) },
+    { name: 'bridge_qDin', dtype: 'q8_8', shape: [V, 2], payload: bytesOf(qDin) },
+    { name: 'bridge_qDout', dtype: 'q8_8', shape: [V, 2], payload: bytesOf(qDout) },
+    { name: 'peer_scores', dtype: 'q8_8', shape: [V], payload: bytesOf(peers) },
   ];
 }
 

@@ -6,6 +6,7 @@ import { psum, pyMax, sign } from '../numeric/python.js';
 import { buildMph } from './mphf.js';
 import { ModelError } from '../errors.js';
 import { dict, dictOf, int, type PyDict, type PyValue } from '../format/pyvalue.js';
+import { bytesOf } from '../format/array-file.js';
 import { checkF32, f32Payload, f32TooLarge, type ArrayOut, type ModelView } from './types.js';
 import type { Tensor } from '../model/tensors.js';
 import { DenseLayer, denseLoaded } from '../kernels/dense.js';
@@ -305,8 +306,8 @@ export function linearArtefacts(keys: BigUint64Array, weights: Float64Array, rec
   const orderedWeights = new Float64Array(ordered.length);
   for (let s = 0; s < ordered.length; s++) orderedWeights[s] = weights[slotOf.get(ordered[s]!)!]!;
 
-  const seedBytes = new Uint8Array(mph.seeds.buffer, mph.seeds.byteOffset, mph.seeds.byteLength);
-  const keyBytes = new Uint8Array(ordered.buffer, ordered.byteOffset, ordered.byteLength);
+  const seedBytes = bytesOf(mph.seeds);
+  const keyBytes = bytesOf(ordered);
   const mphfSalt = sha256('sera::linear_mphf::', seedBytes);
   const keySalt = sha256('sera::linear_keys::', keyBytes);
   const M = mph.seeds.length;

@@ -41,11 +41,6 @@ export function f32Payload(values: ArrayLike<number>): Uint8Array {
   return new Uint8Array(f.buffer);
 }
 
-export function f64Payload(values: ArrayLike<number>): Uint8Array {
-  const f = Float64Array.from(values as ArrayLike<number>);
-  return new Uint8Array(f.buffer);
-}
-
 /** The reference's shape of a list of `rows` lists of `cols` (an empty list has shape (0,)). */
 export function matrixShape(rows: number, cols: number): number[] {
   return rows > 0 ? [rows, cols] : [0];
