@@ -142,7 +142,7 @@ function transposeColumns(m: Float64Array, rows: number, cols: number, d: number
  * Indices of the top `L` scores, ranked as Python's stable `sorted(..., reverse=True)[:L]`
  * (descending, ties by ascending index); all indices in index order when len ≤ L.
  */
-export function topIndices(scores: Float64Array, n: number, L: number, out: Int32Array): number {
+function topIndices(scores: Float64Array, n: number, L: number, out: Int32Array): number {
   if (n <= L) {
     for (let i = 0; i < n; i++) out[i] = i;
     return n;

@@ -2,7 +2,6 @@
 import type { SeraDtype } from '../format/dtypes.js';
 import type { LayerSpec } from '../model/layer-plan.js';
 import type { TensorSet } from '../model/tensors.js';
-import type { PyDict } from '../format/pyvalue.js';
 import { StageError } from '../errors.js';
 
 /** One array a stage produces: the payload as written (little-endian) and its header shape. */
@@ -17,11 +16,6 @@ export interface ModelView {
   layers: LayerSpec[];
   tensors: TensorSet;
   dModel: number;
-}
-
-export interface StageResult {
-  arrays: ArrayOut[];
-  metadata: PyDict;
 }
 
 /** The reference's struct.pack('<f') error for a finite value beyond the f32 range; `subject` names the value. */
