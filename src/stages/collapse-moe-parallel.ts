@@ -7,7 +7,7 @@ import { StageError, SeraError } from '../errors.js';
 import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
 import { QuantizedTensor } from './quantize.js';
 import { FileTensor, type Tensor } from '../model/tensors.js';
-import { Records, type CollapseResult } from './collapse.js';
+import type { CollapseResult } from './collapse.js';
 import { checkMoeParams, combineMoeLayers, moeLayerInputs, type MoeCollapseOptions, type MoeLayerOutput } from './collapse-moe.js';
 import type { ModelView } from './types.js';
 import type { MoeInfo } from '../model/layer-plan.js';
@@ -78,9 +78,7 @@ export async function collapseMoeParallel(
             const err = new SeraError(m.message, m.hint);
             return fail(err);
           }
-          const rec = new Records();
-          rec.append(new Uint8Array(m.records));
-          outs[m.li] = { weights: new Float64Array(m.weights), records: rec, bias: m.bias, dropped: m.dropped };
+          outs[m.li] = { weights: new Float64Array(m.weights), records: new Uint8Array(m.records, m.recordsOffset, m.recordsLength), bias: m.bias, dropped: m.dropped };
           hooks.onLayer?.(m.li);
           if (++done === jobs.length) resolve();
           // a Ctrl-C is acted on after each layer, not after the whole collapse

@@ -31,9 +31,13 @@ port.on('message', (m: { type: string; job: LayerJob }) => {
     const out = collapseMoeLayer({
       W1: tensor(j.w1), W2: tensor(j.w2), B1: j.b1 ? tensor(j.b1) : null, B2: j.b2 ? tensor(j.b2) : null,
     }, j.li, params);
-    const records = out.records.bytes().slice().buffer as ArrayBuffer;
+    // both buffers are handed over, not copied
+    const records = out.records.buffer as ArrayBuffer;
     const weights = out.weights.buffer as ArrayBuffer;
-    port.postMessage({ type: 'layer', li: j.li, weights, records, bias: out.bias, dropped: out.dropped }, [weights, records]);
+    port.postMessage({
+      type: 'layer', li: j.li, weights, records, recordsOffset: out.records.byteOffset, recordsLength: out.records.length,
+      bias: out.bias, dropped: out.dropped,
+    }, [weights, records]);
   } catch (e) {
     port.postMessage({ type: 'error', message: (e as Error).message ?? String(e), hint: e instanceof SeraError ? e.hint : undefined });
   }

@@ -59,8 +59,8 @@ export interface MoeParams {
 export interface MoeLayerOutput {
   /** Collapsed weight per feature j (keys (layer << 32) | j). */
   weights: Float64Array;
-  /** Residual records (16 bytes each) in (j, unit) order; the key's high word is filled by the caller. */
-  records: Records;
+  /** Residual records (16 bytes each, keys (layer << 32) | j) in (j, unit) order; copied once, by combineMoeLayers. */
+  records: Uint8Array;
   /** psum over experts of π·(psum b2 + psum relu(b1 gate)). */
   bias: number;
   dropped: number;
@@ -176,7 +176,7 @@ export function collapseMoeLayer(input: MoeLayerInput, li: number, p: MoeParams)
     for (const r of kept) records.push(li, j, r.u, r.c);
     dropped += nonzero[j]! - topNonzero - kept.length;
   }
-  return { weights, records, bias, dropped };
+  return { weights, records: records.bytes(), bias, dropped };
 }
 
 /** Layer inputs from the plan's tensor names. */
