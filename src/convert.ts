@@ -248,7 +248,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     await stage('bridge');
     const fromWorker = bridgeJob ? await bridgeJob.result : null;
     if (fromWorker) for (const r of bridgeJob!.reads) tracker?.recordRead(r.name, r.bytes);
-    if (fromWorker instanceof SeraError) throw fromWorker;
+    if (fromWorker instanceof Error) throw fromWorker;
     const br = plan.moe && 'keyWeights' in lin
       ? bridgeMoe(view, plan.moe, lin.keyWeights as Float64Array, cfg.vocabSize)
       : fromWorker ?? bridgeRecords(view, cfg.vocabSize);
