@@ -2,7 +2,7 @@
 // tensors, seeded hub bytes, q8.8 pairs and peer scores. The per-token sums
 // depend only on token mod d_model, so they are computed once per feature.
 import type { Hash } from 'node:crypto';
-import { newSha256, sha256, first64OfDigest } from '../format/hash.js';
+import { newSha256, first64, first64OfDigest } from '../format/hash.js';
 import { SplitMix64 } from '../numeric/splitmix64.js';
 import { clampInt, psum, pyMax, roundHalfEven } from '../numeric/python.js';
 import { StageError } from '../errors.js';
@@ -21,12 +21,7 @@ export interface BridgeResult {
 
 const ROW_CHUNK = 2048;
 
-function f32Bytes(x: number, what: string): Uint8Array {
-  const f = checkF32(x, `bridge ${what}`, 'the FFN tensors hold values beyond the f32 range');
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setFloat32(0, f, true);
-  return b;
-}
+const F32_HINT = 'the FFN tensors hold values beyond the f32 range';
 
 /** The four bridge arrays, in the order both regimes write them: [V,16] hub bitsets, q8.8 [V,2] in/out pairs, q8.8 [V] peer scores. */
 export function bridgeArrays(V: number, hubs: Uint8Array, qDin: Int16Array, qDout: Int16Array, peers: Int16Array): ArrayOut[] {
@@ -104,7 +99,9 @@ export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult 
       if (cols1 === 0) continue;
       for (let r = 0; r < r1 - r0; r++) {
         const base = r * cols1;
-        for (let f = 0; f < F; f++) total[f] = total[f]! + v[base + (f % cols1)]!;
+        // feature f reads column f mod cols1: f itself when the row covers every feature
+        if (cols1 >= F) for (let f = 0; f < F; f++) total[f] = total[f]! + v[base + f]!;
+        else for (let f = 0; f < F; f++) total[f] = total[f]! + v[base + (f % cols1)]!;
       }
     }
     const out = W2.rows;
@@ -154,9 +151,9 @@ export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult 
   const tokenView = new DataView(tokenBuf.buffer);
   for (let t = 0; t < V; t++) {
     tokenView.setUint32(0, t, true);
-    tokenBuf.set(f32Bytes(ain[t]!, 'input aggregate'), 4);
-    tokenBuf.set(f32Bytes(aout[t]!, 'output aggregate'), 8);
-    const ts = first64OfDigest(sha256(tokenBuf));
+    tokenView.setFloat32(4, checkF32(ain[t]!, 'bridge input aggregate', F32_HINT), true);
+    tokenView.setFloat32(8, checkF32(aout[t]!, 'bridge output aggregate', F32_HINT), true);
+    const ts = first64(tokenBuf);
     const prng = new SplitMix64(gseed ^ ts);
     for (let w = 0; w < 2; w++) {
       prng.nextHalves();
