@@ -239,8 +239,11 @@ function readRows(t: Tensor, first: number, count: number, stride: number, width
     t.decodeRowsInto(first, count, stride, out);
     return;
   }
-  const span = (count - 1) * stride + 1;
-  const v = t.readFlat(first * width, span * width);
-  for (let i = 0; i < count; i++) out.set(v.subarray(i * stride * width, (i * stride + 1) * width), i * width);
+  if (stride === 1) {
+    t.readFlat(first * width, count * width, out.subarray(0, count * width));
+    return;
+  }
+  // row by row: the rows in between (the linear rows of W1) are neither read nor decoded
+  for (let i = 0; i < count; i++) t.readFlat((first + i * stride) * width, width, out.subarray(i * width, (i + 1) * width));
 }
 
