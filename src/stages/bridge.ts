@@ -46,6 +46,14 @@ function q88(x: number): { pair: [number, number]; scale: number } {
   return { pair: [sq, q], scale: s };
 }
 
+/** Reads every row of `t` in chunks (rows r0..r1 each), feeding its tensor_bytes to `h`. */
+function readAllHashed(t: Tensor, h: Hash, use: (v: Float64Array, r0: number, r1: number) => void): void {
+  for (let r0 = 0; r0 < t.rows; r0 += ROW_CHUNK) {
+    const r1 = Math.min(t.rows, r0 + ROW_CHUNK);
+    use(t.readRowsHashed(r0, r1, h), r0, r1);
+  }
+}
+
 /** Feeds tensor_bytes of the named tensors that are present to `h` (no names hashed). */
 function hashTensors(view: ModelView, names: (string | null)[], h: Hash): void {
   for (const n of names) {
@@ -93,25 +101,21 @@ export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult 
     const hid = W1.rows;
     const cols1 = W1.rowSize;
     const total = new Float64Array(F);
-    for (let r0 = 0; r0 < hid; r0 += ROW_CHUNK) {
-      const r1 = Math.min(hid, r0 + ROW_CHUNK);
-      const v = W1.readRowsHashed(r0, r1, lh);
-      if (cols1 === 0) continue;
+    readAllHashed(W1, lh, (v, r0, r1) => {
+      if (cols1 === 0) return;
       for (let r = 0; r < r1 - r0; r++) {
         const base = r * cols1;
         // feature f reads column f mod cols1: f itself when the row covers every feature
         if (cols1 >= F) for (let f = 0; f < F; f++) total[f] = total[f]! + v[base + f]!;
         else for (let f = 0; f < F; f++) total[f] = total[f]! + v[base + (f % cols1)]!;
       }
-    }
+    });
     const out = W2.rows;
     const cols2 = W2.rowSize;
     const avg2 = new Float64Array(out);
-    for (let r0 = 0; r0 < out; r0 += ROW_CHUNK) {
-      const r1 = Math.min(out, r0 + ROW_CHUNK);
-      const v = W2.readRowsHashed(r0, r1, lh);
+    readAllHashed(W2, lh, (v, r0, r1) => {
       for (let r = r0; r < r1; r++) avg2[r] = psum(v, (r - r0) * cols2, (r - r0 + 1) * cols2) / Math.max(1, cols2);
-    }
+    });
     const b1 = b1T ? b1T.readRowsHashed(0, b1T.rows, lh) : new Float64Array(0);
     const b2 = b2T ? b2T.readRowsHashed(0, b2T.rows, lh) : new Float64Array(0);
     const ls = first64OfDigest(new Uint8Array(lh.digest()));

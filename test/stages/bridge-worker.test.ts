@@ -3,7 +3,7 @@
 // as the main thread, so threaded and single-thread runs write the same bytes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesize } from '../../src/synth/synth.js';
@@ -65,14 +65,11 @@ test('the bridge worker applies --quantize-experts as the main thread does', asy
   assert.not.equal(payloads(worker), payloads(await inThread(false)), 'the quantized views change the bridge');
 });
 
-function tree(dir: string, at = ''): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const e of readdirSync(join(dir, at), { withFileTypes: true })) {
-    const rel = join(at, e.name);
-    if (e.isDirectory()) for (const [k, v] of tree(dir, rel)) m.set(k, v);
-    else if (e.name !== 'conversion.log' && e.name !== 'sera_state.json') m.set(rel, readFileSync(join(dir, rel)).toString('hex'));
-  }
-  return m;
+/** Every file of a package as hex, but the log and the state (they name the output folder). */
+function contents(dir: string): Map<string, string> {
+  const files = (readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => statSync(join(dir, f)).isFile() && !/(conversion\.log|sera_state\.json)$/.test(f)).sort();
+  return new Map(files.map((f) => [f, readFileSync(join(dir, f)).toString('hex')]));
 }
 
 test('a quantized dense conversion writes the same bytes with 1 and 2 threads', async () => {
@@ -83,7 +80,7 @@ test('a quantized dense conversion writes the same bytes with 1 and 2 threads', 
       process.env.SERA_TRANSFER_THREADS = threads;
       const out = join(root, `out-${threads}`);
       await convert({ source: src, output: out, r: 16, rv: 4, topL: 4, quantizeExperts: 'mxfp4', log: new ConversionLog() });
-      outs.push(tree(out));
+      outs.push(contents(out));
     }
   } finally {
     if (saved === undefined) delete process.env.SERA_TRANSFER_THREADS;
