@@ -91,23 +91,6 @@ export function transpose(src: usize, rows: u32, cols: u32, d: u32, dst: usize):
 }
 
 /** sgn[h] += x, cab[h] += |x| over rows of `cols` values, for h < m (rows in order). */
-export function columnStats(v: usize, rows: u32, cols: u32, m: u32, sgn: usize, cab: usize): void {
-  for (let r: u32 = 0; r < rows; r++) {
-    const row = v + ((<usize>r * cols) << 3);
-    let h: u32 = 0;
-    for (; h + 1 < m; h += 2) {
-      const o = <usize>h << 3;
-      const x = v128.load(row + o);
-      v128.store(sgn + o, f64x2.add(v128.load(sgn + o), x));
-      v128.store(cab + o, f64x2.add(v128.load(cab + o), f64x2.abs(x)));
-    }
-    for (; h < m; h++) {
-      const o = <usize>h << 3;
-      const x = load<f64>(row + o);
-      store<f64>(sgn + o, load<f64>(sgn + o) + x);
-      store<f64>(cab + o, load<f64>(cab + o) + abs<f64>(x));
-    }
-  }
-}
+export { columnStats } from './shared/colstats';
 
 export { HEAP_BASE };

@@ -11,6 +11,7 @@
 //   nz is i64 per key).
 import { HEAP_BASE } from './shared/heap';
 import { decodeF64Simd } from './mxfp4';
+import { accumulateRow, columnStats } from './shared/colstats';
 
 @inline function ptr(st: usize, i: u32): usize {
   return <usize>load<u32>(st + 16 + (<usize>i << 2));
@@ -110,34 +111,18 @@ export function scanRowsF64(st: usize, v: usize, nRows: u32, unit0: i32, kArr: u
   }
 }
 
-/** sgn[h] += x, cab[h] += |x| over one row of `cols` values (each h its own lane: order per h kept). */
-@inline function accumulate(r: usize, cols: usize, sgn: usize, cab: usize): void {
-  let h: usize = 0;
-  for (; h + 1 < cols; h += 2) {
-    const o = h << 3;
-    const x = v128.load(r + o);
-    v128.store(sgn + o, f64x2.add(v128.load(sgn + o), x));
-    v128.store(cab + o, f64x2.add(v128.load(cab + o), f64x2.abs(x)));
-  }
-  for (; h < cols; h++) {
-    const x = load<f64>(r + (h << 3));
-    store<f64>(sgn + (h << 3), load<f64>(sgn + (h << 3)) + x);
-    store<f64>(cab + (h << 3), load<f64>(cab + (h << 3)) + abs<f64>(x));
-  }
-}
-
 /** Column statistics over MXFP4 rows of 32·groups values (row order kept). */
 export function colStatsMxfp4(blocks: usize, scales: usize, nRows: u32, groups: u32, sgn: usize, cab: usize, row: usize): void {
   const cols = <usize>groups << 5;
   for (let i: u32 = 0; i < nRows; i++) {
     decodeF64Simd(blocks + (<usize>i * groups << 4), scales + <usize>i * groups, <usize>groups, row);
-    accumulate(row, cols, sgn, cab);
+    accumulateRow(row, cols, sgn, cab);
   }
 }
 
 /** Column statistics over f64 rows of `cols` values. */
 export function colStatsF64(v: usize, nRows: u32, cols: u32, sgn: usize, cab: usize): void {
-  for (let i: u32 = 0; i < nRows; i++) accumulate(v + ((<usize>i * cols) << 3), <usize>cols, sgn, cab);
+  columnStats(v, nRows, cols, cols, sgn, cab);
 }
 
 /**

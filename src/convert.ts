@@ -153,8 +153,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const localRv = Math.min(rv, localR);
     const view: ModelView = { layers: plan.layers, tensors, dModel: cfg.dModel };
     // the reference bridge depends on no other stage: on a second core it overlaps PRF, overlays and the collapse
-    // (not with --quantize-experts: the worker would re-plan without the MXFP4 views)
-    bridgeJob = plan.regime === 'reference' && !quantized.length ? startBridgeWorker(store.source, configBytes, configPath) : null;
+    bridgeJob = plan.regime === 'reference' ? startBridgeWorker(store.source, configBytes, configPath, opts.quantizeExperts) : null;
     mkdirp(out.path('arrays'));
     const records: ArrayRecord[] = [];
     const store1 = (a: ArrayOut) => {
@@ -249,7 +248,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     await stage('bridge');
     const fromWorker = bridgeJob ? await bridgeJob.result : null;
     if (fromWorker) for (const r of bridgeJob!.reads) tracker?.recordRead(r.name, r.bytes);
-    if (fromWorker instanceof SeraError) throw fromWorker;
+    if (fromWorker instanceof Error) throw fromWorker;
     const br = plan.moe && 'keyWeights' in lin
       ? bridgeMoe(view, plan.moe, lin.keyWeights as Float64Array, cfg.vocabSize)
       : fromWorker ?? bridgeRecords(view, cfg.vocabSize);

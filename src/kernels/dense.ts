@@ -19,15 +19,19 @@ export function denseLoaded(): boolean {
   return k !== undefined;
 }
 
-const align = (x: number) => Math.ceil(x / 64) * 64;
 const RECORD_CHUNK_BYTES = 16 * 1024 * 1024;
+
+/** Regions of a layer's working set: `w1` is the input (W2 chunks, then W1). */
+type Region = 'w1' | 'wT' | 'sgn' | 'cab' | 'sg' | 'eff' | 'rec' | 'top' | 'flag';
 
 /** One layer's working set in the kernel's memory. */
 export class DenseLayer {
   readonly hid: number;
   readonly d: number;
   #k: Kernel<DenseExports>;
-  #o: Record<string, number> = {};
+  #o: Record<Region, number>;
+  /** Doubles the input region holds (W1, or one chunk of W2 rows). */
+  readonly #inputLength: number;
   readonly keysPerChunk: number;
 
   /** hid × cols is W1's shape; W2 rows of up to `w2Cols` values arrive `w2Rows` at a time. */
@@ -37,49 +41,53 @@ export class DenseLayer {
     this.hid = hid;
     this.d = d;
     this.keysPerChunk = Math.max(1, Math.min(d, Math.floor(RECORD_CHUNK_BYTES / Math.max(16, hid * 16))));
-    const sizes: [string, number][] = [
-      ['w1', Math.max(hid * cols, w2Rows * w2Cols) * 8], ['wT', d * hid * 8], ['sgn', hid * 8], ['cab', hid * 8], ['sg', hid * 8],
+    this.#inputLength = Math.max(hid * cols, w2Rows * w2Cols);
+    const { at, end } = k.regions<Region>([
+      ['w1', this.#inputLength * 8], ['wT', d * hid * 8], ['sgn', hid * 8], ['cab', hid * 8], ['sg', hid * 8],
       ['eff', this.keysPerChunk * 8], ['rec', (this.keysPerChunk * hid + 1) * 16], ['top', 64 * 4 + 64 * 8 + 64], ['flag', hid],
-    ];
-    let at = 0;
-    const off: Record<string, number> = {};
-    for (const [name, size] of sizes) { off[name] = at; at = align(at + size); }
-    const base = k.scratch(at);
-    for (const name of Object.keys(off)) this.#o[name] = off[name]! + base;
-    k.u8.fill(0, base, base + at);
+    ]);
+    this.#o = at;
+    k.u8.fill(0, at.w1, end);
   }
 
-  #f64(name: string, n: number): Float64Array {
-    return new Float64Array(this.#k.memory.buffer, this.#o[name]!, n);
+  #f64(name: Region, n: number): Float64Array {
+    return this.#k.f64(this.#o[name], n);
   }
 
-  /** sgn[h] += x, cab[h] += |x| for h < m over `rows` rows of `cols` doubles. */
-  columnStats(values: Float64Array, rows: number, cols: number, m: number): void {
-    this.#f64('w1', rows * cols).set(values.subarray(0, rows * cols));
-    this.#k.exports.columnStats(this.#o.w1! >>> 0, rows, cols, m, this.#o.sgn! >>> 0, this.#o.cab! >>> 0);
+  /**
+   * The kernel's input region as `n` doubles, for the caller to read tensor rows
+   * straight into: a chunk of W2 rows before columnStats, W1 before collapse.
+   */
+  input(n: number): Float64Array {
+    if (n > this.#inputLength) throw new RangeError(`dense layer: input of ${n} values exceeds ${this.#inputLength}`);
+    return this.#f64('w1', n);
+  }
+
+  /** sgn[h] += x, cab[h] += |x| for h < m over `rows` rows of `cols` doubles placed in input(). */
+  columnStats(rows: number, cols: number, m: number): void {
+    this.#k.exports.columnStats(this.#o.w1 >>> 0, rows, cols, m, this.#o.sgn >>> 0, this.#o.cab >>> 0);
   }
 
   get sgn(): Float64Array { return this.#f64('sgn', this.hid).slice(); }
 
   /**
-   * The keys of the layer: `w1` (hid × cols doubles), `sg` the sign of each unit's
+   * The keys of the layer: W1 (hid × cols doubles) placed in input(), `sg` the sign of each unit's
    * column sum; kTop = -1 keeps every unit in index order. Records go to `onRecords`
    * in key order (the chunk is only valid during the call). Returns the weights, or
    * the key whose residual overflows f32.
    */
-  collapse(w1: Float64Array, cols: number, sg: Float64Array, kTop: number, li: number, onRecords: (chunk: Uint8Array) => void): { effects: Float64Array } | { overflowKey: number } {
+  collapse(cols: number, sg: Float64Array, kTop: number, li: number, onRecords: (chunk: Uint8Array) => void): { effects: Float64Array } | { overflowKey: number } {
     const kk = this.#k;
     const o = this.#o;
-    this.#f64('w1', w1.length).set(w1);
-    kk.exports.transpose(o.w1! >>> 0, this.hid, cols, this.d, o.wT! >>> 0);
+    kk.exports.transpose(o.w1 >>> 0, this.hid, cols, this.d, o.wT >>> 0);
     this.#f64('sg', this.hid).set(sg);
     const effects = new Float64Array(this.d);
     for (let j0 = 0; j0 < this.d; j0 += this.keysPerChunk) {
       const j1 = Math.min(this.d, j0 + this.keysPerChunk);
-      const n = kk.exports.collapseKeys(o.wT! >>> 0, this.hid, j0, j1, o.cab! >>> 0, o.sg! >>> 0, kTop, o.eff! >>> 0, o.rec! >>> 0, li, o.top! >>> 0, o.flag! >>> 0);
+      const n = kk.exports.collapseKeys(o.wT >>> 0, this.hid, j0, j1, o.cab >>> 0, o.sg >>> 0, kTop, o.eff >>> 0, o.rec >>> 0, li, o.top >>> 0, o.flag >>> 0);
       if (n < 0) return { overflowKey: -1 - n };
       effects.set(this.#f64('eff', j1 - j0), j0);
-      if (n > 0) onRecords(new Uint8Array(kk.memory.buffer, o.rec!, n * 16));
+      if (n > 0) onRecords(new Uint8Array(kk.memory.buffer, o.rec, n * 16));
     }
     return { effects };
   }

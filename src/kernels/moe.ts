@@ -1,6 +1,6 @@
 // Thin wrapper over the moe kernel: the MoE collapse's per-layer selection state
 // lives in the kernel's memory; rows are streamed in (MXFP4 bytes or f64 values).
-import { kernel, type Kernel } from './wasm.js';
+import { alignScratch, kernel, type Kernel } from './wasm.js';
 
 type MoeExports = {
   scanRowsMxfp4(st: number, blocks: number, scales: number, nRows: number, groups: number, unit0: number, k: number, ca: number, limit: number, row: number): void;
@@ -20,7 +20,9 @@ export function moeLoaded(): boolean {
   return k !== undefined;
 }
 
-const align = (x: number) => Math.ceil(x / 64) * 64;
+/** Regions of a layer's state; `input` (last) receives the streamed chunks. */
+type Region = 'st' | 'thr' | 'rthr' | 'topS' | 'topU' | 'topC' | 'topN' | 'resA' | 'resU' | 'resC' | 'resN' | 'nz'
+  | 'sgn' | 'cab' | 'kArr' | 'caArr' | 'row' | 'input';
 
 /** One layer's selection state and scratch in the kernel's memory. */
 export class MoeScanner {
@@ -29,8 +31,7 @@ export class MoeScanner {
   readonly resCap: number;
   readonly units: number;
   #k: Kernel<MoeExports>;
-  #off: Record<string, number> = {};
-  #input: number;
+  #off: Record<Region, number>;
   #inputBytes: number;
 
   /** `maxRows` and `maxInputBytes` bound one streamed chunk. */
@@ -41,87 +42,90 @@ export class MoeScanner {
     this.keep = keep;
     this.resCap = resCap;
     this.units = units;
-    const sizes: [string, number][] = [
+    this.#off = k.regions<Region>([
       ['st', 64], ['thr', d * 8], ['rthr', d * 8], ['topS', d * Math.max(1, keep) * 8], ['topU', d * Math.max(1, keep) * 4],
       ['topC', d * Math.max(1, keep) * 8], ['topN', d * 4], ['resA', d * resCap * 8], ['resU', d * resCap * 4], ['resC', d * resCap * 8],
       ['resN', d * 4], ['nz', d * 8], ['sgn', units * 8], ['cab', units * 8], ['kArr', maxRows * 8], ['caArr', maxRows * 8],
-      ['row', Math.max(d, rowWidth) * 8],
-    ];
-    let at = 0;
-    for (const [name, size] of sizes) { this.#off[name] = at; at = align(at + size); }
-    this.#input = at;
+      ['row', Math.max(d, rowWidth) * 8], ['input', maxInputBytes],
+    ]).at;
     this.#inputBytes = maxInputBytes;
-    const base = k.scratch(at + maxInputBytes);
-    for (const name of Object.keys(this.#off)) this.#off[name] = this.#off[name]! + base;
-    this.#input += base;
     this.reset();
   }
 
-  #view<T extends Float64Array | Int32Array>(ctor: new (b: ArrayBuffer, o: number, n: number) => T, name: string, n: number): T {
-    return new ctor(this.#k.memory.buffer, this.#off[name]!, n);
+  #f64(name: Region, n: number): Float64Array {
+    return this.#k.f64(this.#off[name], n);
   }
-  get sgn(): Float64Array { return this.#view(Float64Array, 'sgn', this.units); }
-  get cab(): Float64Array { return this.#view(Float64Array, 'cab', this.units); }
-  get topU(): Int32Array { return this.#view(Int32Array, 'topU', this.d * Math.max(1, this.keep)); }
-  get topC(): Float64Array { return this.#view(Float64Array, 'topC', this.d * Math.max(1, this.keep)); }
-  get topN(): Int32Array { return this.#view(Int32Array, 'topN', this.d); }
-  get resU(): Int32Array { return this.#view(Int32Array, 'resU', this.d * this.resCap); }
-  get resC(): Float64Array { return this.#view(Float64Array, 'resC', this.d * this.resCap); }
-  get resN(): Int32Array { return this.#view(Int32Array, 'resN', this.d); }
+  #i32(name: Region, n: number): Int32Array {
+    return new Int32Array(this.#k.memory.buffer, this.#off[name], n);
+  }
+  get sgn(): Float64Array { return this.#f64('sgn', this.units); }
+  get cab(): Float64Array { return this.#f64('cab', this.units); }
+  get topU(): Int32Array { return this.#i32('topU', this.d * Math.max(1, this.keep)); }
+  get topC(): Float64Array { return this.#f64('topC', this.d * Math.max(1, this.keep)); }
+  get topN(): Int32Array { return this.#i32('topN', this.d); }
+  get resU(): Int32Array { return this.#i32('resU', this.d * this.resCap); }
+  get resC(): Float64Array { return this.#f64('resC', this.d * this.resCap); }
+  get resN(): Int32Array { return this.#i32('resN', this.d); }
   /** Per key: the number of units whose term was non-zero. */
   get nonzero(): Int32Array {
-    return Int32Array.from(new BigInt64Array(this.#k.memory.buffer, this.#off.nz!, this.d), (x) => Number(x));
+    return Int32Array.from(new BigInt64Array(this.#k.memory.buffer, this.#off.nz, this.d), (x) => Number(x));
   }
 
   /** Empties the selection and the column statistics. */
   reset(): void {
     const u8 = this.#k.u8;
     const o = this.#off;
-    u8.fill(0, o.st!, this.#input);
-    const st = new DataView(this.#k.memory.buffer, o.st!, 64);
+    u8.fill(0, o.st, o.input);
+    const st = new DataView(this.#k.memory.buffer, o.st, 64);
     st.setUint32(0, this.d, true);
     st.setUint32(4, this.keep, true);
     st.setUint32(8, this.resCap, true);
-    const names = ['thr', 'rthr', 'topS', 'topU', 'topC', 'topN', 'resA', 'resU', 'resC', 'resN', 'nz'];
-    names.forEach((n, i) => st.setUint32(16 + 4 * i, o[n]! >>> 0, true));
-    this.#view(Float64Array, 'thr', this.d).fill(-Infinity);
+    const names: Region[] = ['thr', 'rthr', 'topS', 'topU', 'topC', 'topN', 'resA', 'resU', 'resC', 'resN', 'nz'];
+    names.forEach((n, i) => st.setUint32(16 + 4 * i, o[n] >>> 0, true));
+    this.#f64('thr', this.d).fill(-Infinity);
   }
 
   #put(bytes: Uint8Array, at: number): number {
     if (at + bytes.length > this.#inputBytes) throw new RangeError(`moe scanner: chunk of ${at + bytes.length} bytes exceeds ${this.#inputBytes}`);
-    this.#k.u8.set(bytes, this.#input + at);
-    return this.#input + at;
+    this.#k.u8.set(bytes, this.#off.input + at);
+    return this.#off.input + at;
   }
 
   #factors(kf: Float64Array, ca: Float64Array): void {
-    new Float64Array(this.#k.memory.buffer, this.#off.kArr!, kf.length).set(kf);
-    new Float64Array(this.#k.memory.buffer, this.#off.caArr!, ca.length).set(ca);
+    this.#f64('kArr', kf.length).set(kf);
+    this.#f64('caArr', ca.length).set(ca);
   }
 
   /** Column statistics of MXFP4 rows (16·groups bytes + groups scales each) into units [unitOffset, …). */
   colStatsMxfp4(blocks: Uint8Array, scales: Uint8Array, nRows: number, groups: number, unitOffset: number): void {
     const b = this.#put(blocks, 0);
-    const s = this.#put(scales, align(blocks.length));
-    this.#k.exports.colStatsMxfp4(b >>> 0, s >>> 0, nRows, groups, (this.#off.sgn! + unitOffset * 8) >>> 0, (this.#off.cab! + unitOffset * 8) >>> 0, this.#off.row! >>> 0);
+    const s = this.#put(scales, alignScratch(blocks.length));
+    this.#k.exports.colStatsMxfp4(b >>> 0, s >>> 0, nRows, groups, (this.#off.sgn + unitOffset * 8) >>> 0, (this.#off.cab + unitOffset * 8) >>> 0, this.#off.row >>> 0);
   }
 
-  colStatsF64(values: Float64Array, nRows: number, cols: number, unitOffset: number): void {
-    const v = this.#put(new Uint8Array(values.buffer, values.byteOffset, nRows * cols * 8), 0);
-    this.#k.exports.colStatsF64(v >>> 0, nRows, cols, (this.#off.sgn! + unitOffset * 8) >>> 0, (this.#off.cab! + unitOffset * 8) >>> 0);
+  /** The input region as `n` doubles, for the caller to read f64 rows straight into (colStatsF64, scanF64). */
+  inputF64(n: number): Float64Array {
+    if (n * 8 > this.#inputBytes) throw new RangeError(`moe scanner: chunk of ${n * 8} bytes exceeds ${this.#inputBytes}`);
+    return this.#f64('input', n);
+  }
+
+  /** Column statistics of `nRows` rows of `cols` doubles placed in inputF64(). */
+  colStatsF64(nRows: number, cols: number, unitOffset: number): void {
+    this.#k.exports.colStatsF64(this.#off.input >>> 0, nRows, cols, (this.#off.sgn + unitOffset * 8) >>> 0, (this.#off.cab + unitOffset * 8) >>> 0);
   }
 
   /** Scans MXFP4 gate rows for units unit0.. with per-row term factors `kf` and column masses `ca`. */
   scanMxfp4(blocks: Uint8Array, scales: Uint8Array, nRows: number, groups: number, unit0: number, kf: Float64Array, ca: Float64Array, limit: number): void {
     this.#factors(kf, ca);
     const b = this.#put(blocks, 0);
-    const s = this.#put(scales, align(blocks.length));
-    this.#k.exports.scanRowsMxfp4(this.#off.st! >>> 0, b >>> 0, s >>> 0, nRows, groups, unit0, this.#off.kArr! >>> 0, this.#off.caArr! >>> 0, limit, this.#off.row! >>> 0);
+    const s = this.#put(scales, alignScratch(blocks.length));
+    this.#k.exports.scanRowsMxfp4(this.#off.st >>> 0, b >>> 0, s >>> 0, nRows, groups, unit0, this.#off.kArr >>> 0, this.#off.caArr >>> 0, limit, this.#off.row >>> 0);
   }
 
-  scanF64(values: Float64Array, nRows: number, unit0: number, kf: Float64Array, ca: Float64Array, limit: number): void {
+  /** Scans `nRows` gate rows of d doubles placed in inputF64() (see scanMxfp4). */
+  scanF64(nRows: number, unit0: number, kf: Float64Array, ca: Float64Array, limit: number): void {
     this.#factors(kf, ca);
-    const v = this.#put(new Uint8Array(values.buffer, values.byteOffset, nRows * this.d * 8), 0);
-    this.#k.exports.scanRowsF64(this.#off.st! >>> 0, v >>> 0, nRows, unit0, this.#off.kArr! >>> 0, this.#off.caArr! >>> 0, limit);
+    this.#k.exports.scanRowsF64(this.#off.st >>> 0, this.#off.input >>> 0, nRows, unit0, this.#off.kArr >>> 0, this.#off.caArr >>> 0, limit);
   }
 }
 
@@ -131,10 +135,9 @@ export class MoeScanner {
  */
 export function dotRowsBf16(rows: Uint8Array, nRows: number, n: number, w: Float64Array, out: Float64Array, outOffset = 0): void {
   if (!k) throw new Error('moe kernel not loaded: await loadMoe() first');
-  const wOff = 0, outOff = align(n * 8), inOff = align(outOff + nRows * 8);
-  const base = k.scratch(inOff + rows.length);
-  new Float64Array(k.memory.buffer, base + wOff, n).set(w);
-  k.u8.set(rows, base + inOff);
-  k.exports.dotRowsBf16((base + inOff) >>> 0, nRows, n, (base + wOff) >>> 0, (base + outOff) >>> 0);
-  out.set(new Float64Array(k.memory.buffer, base + outOff, nRows), outOffset);
+  const { at } = k.regions([['w', n * 8], ['out', nRows * 8], ['in', rows.length]]);
+  k.f64(at.w, n).set(w);
+  k.u8.set(rows, at.in);
+  k.exports.dotRowsBf16(at.in >>> 0, nRows, n, at.w >>> 0, at.out >>> 0);
+  out.set(k.f64(at.out, nRows), outOffset);
 }

@@ -28,6 +28,11 @@ function compile(name: KernelName): Promise<WebAssembly.Module> {
 const SCRATCH_ALIGN = 64;
 const PAGE = 65536;
 
+/** `x` rounded up to the scratch alignment (64 bytes: a cache line, and any typed array's element size). */
+export function alignScratch(x: number): number {
+  return Math.ceil(x / SCRATCH_ALIGN) * SCRATCH_ALIGN;
+}
+
 /** One instance of a kernel module with a growable scratch region after its static data. */
 export class Kernel<E extends Record<string, unknown>> {
   readonly exports: E;
@@ -41,7 +46,7 @@ export class Kernel<E extends Record<string, unknown>> {
     const init = instance.exports._initialize as (() => void) | undefined;
     if (init) init();
     const heapBase = instance.exports.HEAP_BASE as () => number;
-    this.base = Math.ceil((heapBase() >>> 0) / SCRATCH_ALIGN) * SCRATCH_ALIGN;
+    this.base = alignScratch(heapBase() >>> 0);
     this.#u8 = new Uint8Array(this.memory.buffer);
   }
 
@@ -51,6 +56,23 @@ export class Kernel<E extends Record<string, unknown>> {
     const have = this.memory.buffer.byteLength;
     if (need > have) this.memory.grow(Math.ceil((need - have) / PAGE));
     return this.base;
+  }
+
+  /**
+   * Lays out named regions of the given byte sizes back to back in the scratch,
+   * each starting on the scratch alignment, and grows the memory to hold them.
+   * Returns each region's pointer and the end of the last one.
+   */
+  regions<N extends string>(sizes: readonly (readonly [N, number])[]): { at: Record<N, number>; end: number } {
+    const at = {} as Record<N, number>;
+    let end = 0;
+    for (const [name, size] of sizes) {
+      at[name] = end;
+      end = alignScratch(end + size);
+    }
+    const base = this.scratch(end);
+    for (const [name] of sizes) at[name] += base;
+    return { at, end: base + end };
   }
 
   /** A byte view of the whole memory (re-created after growth). */

@@ -6,6 +6,7 @@ import type { TensorInfo, StDtype } from '../io/safetensors.js';
 import { ST_DTYPE_SIZE } from '../io/safetensors.js';
 import { decodeToF64 } from '../io/tensor-decode.js';
 import { ModelError } from '../errors.js';
+import { bytesOf } from '../format/array-file.js';
 
 /** Byte-range access to checkpoint tensors (a safetensors file or a shard set). */
 export interface RawStore {
@@ -56,18 +57,26 @@ export abstract class Tensor {
     throw new ModelError(`${this.label}: unaligned element range [${start}, ${start + count})`);
   }
 
-  /** Feeds the reference's tensor_bytes view to a hash (f64 LE of every element unless overridden). */
+  /**
+   * `readRows`, also feeding those rows' part of the reference's tensor_bytes view to
+   * `h` (f64 LE of every element unless overridden). Reading every row in ascending
+   * ranges feeds exactly what `hashInto` does, so a stage that needs both the hash and
+   * the values reads the tensor once.
+   */
+  readRowsHashed(r0: number, r1: number, h: Hash, out?: Float64Array): Float64Array {
+    const v = this.readRows(r0, r1, out);
+    h.update(bytesOf(v));
+    return v;
+  }
+
+  /** Feeds the reference's tensor_bytes view of the whole tensor to a hash. */
   hashInto(h: Hash): void {
-    const rowsPerChunk = Math.max(1, Math.floor(CHUNK_ELEMS / Math.max(1, this.rowSize)));
     if (this.rank === 0) {
-      const v = this.readAll();
-      h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+      h.update(bytesOf(this.readAll()));
       return;
     }
-    for (let r = 0; r < this.rows; r += rowsPerChunk) {
-      const v = this.readRows(r, Math.min(this.rows, r + rowsPerChunk));
-      h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
-    }
+    const rowsPerChunk = Math.max(1, Math.floor(CHUNK_ELEMS / Math.max(1, this.rowSize)));
+    for (let r = 0; r < this.rows; r += rowsPerChunk) this.readRowsHashed(r, Math.min(this.rows, r + rowsPerChunk), h);
   }
 
   readAll(): Float64Array {
@@ -123,8 +132,15 @@ export class FileTensor extends Tensor {
     const rowBytes = this.rowSize * ST_DTYPE_SIZE[this.info.dtype];
     return this.store.read(this.info, r0 * rowBytes, (r1 - r0) * rowBytes);
   }
-  override hashInto(h: Hash): void {
+  override readRowsHashed(r0: number, r1: number, h: Hash, out?: Float64Array): Float64Array {
     // BF16 read straight from the file hashes its stored bytes (the reference's raw_bytes path)
+    if (this.info.dtype !== 'BF16') return super.readRowsHashed(r0, r1, h, out);
+    const raw = this.readRawRows(r0, r1);
+    h.update(raw);
+    return decodeToF64('BF16', raw, out);
+  }
+  override hashInto(h: Hash): void {
+    // BF16: the stored bytes, read in large steps and not decoded (nothing needs the values)
     if (this.info.dtype !== 'BF16') return super.hashInto(h);
     const step = 8 * 1024 * 1024;
     for (let off = 0; off < this.info.byteLength; off += step) {

@@ -31,33 +31,6 @@ export function psum(items: ArrayLike<number>, start = 0, end = items.length): n
   return f;
 }
 
-/** Incremental form of {@link psum} for values produced on the fly. */
-export class PySum {
-  #f = 0;
-  #c = 0;
-  #n = 0;
-  add(x: number): void {
-    if (this.#n++ === 0) {
-      this.#f = 0.0 + x;
-      return;
-    }
-    const f = this.#f;
-    const t = f + x;
-    if (Math.abs(f) >= Math.abs(x)) this.#c += (f - t) + x;
-    else this.#c += (x - t) + f;
-    this.#f = t;
-  }
-  get count(): number {
-    return this.#n;
-  }
-  /** The sum as Python returns it (0 when empty). */
-  value(): number {
-    if (this.#n === 0) return 0;
-    const c = this.#c;
-    return c !== 0 && Number.isFinite(c) ? this.#f + c : this.#f;
-  }
-}
-
 /** Python `max(a, b)`: `b if b > a else a` (NaN handling differs from Math.max). */
 export function pyMax(a: number, b: number): number {
   return b > a ? b : a;
@@ -66,6 +39,16 @@ export function pyMax(a: number, b: number): number {
 /** Python `min(a, b)`: `b if b < a else a`. */
 export function pyMin(a: number, b: number): number {
   return b < a ? b : a;
+}
+
+/** The reference's sign helper: 1.0, -1.0, or 0.0 for zeros and NaN. */
+export function sign(x: number): number {
+  return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
+}
+
+/** `max(lo, min(hi, v))` for the integers the reference clamps (q8.8 values). */
+export function clampInt(v: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, v));
 }
 
 /** Python `repr(float)`. */

@@ -47,7 +47,6 @@ function add64(aHi: number, aLo: number, bHi: number, bLo: number): void {
   rHi = (aHi + bHi + (lo > 0xffffffff ? 1 : 0)) >>> 0;
 }
 
-const TWO32 = 4294967296;
 const TWO_NEG53 = 1 / 9007199254740992;
 const U_MIN = 2 ** -52;
 const U_MAX = 1 - 2 ** -52;
@@ -115,5 +114,3 @@ export function mix64Halves(vHi: number, vLo: number, sHi: number, sLo: number):
   finalize(rHi, rLo);
   return [rHi, rLo];
 }
-
-export { TWO32 };

@@ -42,8 +42,8 @@ const QKV_MARKER = '__sera_qkv__';
 
 /** Layer fields each stage reads, and how many times (hash + values), for the first layer's estimate. */
 const STAGE_READS: Record<string, [readonly string[], number]> = {
-  prf: [['w_k'], 2],
-  overlays: [['w_o'], 2],
+  prf: [['w_k'], 1],
+  overlays: [['w_o'], 1],
   collapse: [['w1', 'w2', 'b1', 'b2'], 1],
   bridge: [['w_q', 'w_k', 'w_v', 'w_o', 'w1', 'w2', 'b1', 'b2'], 1],
 };

@@ -10,10 +10,10 @@
 //   hub_experts per layer: experts ranked by router row L2 norm (spec §12.1), top 16.
 import { newSha256, first64OfDigest } from '../format/hash.js';
 import { mix64Halves } from '../numeric/splitmix64.js';
-import { psum, roundHalfEven } from '../numeric/python.js';
+import { clampInt, psum, roundHalfEven } from '../numeric/python.js';
 import { dict, int, type PyValue } from '../format/pyvalue.js';
 import type { ModelView } from './types.js';
-import { bridgeArrays, clampInt, type BridgeResult } from './bridge.js';
+import { bridgeArrays, type BridgeResult } from './bridge.js';
 import type { MoeInfo } from '../model/layer-plan.js';
 import { FileTensor } from '../model/tensors.js';
 import { dotRowsBf16, moeLoaded } from '../kernels/moe.js';

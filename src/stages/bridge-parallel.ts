@@ -2,35 +2,38 @@
 // result is only awaited at the bridge's place in the stage order, so messages
 // and files come out in the same order as a sequential run.
 import { Worker } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
-import { SeraError } from '../errors.js';
 import type { BridgeResult } from './bridge.js';
+import { errorFromMessage, threadBudget } from './worker-common.js';
 
 export interface BridgeJob {
-  /** Settles with the result, or with null when the worker could not run (the caller computes in-thread). */
-  result: Promise<BridgeResult | SeraError | null>;
+  /**
+   * Settles with the result, the worker's error (a SeraError, or a plain Error for a bug),
+   * or null when the worker could not run (the caller computes in-thread).
+   */
+  result: Promise<BridgeResult | Error | null>;
   /** The worker's checkpoint reads, in order (for the progress display). */
   reads: { name: string; bytes: number }[];
   cancel(): Promise<void>;
 }
 
-/** Starts the bridge in a worker when another core is available; null otherwise. */
-export function startBridgeWorker(source: string, configBytes: Uint8Array, configPath: string): BridgeJob | null {
-  const env = Number(process.env.SERA_TRANSFER_THREADS);
-  const cores = Number.isInteger(env) && env > 0 ? env : availableParallelism();
-  if (cores < 2) return null;
+/**
+ * Starts the bridge in a worker when another core is available; null otherwise.
+ * `quantizeExperts` makes the worker read the FFN weights through the same MXFP4 views as the main thread.
+ */
+export function startBridgeWorker(source: string, configBytes: Uint8Array, configPath: string, quantizeExperts?: 'mxfp4'): BridgeJob | null {
+  if (threadBudget().cores < 2) return null;
   let worker: Worker;
   try {
-    worker = new Worker(new URL('./bridge-worker.js', import.meta.url), { workerData: { source, configBytes, configPath } });
+    worker = new Worker(new URL('./bridge-worker.js', import.meta.url), { workerData: { source, configBytes, configPath, quantizeExperts } });
   } catch {
     return null;
   }
   const reads: { name: string; bytes: number }[] = [];
-  const result = new Promise<BridgeResult | SeraError | null>((resolve) => {
+  const result = new Promise<BridgeResult | Error | null>((resolve) => {
     worker.on('message', (m: any) => {
-      if (m.type === 'read') { reads.push({ name: m.name, bytes: m.bytes }); return; }
-      if (m.ok) resolve(m.res as BridgeResult);
-      else resolve(new SeraError(m.message, m.hint));
+      if (m.type === 'read') reads.push({ name: m.name, bytes: m.bytes });
+      else if (m.type === 'error') resolve(errorFromMessage(m));
+      else resolve(m.res as BridgeResult);
     });
     worker.once('error', () => resolve(null));
     worker.once('exit', () => resolve(null));

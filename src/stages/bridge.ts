@@ -1,13 +1,15 @@
 // Bridge records (ALGORITHMS.md §14): per-token aggregates folded from the FFN
 // tensors, seeded hub bytes, q8.8 pairs and peer scores. The per-token sums
 // depend only on token mod d_model, so they are computed once per feature.
-import { newSha256, sha256, first64OfDigest } from '../format/hash.js';
+import type { Hash } from 'node:crypto';
+import { newSha256, first64, first64OfDigest } from '../format/hash.js';
 import { SplitMix64 } from '../numeric/splitmix64.js';
-import { psum, pyMax, roundHalfEven } from '../numeric/python.js';
+import { clampInt, psum, pyMax, roundHalfEven } from '../numeric/python.js';
 import { StageError } from '../errors.js';
 import { dict, int, type PyDict, type PyValue } from '../format/pyvalue.js';
-import { vectorValues } from './collapse.js';
-import type { ArrayOut, ModelView } from './types.js';
+import { bytesOf } from '../format/array-file.js';
+import { expectVector } from './collapse.js';
+import { checkF32, type ArrayOut, type ModelView } from './types.js';
 import type { Tensor } from '../model/tensors.js';
 
 export interface BridgeResult {
@@ -19,29 +21,15 @@ export interface BridgeResult {
 
 const ROW_CHUNK = 2048;
 
-function f32Bytes(x: number, what: string): Uint8Array {
-  const f = Math.fround(x);
-  if (!Number.isFinite(f) && Number.isFinite(x)) {
-    throw new StageError(`bridge ${what} ${x} does not fit a 32-bit float (float too large to pack with f format)`,
-      'the FFN tensors hold values beyond the f32 range');
-  }
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setFloat32(0, f, true);
-  return b;
-}
-
-export function clampInt(v: number, lo: number, hi: number): number {
-  return Math.max(lo, Math.min(hi, v));
-}
+const F32_HINT = 'the FFN tensors hold values beyond the f32 range';
 
 /** The four bridge arrays, in the order both regimes write them: [V,16] hub bitsets, q8.8 [V,2] in/out pairs, q8.8 [V] peer scores. */
 export function bridgeArrays(V: number, hubs: Uint8Array, qDin: Int16Array, qDout: Int16Array, peers: Int16Array): ArrayOut[] {
-  const bytes = (a: Int16Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   return [
     { name: 'bridge_hubs', dtype: 'u8', shape: [V, 16], payload: hubs },
-    { name: 'bridge_qDin', dtype: 'q8_8', shape: [V, 2], payload: bytes(qDin) },
-    { name: 'bridge_qDout', dtype: 'q8_8', shape: [V, 2], payload: bytes(qDout) },
-    { name: 'peer_scores', dtype: 'q8_8', shape: [V], payload: bytes(peers) },
+    { name: 'bridge_qDin', dtype: 'q8_8', shape: [V, 2], payload: bytesOf(qDin) },
+    { name: 'bridge_qDout', dtype: 'q8_8', shape: [V, 2], payload: bytesOf(qDout) },
+    { name: 'peer_scores', dtype: 'q8_8', shape: [V], payload: bytesOf(peers) },
   ];
 }
 
@@ -58,15 +46,21 @@ function q88(x: number): { pair: [number, number]; scale: number } {
   return { pair: [sq, q], scale: s };
 }
 
-/** `sha256(concat tensor_bytes(t) for t in names if present)` → first64 (no names hashed). */
-function layerSeed(view: ModelView, names: (string | null)[]): bigint {
-  const h = newSha256();
+/** Reads every row of `t` in chunks (rows r0..r1 each), feeding its tensor_bytes to `h`. */
+function readAllHashed(t: Tensor, h: Hash, use: (v: Float64Array, r0: number, r1: number) => void): void {
+  for (let r0 = 0; r0 < t.rows; r0 += ROW_CHUNK) {
+    const r1 = Math.min(t.rows, r0 + ROW_CHUNK);
+    use(t.readRowsHashed(r0, r1, h), r0, r1);
+  }
+}
+
+/** Feeds tensor_bytes of the named tensors that are present to `h` (no names hashed). */
+function hashTensors(view: ModelView, names: (string | null)[], h: Hash): void {
   for (const n of names) {
     if (n === null) continue;
     const t = view.tensors.get(n);
     if (t) t.hashInto(h);
   }
-  return first64OfDigest(new Uint8Array(h.digest()));
 }
 
 export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult {
@@ -90,39 +84,46 @@ export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult 
   const seeds: bigint[] = [];
   const D = newSha256();
   for (const layer of view.layers) {
-    const ls = layerSeed(view, [layer.w_q, layer.w_k, layer.w_v, layer.w_o, layer.w1, layer.w2, layer.b1, layer.b2]);
+    const b1T = layer.b1 === null ? null : view.tensors.get(layer.b1)!;
+    const b2T = layer.b2 === null ? null : view.tensors.get(layer.b2)!;
+    const W2 = view.tensors.get(layer.w2)! as Tensor;
+    const W1 = view.tensors.get(layer.w1)! as Tensor;
+    // shapes are checked before any read, in the order the values are used (b1, b2, W2, W1)
+    if (b1T) expectVector(b1T, 'FFN_B1');
+    if (b2T) expectVector(b2T, 'FFN_B2');
+    W2.expectRank(2, 'the bridge (FFN_W2)');
+    W1.expectRank(2, 'the bridge (FFN_W1)');
+
+    // layer seed = first64(sha256(tensor_bytes of w_q, w_k, w_v, w_o, w1, w2, b1, b2 if present));
+    // the FFN tensors are hashed while their values are read, in that same order
+    const lh = newSha256();
+    hashTensors(view, [layer.w_q, layer.w_k, layer.w_v, layer.w_o], lh);
+    const hid = W1.rows;
+    const cols1 = W1.rowSize;
+    const total = new Float64Array(F);
+    readAllHashed(W1, lh, (v, r0, r1) => {
+      if (cols1 === 0) return;
+      for (let r = 0; r < r1 - r0; r++) {
+        const base = r * cols1;
+        // feature f reads column f mod cols1: f itself when the row covers every feature
+        if (cols1 >= F) for (let f = 0; f < F; f++) total[f] = total[f]! + v[base + f]!;
+        else for (let f = 0; f < F; f++) total[f] = total[f]! + v[base + (f % cols1)]!;
+      }
+    });
+    const out = W2.rows;
+    const cols2 = W2.rowSize;
+    const avg2 = new Float64Array(out);
+    readAllHashed(W2, lh, (v, r0, r1) => {
+      for (let r = r0; r < r1; r++) avg2[r] = psum(v, (r - r0) * cols2, (r - r0 + 1) * cols2) / Math.max(1, cols2);
+    });
+    const b1 = b1T ? b1T.readRowsHashed(0, b1T.rows, lh) : new Float64Array(0);
+    const b2 = b2T ? b2T.readRowsHashed(0, b2T.rows, lh) : new Float64Array(0);
+    const ls = first64OfDigest(new Uint8Array(lh.digest()));
     seeds.push(ls);
     const le = new Uint8Array(8);
     new DataView(le.buffer).setBigUint64(0, ls, true);
     D.update(le);
 
-    const b1 = layer.b1 === null ? new Float64Array(0) : vectorValues(view.tensors.get(layer.b1)!, 'FFN_B1');
-    const b2 = layer.b2 === null ? new Float64Array(0) : vectorValues(view.tensors.get(layer.b2)!, 'FFN_B2');
-    const W2 = view.tensors.get(layer.w2)! as Tensor;
-    W2.expectRank(2, 'the bridge (FFN_W2)');
-    const out = W2.rows;
-    const cols2 = W2.rowSize;
-    const avg2 = new Float64Array(out);
-    for (let r0 = 0; r0 < out; r0 += ROW_CHUNK) {
-      const r1 = Math.min(out, r0 + ROW_CHUNK);
-      const v = W2.readRows(r0, r1);
-      for (let r = r0; r < r1; r++) avg2[r] = psum(v, (r - r0) * cols2, (r - r0 + 1) * cols2) / Math.max(1, cols2);
-    }
-    const W1 = view.tensors.get(layer.w1)! as Tensor;
-    W1.expectRank(2, 'the bridge (FFN_W1)');
-    const hid = W1.rows;
-    const cols1 = W1.rowSize;
-    const total = new Float64Array(F);
-    if (cols1 > 0) {
-      for (let r0 = 0; r0 < hid; r0 += ROW_CHUNK) {
-        const r1 = Math.min(hid, r0 + ROW_CHUNK);
-        const v = W1.readRows(r0, r1);
-        for (let r = 0; r < r1 - r0; r++) {
-          const base = r * cols1;
-          for (let f = 0; f < F; f++) total[f] = total[f]! + v[base + (f % cols1)]!;
-        }
-      }
-    }
     const hidLen = Math.max(1, hid);
     const outLen = Math.max(1, out);
     const incIn = new Float64Array(F);
@@ -154,9 +155,9 @@ export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult 
   const tokenView = new DataView(tokenBuf.buffer);
   for (let t = 0; t < V; t++) {
     tokenView.setUint32(0, t, true);
-    tokenBuf.set(f32Bytes(ain[t]!, 'input aggregate'), 4);
-    tokenBuf.set(f32Bytes(aout[t]!, 'output aggregate'), 8);
-    const ts = first64OfDigest(sha256(tokenBuf));
+    tokenView.setFloat32(4, checkF32(ain[t]!, 'bridge input aggregate', F32_HINT), true);
+    tokenView.setFloat32(8, checkF32(aout[t]!, 'bridge output aggregate', F32_HINT), true);
+    const ts = first64(tokenBuf);
     const prng = new SplitMix64(gseed ^ ts);
     for (let w = 0; w < 2; w++) {
       prng.nextHalves();

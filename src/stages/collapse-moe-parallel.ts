@@ -2,15 +2,15 @@
 // itself and collapses whole layers; results are combined in layer order, so
 // the bytes never depend on which worker finished first.
 import { Worker } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
-import { StageError, SeraError } from '../errors.js';
+import { StageError } from '../errors.js';
 import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
 import { QuantizedTensor } from './quantize.js';
 import { FileTensor, type Tensor } from '../model/tensors.js';
-import { Records, type CollapseResult } from './collapse.js';
+import type { CollapseResult } from './collapse.js';
 import { checkMoeParams, combineMoeLayers, moeLayerInputs, type MoeCollapseOptions, type MoeLayerOutput } from './collapse-moe.js';
 import type { ModelView } from './types.js';
 import type { MoeInfo } from '../model/layer-plan.js';
+import { errorFromMessage, threadBudget } from './worker-common.js';
 
 export type TensorRef =
   | { kind: 'file'; name: string }
@@ -38,16 +38,14 @@ function ref(t: Tensor | null): TensorRef | null | undefined {
  * sets it explicitly (also for small layers, where thread start-up would otherwise not pay).
  */
 export function moeWorkerCount(layers: number, elementsPerLayer: number): number {
-  const env = Number(process.env.SERA_TRANSFER_THREADS);
-  const explicit = Number.isInteger(env) && env > 0;
-  const cores = explicit ? env : availableParallelism();
+  const { cores, explicit } = threadBudget();
   if (layers < 2 || (!explicit && elementsPerLayer < 1 << 24)) return 1;
   return Math.max(1, Math.min(cores, layers));
 }
 
 export async function collapseMoeParallel(
   view: ModelView, moe: MoeInfo, opts: MoeCollapseOptions, source: string, workers: number,
-  hooks: { onLayer?: (li: number) => void; between?: () => Promise<void> } = {},
+  hooks: { between?: () => Promise<void> } = {},
 ): Promise<(CollapseResult & { keyWeights: Float64Array }) | null> {
   const p = checkMoeParams(moe, view.dModel, opts);
   const jobs: LayerJob[] = [];
@@ -59,29 +57,24 @@ export async function collapseMoeParallel(
   const outs: MoeLayerOutput[] = new Array(jobs.length);
   const url = new URL('./collapse-moe-worker.js', import.meta.url);
   const pool: Worker[] = [];
+  const exited: Promise<unknown>[] = [];
   let next = 0;
   let done = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       const fail = (e: unknown) => reject(e);
-      const feed = (w: Worker) => {
-        if (next < jobs.length) w.postMessage({ type: 'layer', job: jobs[next++] });
-      };
+      // a worker with nothing left to do closes its checkpoint and exits
+      const feed = (w: Worker) => w.postMessage(next < jobs.length ? { type: 'layer', job: jobs[next++] } : { type: 'close' });
       for (let i = 0; i < workers; i++) {
         const w = new Worker(url, { workerData: { source, params: p } });
         pool.push(w);
+        exited.push(new Promise((r) => w.once('exit', r)));
         w.on('error', fail);
         w.on('exit', (code) => { if (code !== 0 && done < jobs.length) fail(new StageError(`collapse worker exited with code ${code}`)); });
         w.on('message', (m: any) => {
           if (m.type === 'ready') { feed(w); return; }
-          if (m.type === 'error') {
-            const err = new SeraError(m.message, m.hint);
-            return fail(err);
-          }
-          const rec = new Records();
-          rec.append(new Uint8Array(m.records));
-          outs[m.li] = { weights: new Float64Array(m.weights), records: rec, bias: m.bias, dropped: m.dropped };
-          hooks.onLayer?.(m.li);
+          if (m.type === 'error') return fail(errorFromMessage(m));
+          outs[m.li] = { weights: new Float64Array(m.weights), records: new Uint8Array(m.records, m.recordsOffset, m.recordsLength), bias: m.bias, dropped: m.dropped };
           if (++done === jobs.length) resolve();
           // a Ctrl-C is acted on after each layer, not after the whole collapse
           else if (hooks.between) hooks.between().then(() => feed(w), fail);
@@ -89,8 +82,12 @@ export async function collapseMoeParallel(
         });
       }
     });
-  } finally {
+  } catch (e) {
     await Promise.all(pool.map((w) => w.terminate()));
+    throw e;
   }
+  // every worker closes its checkpoint and exits (one that already did ignores this)
+  for (const w of pool) w.postMessage({ type: 'close' });
+  await Promise.all(exited);
   return combineMoeLayers(outs, p, opts);
 }

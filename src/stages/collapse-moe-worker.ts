@@ -1,22 +1,18 @@
 // Worker thread of the parallel MoE collapse: opens the checkpoint, then
-// collapses the layers the main thread sends, one message per layer.
+// collapses the layers the main thread sends, one message per layer, until it
+// is told to close.
 import { parentPort, workerData } from 'node:worker_threads';
-import { openCheckpoint } from '../io/shards.js';
-import { loadSafetensorsReader } from '../io/safetensors.js';
-import { loadMxfp4 } from '../kernels/mxfp4.js';
 import { loadMoe } from '../kernels/moe.js';
-import { TensorSet, type FileTensor, type Tensor } from '../model/tensors.js';
+import type { FileTensor, Tensor } from '../model/tensors.js';
 import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
 import { QuantizedTensor } from './quantize.js';
-import { SeraError } from '../errors.js';
 import { collapseMoeLayer, type MoeParams } from './collapse-moe.js';
 import type { LayerJob, TensorRef } from './collapse-moe-parallel.js';
+import { openWorkerTensors, postError } from './worker-common.js';
 
 const port = parentPort!;
 const { source, params } = workerData as { source: string; params: MoeParams };
-await Promise.all([loadSafetensorsReader(), loadMxfp4(), loadMoe()]);
-const store = openCheckpoint(source);
-const tensors = new TensorSet(store);
+const { tensors, close } = await openWorkerTensors(source, { kernels: [loadMoe] });
 
 function tensor(r: TensorRef): Tensor {
   if (r.kind === 'file') return tensors.require(r.name, 'expert tensor');
@@ -24,18 +20,26 @@ function tensor(r: TensorRef): Tensor {
   return new Mxfp4Tensor(r.base, tensors.require(r.blocks, 'MXFP4 blocks') as FileTensor, tensors.require(r.scales, 'MXFP4 scales') as FileTensor);
 }
 
-port.on('message', (m: { type: string; job: LayerJob }) => {
-  if (m.type !== 'layer') return;
+port.on('message', (m: { type: 'layer'; job: LayerJob } | { type: 'close' }) => {
+  if (m.type === 'close') {
+    close();
+    port.close(); // nothing else keeps the thread alive: it exits
+    return;
+  }
   try {
     const j = m.job;
     const out = collapseMoeLayer({
       W1: tensor(j.w1), W2: tensor(j.w2), B1: j.b1 ? tensor(j.b1) : null, B2: j.b2 ? tensor(j.b2) : null,
     }, j.li, params);
-    const records = out.records.bytes().slice().buffer as ArrayBuffer;
+    // both buffers are handed over, not copied
+    const records = out.records.buffer as ArrayBuffer;
     const weights = out.weights.buffer as ArrayBuffer;
-    port.postMessage({ type: 'layer', li: j.li, weights, records, bias: out.bias, dropped: out.dropped }, [weights, records]);
+    port.postMessage({
+      type: 'layer', li: j.li, weights, records, recordsOffset: out.records.byteOffset, recordsLength: out.records.length,
+      bias: out.bias, dropped: out.dropped,
+    }, [weights, records]);
   } catch (e) {
-    port.postMessage({ type: 'error', message: (e as Error).message ?? String(e), hint: e instanceof SeraError ? e.hint : undefined });
+    postError(port, e);
   }
 });
 port.postMessage({ type: 'ready' });

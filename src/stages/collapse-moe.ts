@@ -11,7 +11,7 @@
 // by flat index); the other units with c ≠ 0 are residuals, of which at most
 // RESIDUALS_PER_KEY per key are kept (largest |c|, ties by flat index), in unit
 // order. bias = Σ_layers psum_e π·(psum_o b2[e,o] + psum_h relu(b1[e,2h])).
-import { psum, pyMax, pyMin } from '../numeric/python.js';
+import { psum, pyMax, pyMin, sign } from '../numeric/python.js';
 import { StageError } from '../errors.js';
 import { dict, int } from '../format/pyvalue.js';
 import { Records, linearArtefacts, type CollapseResult } from './collapse.js';
@@ -25,10 +25,6 @@ import { MoeScanner } from '../kernels/moe.js';
 export const RESIDUALS_PER_KEY = 8;
 const MAX_TOP_L = 64;
 const CHUNK_VALUES = 1 << 22;
-
-function sign(x: number): number {
-  return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
-}
 
 export interface MoeCollapseOptions {
   topL: number;
@@ -63,8 +59,8 @@ export interface MoeParams {
 export interface MoeLayerOutput {
   /** Collapsed weight per feature j (keys (layer << 32) | j). */
   weights: Float64Array;
-  /** Residual records (16 bytes each) in (j, unit) order; the key's high word is filled by the caller. */
-  records: Records;
+  /** Residual records (16 bytes each, keys (layer << 32) | j) in (j, unit) order; copied once, by combineMoeLayers. */
+  records: Uint8Array;
   /** psum over experts of π·(psum b2 + psum relu(b1 gate)). */
   bias: number;
   dropped: number;
@@ -107,8 +103,7 @@ export function collapseMoeLayer(input: MoeLayerInput, li: number, p: MoeParams)
   const inputBytes = rowsPerChunk * Math.max(I, H) * (mx(W1) && mx(W2) ? 1 : 8) + 4096;
   const sc = new MoeScanner(d, keep, resCap, units, Math.max(I, H), rowsPerChunk, inputBytes);
 
-  // W2 column statistics per unit (rows o ascending)
-  let w2buf: Float64Array | null = null;
+  // W2 column statistics per unit (rows o ascending); f64 rows are read straight into the kernel's input
   for (let e = 0; e < E; e++) {
     for (let o0 = 0; o0 < H; o0 += rowsPerChunk) {
       const n = Math.min(H, o0 + rowsPerChunk) - o0;
@@ -116,9 +111,8 @@ export function collapseMoeLayer(input: MoeLayerInput, li: number, p: MoeParams)
         const raw = W2.rawRows(e * H + o0, n, 1);
         sc.colStatsMxfp4(raw.blocks, raw.scales, n, W2.rowGroups, e * I);
       } else {
-        w2buf ??= new Float64Array(rowsPerChunk * I);
-        readRows(W2, e * H + o0, n, 1, I, w2buf);
-        sc.colStatsF64(w2buf, n, I, e * I);
+        readRows(W2, e * H + o0, n, 1, I, sc.inputF64(n * I));
+        sc.colStatsF64(n, I, e * I);
       }
     }
   }
@@ -128,7 +122,6 @@ export function collapseMoeLayer(input: MoeLayerInput, li: number, p: MoeParams)
   // gate rows, expert by expert, unit order = flat index order (so ties keep the earlier unit)
   const kf = new Float64Array(rowsPerChunk);
   const ca = new Float64Array(rowsPerChunk);
-  let gate: Float64Array | null = null;
   for (let e = 0; e < E; e++) {
     for (let h0 = 0; h0 < I; h0 += rowsPerChunk) {
       const n = Math.min(I, h0 + rowsPerChunk) - h0;
@@ -143,9 +136,8 @@ export function collapseMoeLayer(input: MoeLayerInput, li: number, p: MoeParams)
         const raw = W1.rawRows(e * 2 * I + 2 * h0, n, 2);
         sc.scanMxfp4(raw.blocks, raw.scales, n, W1.rowGroups, e * I + h0, kf, ca, limit);
       } else {
-        gate ??= new Float64Array(rowsPerChunk * H);
-        readRows(W1, e * 2 * I + 2 * h0, n, 2, H, gate);
-        sc.scanF64(gate, n, e * I + h0, kf, ca, limit);
+        readRows(W1, e * 2 * I + 2 * h0, n, 2, H, sc.inputF64(n * H));
+        sc.scanF64(n, e * I + h0, kf, ca, limit);
       }
     }
   }
@@ -184,7 +176,7 @@ export function collapseMoeLayer(input: MoeLayerInput, li: number, p: MoeParams)
     for (const r of kept) records.push(li, j, r.u, r.c);
     dropped += nonzero[j]! - topNonzero - kept.length;
   }
-  return { weights, records, bias, dropped };
+  return { weights, records: records.bytes(), bias, dropped };
 }
 
 /** Layer inputs from the plan's tensor names. */
@@ -247,8 +239,11 @@ function readRows(t: Tensor, first: number, count: number, stride: number, width
     t.decodeRowsInto(first, count, stride, out);
     return;
   }
-  const span = (count - 1) * stride + 1;
-  const v = t.readFlat(first * width, span * width);
-  for (let i = 0; i < count; i++) out.set(v.subarray(i * stride * width, (i * stride + 1) * width), i * width);
+  if (stride === 1) {
+    t.readFlat(first * width, count * width, out.subarray(0, count * width));
+    return;
+  }
+  // row by row: the rows in between (the linear rows of W1) are neither read nor decoded
+  for (let i = 0; i < count; i++) t.readFlat((first + i * stride) * width, width, out.subarray(i * width, (i + 1) * width));
 }
 

@@ -2,11 +2,12 @@
 // the top-L hidden units by |W2| column mass × |W1|, the rest as residual
 // records, all biases folded into one scalar, and keys placed by the MPH.
 import { sha256, toHexDigest } from '../format/hash.js';
-import { psum, pyMax } from '../numeric/python.js';
+import { psum, pyMax, sign } from '../numeric/python.js';
 import { buildMph } from './mphf.js';
-import { ModelError, StageError } from '../errors.js';
+import { ModelError } from '../errors.js';
 import { dict, dictOf, int, type PyDict, type PyValue } from '../format/pyvalue.js';
-import { f32Payload, type ArrayOut, type ModelView } from './types.js';
+import { bytesOf } from '../format/array-file.js';
+import { checkF32, f32Payload, f32TooLarge, type ArrayOut, type ModelView } from './types.js';
 import type { Tensor } from '../model/tensors.js';
 import { DenseLayer, denseLoaded } from '../kernels/dense.js';
 
@@ -19,16 +20,19 @@ export interface CollapseResult {
   mphRetries: number;
 }
 
-function sign(x: number): number {
-  return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0;
-}
-
-/** Values of a 1-D tensor (a bias), as `[float(x) for x in t]`. */
-export function vectorValues(t: Tensor, role: string): Float64Array {
+/** Requires a 1-D tensor (a bias) for `role`. */
+export function expectVector(t: Tensor, role: string): void {
   if (t.rank !== 1) {
     throw new ModelError(`${t.label}: ${role} must be a 1-D vector, found shape [${t.shape.join(', ')}]`,
       'FFN biases are vectors; check the role mapping (--debug prints it)');
   }
+}
+
+const F32_HINT = 'the FFN weights hold values beyond the f32 range';
+
+/** Values of a 1-D tensor (a bias), as `[float(x) for x in t]`. */
+export function vectorValues(t: Tensor, role: string): Float64Array {
+  expectVector(t, role);
   return t.readAll();
 }
 
@@ -83,11 +87,7 @@ export class Records {
     this.#u32[i] = keyLo;
     this.#u32[i + 1] = keyHi;
     this.#u32[i + 2] = h;
-    this.#f32[i + 3] = value; // rounds to nearest-even, as struct.pack('<f')
-    if (!Number.isFinite(this.#f32[i + 3]!) && Number.isFinite(value)) {
-      throw new StageError(`residual value ${value} does not fit a 32-bit float (float too large to pack with f format)`,
-        'the FFN weights hold values beyond the f32 range');
-    }
+    this.#f32[i + 3] = checkF32(value, 'residual value', F32_HINT); // rounds to nearest-even, as struct.pack('<f')
     this.#fill++;
   }
   /** Streaming mode: hands the last partial block to the sink. */
@@ -142,7 +142,7 @@ function transposeColumns(m: Float64Array, rows: number, cols: number, d: number
  * Indices of the top `L` scores, ranked as Python's stable `sorted(..., reverse=True)[:L]`
  * (descending, ties by ascending index); all indices in index order when len ≤ L.
  */
-export function topIndices(scores: Float64Array, n: number, L: number, out: Int32Array): number {
+function topIndices(scores: Float64Array, n: number, L: number, out: Int32Array): number {
   if (n <= L) {
     for (let i = 0; i < n; i++) out[i] = i;
     return n;
@@ -225,17 +225,16 @@ export async function collapseFfn(view: ModelView, topL: number,
     const kTop = hid <= topL ? -1 : topL >= 0 && topL <= 64 ? topL : null;
     if (kTop !== null && denseLoaded() && opts.useKernel !== false) {
       const rowsPerChunk = Math.max(1, Math.min(out, Math.floor((1 << 21) / Math.max(1, hid2))));
+      // W2 chunks, then W1, are decoded straight into the kernel's memory
       const dl = new DenseLayer(hid, cols, d, hid2, rowsPerChunk);
-      const buf = new Float64Array(rowsPerChunk * hid2);
       for (let r0 = 0; r0 < out; r0 += rowsPerChunk) {
         const r1 = Math.min(out, r0 + rowsPerChunk);
-        dl.columnStats(W2.readRows(r0, r1, buf.subarray(0, (r1 - r0) * hid2)), r1 - r0, hid2, m);
+        W2.readRows(r0, r1, dl.input((r1 - r0) * hid2));
+        dl.columnStats(r1 - r0, hid2, m);
       }
-      const r = dl.collapse(W1.readAll(), cols, dl.sgn.map(sign), kTop, li, (chunk) => records.append(chunk));
-      if ('overflowKey' in r) {
-        throw new StageError(`a residual of key (layer ${li}, feature ${r.overflowKey}) does not fit a 32-bit float (float too large to pack with f format)`,
-          'the FFN weights hold values beyond the f32 range');
-      }
+      W1.readRows(0, hid, dl.input(hid * cols));
+      const r = dl.collapse(cols, dl.sgn.map(sign), kTop, li, (chunk) => records.append(chunk));
+      if ('overflowKey' in r) throw f32TooLarge(`a residual of key (layer ${li}, feature ${r.overflowKey})`, F32_HINT);
       for (let j = 0; j < d; j++) {
         keys[nKeys] = (BigInt(li) << 32n) | BigInt(j);
         weights[nKeys++] = r.effects[j]!;
@@ -307,8 +306,8 @@ export function linearArtefacts(keys: BigUint64Array, weights: Float64Array, rec
   const orderedWeights = new Float64Array(ordered.length);
   for (let s = 0; s < ordered.length; s++) orderedWeights[s] = weights[slotOf.get(ordered[s]!)!]!;
 
-  const seedBytes = new Uint8Array(mph.seeds.buffer, mph.seeds.byteOffset, mph.seeds.byteLength);
-  const keyBytes = new Uint8Array(ordered.buffer, ordered.byteOffset, ordered.byteLength);
+  const seedBytes = bytesOf(mph.seeds);
+  const keyBytes = bytesOf(ordered);
   const mphfSalt = sha256('sera::linear_mphf::', seedBytes);
   const keySalt = sha256('sera::linear_keys::', keyBytes);
   const M = mph.seeds.length;

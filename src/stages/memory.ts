@@ -3,7 +3,8 @@
 import { cos } from '../numeric/libm/index.js';
 import { StageError } from '../errors.js';
 import { dict, int, type PyDict } from '../format/pyvalue.js';
-import { f32Payload, f64Payload, type ArrayOut } from './types.js';
+import { f32Payload, type ArrayOut } from './types.js';
+import { bytesOf } from '../format/array-file.js';
 
 const RHO = 0.995;
 /** -(0.995 ** 2) as CPython's pow gives it (bits 0xBFEFAE48E8A71DE7). */
@@ -24,7 +25,7 @@ export function memoryCoefficients(layerCount: number, ropeTheta: number | null)
   }
   return {
     arrays: [
-      { name: 'memory_coeff', dtype: 'f64', shape: [L, 3], payload: f64Payload(coeff) },
+      { name: 'memory_coeff', dtype: 'f64', shape: [L, 3], payload: bytesOf(coeff) },
       { name: 'delaybuf_init', dtype: 'f32', shape: [L], payload: f32Payload(new Float64Array(L)) },
     ],
     metadata: dict({ rho: RHO, theta, layers: int(L) }),

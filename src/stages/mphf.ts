@@ -5,12 +5,11 @@ import { buildMphRaw } from '../kernels/mph.js';
 import { StageError } from '../errors.js';
 
 export interface Mph {
+  /** Seed per bucket: its length is the table size (the reference's ceil(1.23 n), or grown). */
   seeds: Uint32Array;
   ordered: BigUint64Array;
   /** key -> slot, in bucket processing order (later duplicates overwrite). */
   lookup: Map<bigint, number>;
-  /** Bucket count used (the reference's ceil(1.23 n), or grown). */
-  tableSize: number;
   /** Rebuilds after seed exhaustion (0 = the reference's own result). */
   retries: number;
 }
@@ -23,22 +22,21 @@ export function referenceBucketCount(n: number): number {
 export interface MphOptions {
   /** Grow the table by 5% and rebuild on seed exhaustion, up to this many times (0 = reference: fail). */
   maxRetries?: number;
-  maxSeed?: number;
 }
 
 export class MphError extends StageError {}
 
 export function buildMph(keys: BigUint64Array, opts: MphOptions = {}): Mph {
   const n = keys.length;
-  if (n === 0) return { seeds: new Uint32Array(0), ordered: new BigUint64Array(0), lookup: new Map(), tableSize: 0, retries: 0 };
+  if (n === 0) return { seeds: new Uint32Array(0), ordered: new BigUint64Array(0), lookup: new Map(), retries: 0 };
   let m = referenceBucketCount(n);
   const maxRetries = opts.maxRetries ?? 0;
   for (let retry = 0; ; retry++) {
-    const r = buildMphRaw(keys, m, opts.maxSeed ?? 65536);
+    const r = buildMphRaw(keys, m);
     if (r) {
       const lookup = new Map<bigint, number>();
       for (const slot of r.placeOrder) lookup.set(r.ordered[slot]!, slot);
-      return { seeds: r.seeds, ordered: r.ordered, lookup, tableSize: m, retries: retry };
+      return { seeds: r.seeds, ordered: r.ordered, lookup, retries: retry };
     }
     if (retry >= maxRetries) {
       throw new MphError(

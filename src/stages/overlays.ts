@@ -17,18 +17,42 @@ export interface OverlaysResult {
 
 const ROW_CHUNK = 1024;
 
-/** `matmul(A, B)` of the reference: A is aRows × (≥ inner), B is inner × bCols; inner = len(B). */
-function matmul(A: Float64Array, aRows: number, aCols: number, B: Float64Array, inner: number, bCols: number): Float64Array {
-  if (inner > aCols) {
-    throw new StageError(`overlay product needs ${inner} columns in its left operand, found ${aCols}`,
+function checkInner(inner: number, leftCols: number): void {
+  if (inner > leftCols) {
+    throw new StageError(`overlay product needs ${inner} columns in its left operand, found ${leftCols}`,
       'the W_O tensors are narrower than the overlay rank requires; lower --r');
   }
+}
+
+/** `matmul(A, B)` of the reference: A is aRows × (≥ inner), B is inner × bCols; inner = len(B). */
+function matmul(A: Float64Array, aRows: number, aCols: number, B: Float64Array, inner: number, bCols: number): Float64Array {
+  checkInner(inner, aCols);
   const out = new Float64Array(aRows * bCols);
   for (let i = 0; i < aRows; i++) {
     for (let j = 0; j < bCols; j++) {
       let s = 0.0;
       for (let k = 0; k < inner; k++) s += A[i * aCols + k]! * B[k * bCols + j]!;
       out[i * bCols + j] = s;
+    }
+  }
+  return out;
+}
+
+/**
+ * `matmul(transpose(S), B)` for S stored sRows × sCols, without building the
+ * transpose: S is read row by row (k outer), and every output element still sums
+ * its products from 0.0 in ascending k, as matmul does, so the bits are the same.
+ */
+function matmulTransposed(S: Float64Array, sRows: number, sCols: number, B: Float64Array, inner: number, bCols: number): Float64Array {
+  checkInner(inner, sRows);
+  const out = new Float64Array(sCols * bCols);
+  for (let k = 0; k < inner; k++) {
+    const sb = k * sCols;
+    const bb = k * bCols;
+    for (let i = 0; i < sCols; i++) {
+      const a = S[sb + i]!;
+      const ob = i * bCols;
+      for (let j = 0; j < bCols; j++) out[ob + j] = out[ob + j]! + a * B[bb + j]!;
     }
   }
   return out;
@@ -45,7 +69,6 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
     if (!W) continue;
     W.expectRank(2, 'the attention overlays (W_O)');
     digest.update(layer.w_o);
-    W.hashInto(digest);
     const R = W.rows;
     const C = R ? W.rowSize : 0;
     if (A === null) {
@@ -55,10 +78,11 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
     }
     const useRows = Math.min(R, rows);
     const useCols = Math.min(C, cols);
-    for (let r0 = 0; r0 < useRows; r0 += ROW_CHUNK) {
-      const r1 = Math.min(useRows, r0 + ROW_CHUNK);
-      const v = W.readRows(r0, r1);
-      for (let i = r0; i < r1; i++) {
+    // every row is read (the seed hashes the whole tensor); the sum uses the first `rows`
+    for (let r0 = 0; r0 < R; r0 += ROW_CHUNK) {
+      const r1 = Math.min(R, r0 + ROW_CHUNK);
+      const v = W.readRowsHashed(r0, r1, digest);
+      for (let i = r0; i < Math.min(r1, useRows); i++) {
         const src = (i - r0) * C;
         const dst = i * cols;
         for (let j = 0; j < useCols; j++) A[dst + j] = A[dst + j]! + v[src + j]!;
@@ -96,9 +120,7 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
   }
   let Y: Float64Array = new Float64Array(0);
   if (rows > 0 && width > 0) {
-    const At = new Float64Array(cols * rows);
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) At[j * rows + i] = A[i * cols + j]!;
-    Y = matmul(At, cols, rows, omega, rows, width);
+    Y = matmulTransposed(A, rows, cols, omega, rows, width);
   }
   // U = orthonormal(cols, rv, columns of Y): the generator is the finite list transpose(Y)
   let next = 0;
@@ -117,9 +139,7 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
   let zRows = 0;
   if (uRows > 0 && hRows > 0) {
     const AH = matmul(A, rows, cols, H, hRows, width); // rows × rv, uses A's first fd columns
-    const Ut = new Float64Array(width * cols);
-    for (let i = 0; i < cols; i++) for (let j = 0; j < width; j++) Ut[j * cols + i] = U[i * width + j]!;
-    Z = matmul(Ut, width, cols, AH, rows, width); // rv × rv, uses Uᵀ's first `rows` columns
+    Z = matmulTransposed(U, cols, width, AH, rows, width); // rv × rv, uses Uᵀ's first `rows` columns
     zRows = width;
   }
   return {

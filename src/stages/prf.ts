@@ -24,21 +24,21 @@ export function computePrf(view: ModelView, r: number): PrfResult {
     if (!K) continue; // the reference skips layers whose W_K is absent
     K.expectRank(2, 'the PRF diagonal (W_K)');
     digest.update(layer.w_k);
-    K.hashInto(digest);
     const cols = K.rowSize;
     const used = Math.min(cols, d);
     for (let r0 = 0; r0 < K.rows; r0 += ROW_CHUNK) {
       const r1 = Math.min(K.rows, r0 + ROW_CHUNK);
-      const v = K.readRows(r0, r1);
+      const v = K.readRowsHashed(r0, r1, digest); // every row, in order: the seed hashes the whole tensor
       for (let row = 0; row < r1 - r0; row++) {
         const base = row * cols;
         for (let j = 0; j < used; j++) {
           const x = v[base + j]!;
           acc[j] = acc[j]! + x * x;
-          cnt[j] = cnt[j]! + 1;
         }
       }
     }
+    // every row adds 1 to the count of each used column: exact integers, so once per layer
+    for (let j = 0; j < used; j++) cnt[j] = cnt[j]! + K.rows;
   }
   const diag = new Float64Array(Math.max(0, d));
   const sqrtDiag = new Float64Array(Math.max(0, d));

@@ -2,7 +2,7 @@
 import type { SeraDtype } from '../format/dtypes.js';
 import type { LayerSpec } from '../model/layer-plan.js';
 import type { TensorSet } from '../model/tensors.js';
-import type { PyDict } from '../format/pyvalue.js';
+import { StageError } from '../errors.js';
 
 /** One array a stage produces: the payload as written (little-endian) and its header shape. */
 export interface ArrayOut {
@@ -18,18 +18,20 @@ export interface ModelView {
   dModel: number;
 }
 
-export interface StageResult {
-  arrays: ArrayOut[];
-  metadata: PyDict;
+/** The reference's struct.pack('<f') error for a finite value beyond the f32 range; `subject` names the value. */
+export function f32TooLarge(subject: string, hint: string): StageError {
+  return new StageError(`${subject} does not fit a 32-bit float (float too large to pack with f format)`, hint);
+}
+
+/** `Math.fround(x)`, or the f32TooLarge error (subject `${name} ${x}`) when a finite x rounds to ±inf. */
+export function checkF32(x: number, name: string, hint: string): number {
+  const f = Math.fround(x);
+  if (!Number.isFinite(f) && Number.isFinite(x)) throw f32TooLarge(`${name} ${x}`, hint);
+  return f;
 }
 
 export function f32Payload(values: ArrayLike<number>): Uint8Array {
   const f = Float32Array.from(values as ArrayLike<number>);
-  return new Uint8Array(f.buffer);
-}
-
-export function f64Payload(values: ArrayLike<number>): Uint8Array {
-  const f = Float64Array.from(values as ArrayLike<number>);
   return new Uint8Array(f.buffer);
 }
 

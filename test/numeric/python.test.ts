@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { roundHalfEven, psum, pyMax, pyMin, floatRepr, compareCodePoints } from '../../src/numeric/python.js';
+import { roundHalfEven, psum, pyMax, pyMin, floatRepr, compareCodePoints, sign, clampInt } from '../../src/numeric/python.js';
 
 test('roundHalfEven rounds ties to even', () => {
   assert.equal([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999999999999994, 3.7, -3.7].map(roundHalfEven),
@@ -41,6 +41,13 @@ test('compareCodePoints orders astral characters above the BMP', () => {
   assert.ok(compareCodePoints('\u{1F600}', '\uFFFF') > 0);
   assert.ok('\u{1F600}' < '\uFFFF');
   assert.ok(compareCodePoints('a', 'ab') < 0);
+});
+
+test('sign gives 0.0 for zeros and NaN; clampInt bounds integers', () => {
+  assert.equal([2.5, -1e-300, 0.0, -0.0, NaN, Infinity].map(sign), [1, -1, 0, 0, 0, 1]);
+  assert.ok(Object.is(sign(-0.0), 0));
+  assert.equal([clampInt(40000, -32768, 32767), clampInt(-40000, -32768, 32767), clampInt(5, 1, 32767), clampInt(0, 1, 32767)],
+    [32767, -32768, 5, 1]);
 });
 
 test.run();

@@ -1,6 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Records } from '../../src/stages/collapse.js';
+import { checkF32 } from '../../src/stages/types.js';
+import { StageError } from '../../src/errors.js';
 
 /** The 16-byte record layout written by hand: u64 key (lo, hi), u32 hidden, f32 value. */
 function record(keyHi: number, keyLo: number, h: number, value: number): Uint8Array {
@@ -49,7 +51,7 @@ test('a value beyond f32 is refused; an empty buffer and empty appends give no b
   const r = new Records();
   r.append(new Uint8Array(0));
   assert.is(r.bytes().length, 0);
-  assert.throws(() => r.push(0, 0, 0, 1e39), /does not fit a 32-bit float/);
+  assert.throws(() => r.push(0, 0, 0, 1e39), /^residual value 1e\+39 does not fit a 32-bit float \(float too large to pack with f format\)$/);
   assert.throws(() => r.append(new Uint8Array(15)), /16 bytes each/);
 });
 
@@ -75,6 +77,21 @@ test('streaming mode hands the same bytes to the sink, in order, and keeps none'
   assert.is(joined.length, want.length);
   assert.ok(joined.every((x, i) => x === want[i]), 'streamed bytes differ from the in-memory ones');
   assert.throws(() => streamed.bytes(), /streamed/);
+});
+
+test('checkF32 rounds like struct.pack(\'<f\') and refuses only finite values beyond f32', () => {
+  assert.is(checkF32(0.1, 'x', 'h'), Math.fround(0.1));
+  assert.is(checkF32(3.4028235e38, 'x', 'h'), 3.4028234663852886e38); // rounds down to the largest f32
+  assert.is(checkF32(Infinity, 'x', 'h'), Infinity);
+  assert.ok(Number.isNaN(checkF32(NaN, 'x', 'h')));
+  try {
+    checkF32(-1e39, 'bridge input aggregate', 'the hint');
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, StageError);
+    assert.is((e as StageError).message, 'bridge input aggregate -1e+39 does not fit a 32-bit float (float too large to pack with f format)');
+    assert.is((e as StageError).hint, 'the hint');
+  }
 });
 
 test.run();

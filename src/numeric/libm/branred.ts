@@ -2,22 +2,13 @@
 // large |x| (>= 105414350) to x = n*pi/2 + (a + aa) with |a + aa| < pi/4.
 // libm.so.6 builds it once, without FMA, for all sin/cos variants, so this is
 // plain double arithmetic in the C evaluation order.
-
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const LO = LITTLE ? 0 : 1;
-const HI = LITTLE ? 1 : 0;
+import { fromWords, highWord, HP0, HP1, MP1, SPLIT } from './bits.js';
 
 const TM600 = 2.409919865102884e-181; // 2^-600
 const TM24 = 5.960464477539063e-8; // 2^-24
 const BIG = 6755399441055744; // 0x1.8p52
 const BIG1 = 27021597764222976; // 0x1.8p54
-const HP0 = 1.5707963267948966; // 0x3FF921FB54442D18
-const HP1 = 6.123233995736766e-17; // 0x3C91A62633145C07
-const MP1 = 1.5707963407039642; // 0x3FF921FB58000000
 const MP2 = -1.3909067675399456e-8; // 0xBE4DDE9740000000 (not usncs.h's mp2)
-const SPLIT = 134217729; // 2^27 + 1
 
 /** 2/pi in base 2^24 digits (branred.h toverp). */
 const TOVERP = new Float64Array([
@@ -49,14 +40,11 @@ let PART_BB = 0;
 let PART_SUM = 0;
 
 function part(xp: number): void {
-  f64[0] = xp;
-  let k = (u32[HI]! >>> 20) & 2047;
+  let k = (highWord(xp) >>> 20) & 2047;
   k = ((k - 450) / 24) | 0; // C integer division truncates
   if (k < 0) k = 0;
   // gor = 2^576 with k*24 taken off its exponent field.
-  u32[LO] = 0;
-  u32[HI] = 0x63f00000 - ((k * 24) << 20);
-  let gor = f64[0]!;
+  let gor = fromWords(0x63f00000 - ((k * 24) << 20), 0);
   for (let i = 0; i < 6; i++) {
     r[i] = xp * TOVERP[k + i]! * gor;
     gor *= TM24;

@@ -17,14 +17,8 @@
 // Everything else (zeros, non-finite values, huge or tiny operands) takes an
 // exact BigInt path.
 
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-/** Index of the low / high 32-bit word of f64[0]. */
-const LO = LITTLE ? 0 : 1;
-const HI = LITTLE ? 1 : 0;
+import { fromWords, highWord, lowWord, SPLIT } from './bits.js';
 
-const SPLIT = 134217729; // 2^27 + 1 (Veltkamp)
 // |a|, |b| in [2^-480, 2^480]: the split cannot overflow, |a*b| >= 2^-960 keeps
 // every partial product and the product's error term exact (no underflow), and
 // |c| <= 2^1000 keeps the sums finite.
@@ -95,9 +89,8 @@ export function fmaExact(a: number, b: number, c: number): number {
 
 /** Finite nonzero x as [m, e] with x = m * 2^e, m a signed integer below 2^53. */
 function decompose(x: number): [bigint, number] {
-  f64[0] = x;
-  const hi = u32[HI]!;
-  const lo = u32[LO]!;
+  const hi = highWord(x);
+  const lo = lowWord(x);
   const be = (hi >>> 20) & 0x7ff;
   const frac = (hi & 0xfffff) * 4294967296 + lo;
   const m = BigInt(be === 0 ? frac : frac + 4503599627370496);
@@ -141,7 +134,5 @@ function roundScaled(s: bigint, e: number): number {
 
 /** 2^e for -1022 <= e <= 1023, built from bits. */
 function pow2(e: number): number {
-  u32[LO] = 0;
-  u32[HI] = (e + 1023) << 20;
-  return f64[0]!;
+  return fromWords((e + 1023) << 20, 0);
 }

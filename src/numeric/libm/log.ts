@@ -5,12 +5,7 @@
 // order. Python's math.log on Linux/x86_64 with FMA returns exactly these values.
 import { fma } from './fma.js';
 import { A, B, INVC, LN2HI, LN2LO, LOGC } from './log-data.js';
-
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
-const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const LO = LITTLE ? 0 : 1;
-const HI = LITTLE ? 1 : 0;
+import { fromWords, highWord, lowWord } from './bits.js';
 
 const [A0, A1, A2, A3, A4] = A;
 const [B0, B1, B2, B3, B4, B5, B6, B7, B8, B9, B10] = B;
@@ -31,11 +26,10 @@ export function log(x: number): number {
     if (x === Infinity) return x;
     if (!(x > 0)) return NaN; // negative or NaN: invalid
     // Subnormal: normalise (the exponent field goes below its range, as in C).
-    f64[0] = x * TWO52;
-    return logMain((u32[HI]! - (52 << 20)) | 0, u32[LO]!);
+    const y = x * TWO52;
+    return logMain((highWord(y) - (52 << 20)) | 0, lowWord(y));
   }
-  f64[0] = x;
-  return logMain(u32[HI]! | 0, u32[LO]!);
+  return logMain(highWord(x) | 0, lowWord(x));
 }
 
 /** ix = hi:lo; x = 2^k z with z in [OFF, 2*OFF). */
@@ -43,9 +37,7 @@ function logMain(hi: number, lo: number): number {
   const tmp = (hi - OFF_HI) | 0;
   const i = (tmp >>> 13) & 127; // (tmp >> 45) % 128
   const k = tmp >> 20; // arithmetic shift of the 64-bit tmp by 52
-  u32[HI] = hi - (tmp & 0xfff00000);
-  u32[LO] = lo;
-  const z = f64[0]!;
+  const z = fromWords(hi - (tmp & 0xfff00000), lo);
   const invc = INVC[i]!;
   const logc = LOGC[i]!;
   const r = fma(z, invc, -1.0);

@@ -7,6 +7,7 @@
 // without FMA.
 import { branred, BRANRED } from './branred.js';
 import { fma } from './fma.js';
+import { HP0, HP1, MP1 } from './bits.js';
 import { SINCOSTAB as T } from './sincos-tab.js';
 
 // usncs.h and s_sin.c constants.
@@ -21,9 +22,6 @@ const CS2 = 0.5;
 const CS4 = -0.04166666666666644; // -0x1.5555555555535p-5
 const CS6 = 0.001388888740079376; // 0x1.6c16bedd9e239p-10
 const BIG = 52776558133248; // 0x1.8p45: big + |x| rounds |x| to a multiple of 1/128
-const HP0 = 1.5707963267948966; // 0x1.921FB54442D18p0
-const HP1 = 6.123233995736766e-17; // 0x1.1A62633145C07p-54
-const MP1 = 1.5707963407039642; // 0x1.921FB58000000p0
 const MP2 = -1.3909067564377153e-8; // -0x1.DDE973C000000p-27
 const PP3 = -4.97899623147991e-17; // -0x1.CB3B398000000p-55
 const PP4 = -1.9034889620193266e-25; // -0x1.d747f23e32ed7p-83

@@ -1,0 +1,55 @@
+// What the stage worker threads (bridge, MoE collapse) and their parents share:
+// the thread budget, the checkpoint opened inside a worker, and errors carried
+// across the thread boundary.
+import { availableParallelism } from 'node:os';
+import type { MessagePort } from 'node:worker_threads';
+import { openCheckpoint } from '../io/shards.js';
+import { loadSafetensorsReader } from '../io/safetensors.js';
+import { loadMxfp4 } from '../kernels/mxfp4.js';
+import { TensorSet, type RawStore } from '../model/tensors.js';
+import { SeraError } from '../errors.js';
+
+/** Threads the stages may use: SERA_TRANSFER_THREADS=N when it is a positive integer (`explicit`), else the machine's parallelism. */
+export function threadBudget(): { cores: number; explicit: boolean } {
+  const env = Number(process.env.SERA_TRANSFER_THREADS);
+  const explicit = Number.isInteger(env) && env > 0;
+  return { cores: explicit ? env : availableParallelism(), explicit };
+}
+
+/**
+ * Inside a worker: loads the reader and MXFP4 kernels (plus `kernels`), opens the
+ * checkpoint and a TensorSet over it (through `wrap`, e.g. to report reads).
+ * The caller closes the store.
+ */
+export async function openWorkerTensors(source: string, opts: { kernels?: (() => Promise<void>)[]; wrap?: (s: RawStore) => RawStore } = {}): Promise<{ tensors: TensorSet; close(): void }> {
+  await Promise.all([loadSafetensorsReader(), loadMxfp4(), ...(opts.kernels ?? []).map((load) => load())]);
+  const store = openCheckpoint(source);
+  return { tensors: new TensorSet(opts.wrap ? opts.wrap(store) : store), close: () => store.close() };
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  message: string;
+  /** Set for a SeraError (a problem the user can act on). */
+  sera: boolean;
+  hint: string | undefined;
+  stack: string | undefined;
+}
+
+/** Posts a worker's error to its parent (see errorFromMessage). */
+export function postError(port: MessagePort, e: unknown): void {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const msg: ErrorMessage = { type: 'error', message: err.message, sera: e instanceof SeraError, hint: e instanceof SeraError ? e.hint : undefined, stack: err.stack };
+  port.postMessage(msg);
+}
+
+/**
+ * The parent's copy of a worker's error: a SeraError keeps its message and hint;
+ * anything else stays a plain Error (reported as a bug), with the worker's stack for --debug.
+ */
+export function errorFromMessage(m: ErrorMessage): Error {
+  if (m.sera) return new SeraError(m.message, m.hint);
+  const err = new Error(m.message);
+  if (m.stack) err.stack = m.stack;
+  return err;
+}

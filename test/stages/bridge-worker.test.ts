@@ -1,0 +1,94 @@
+// The bridge worker re-plans the checkpoint on its own thread; with
+// --quantize-experts it must read the FFN weights through the same MXFP4 views
+// as the main thread, so threaded and single-thread runs write the same bytes.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { synthesize } from '../../src/synth/synth.js';
+import { convert } from '../../src/convert.js';
+import { ConversionLog } from '../../src/log.js';
+import { openCheckpoint } from '../../src/io/shards.js';
+import { loadSafetensorsReader } from '../../src/io/safetensors.js';
+import { loadMxfp4 } from '../../src/kernels/mxfp4.js';
+import { parseJsonBytes } from '../../src/format/json-parse.js';
+import { parseModelConfig } from '../../src/model/config.js';
+import { planLayers } from '../../src/model/layer-plan.js';
+import { TensorSet } from '../../src/model/tensors.js';
+import { startBridgeWorker } from '../../src/stages/bridge-parallel.js';
+import { bridgeRecords, type BridgeResult } from '../../src/stages/bridge.js';
+import { quantizeFfnWeights } from '../../src/stages/quantize.js';
+
+let root = '';
+let src = '';
+test.before(() => {
+  root = mkdtempSync(join(tmpdir(), 'sera-bridgew-'));
+  src = join(root, 'dense');
+  synthesize({ preset: 'dense', output: src, layers: 2, dModel: 32 });
+});
+test.after(() => { rmSync(root, { recursive: true, force: true }); });
+
+/** The bridge computed on this thread, with or without the MXFP4 views. */
+async function inThread(quantize: boolean): Promise<BridgeResult> {
+  await Promise.all([loadSafetensorsReader(), loadMxfp4()]);
+  const store = openCheckpoint(join(src, 'model.safetensors'));
+  try {
+    const cfg = parseModelConfig(parseJsonBytes(readFileSync(join(src, 'config.json'))), 'config.json');
+    const tensors = new TensorSet(store);
+    const plan = planLayers(cfg, tensors);
+    if (quantize) assert.ok(quantizeFfnWeights(plan.layers, tensors).length > 0);
+    return bridgeRecords({ layers: plan.layers, tensors, dModel: cfg.dModel }, cfg.vocabSize);
+  } finally {
+    store.close();
+  }
+}
+
+const payloads = (r: BridgeResult) => r.arrays.map((a) => Buffer.from(a.payload).toString('hex'));
+
+test('the bridge worker applies --quantize-experts as the main thread does', async () => {
+  const saved = process.env.SERA_TRANSFER_THREADS;
+  process.env.SERA_TRANSFER_THREADS = '2';
+  let fromWorker;
+  try {
+    const configPath = join(src, 'config.json');
+    const job = startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, 'mxfp4');
+    assert.ok(job, 'a worker was started');
+    fromWorker = await job!.result;
+  } finally {
+    if (saved === undefined) delete process.env.SERA_TRANSFER_THREADS;
+    else process.env.SERA_TRANSFER_THREADS = saved;
+  }
+  assert.ok(fromWorker && !(fromWorker instanceof Error), String(fromWorker));
+  const worker = fromWorker as BridgeResult;
+  assert.equal(payloads(worker), payloads(await inThread(true)));
+  assert.not.equal(payloads(worker), payloads(await inThread(false)), 'the quantized views change the bridge');
+});
+
+/** Every file of a package as hex, but the log and the state (they name the output folder). */
+function contents(dir: string): Map<string, string> {
+  const files = (readdirSync(dir, { recursive: true }) as string[])
+    .filter((f) => statSync(join(dir, f)).isFile() && !/(conversion\.log|sera_state\.json)$/.test(f)).sort();
+  return new Map(files.map((f) => [f, readFileSync(join(dir, f)).toString('hex')]));
+}
+
+test('a quantized dense conversion writes the same bytes with 1 and 2 threads', async () => {
+  const saved = process.env.SERA_TRANSFER_THREADS;
+  const outs: Map<string, string>[] = [];
+  try {
+    for (const threads of ['1', '2']) {
+      process.env.SERA_TRANSFER_THREADS = threads;
+      const out = join(root, `out-${threads}`);
+      await convert({ source: src, output: out, r: 16, rv: 4, topL: 4, quantizeExperts: 'mxfp4', log: new ConversionLog() });
+      outs.push(contents(out));
+    }
+  } finally {
+    if (saved === undefined) delete process.env.SERA_TRANSFER_THREADS;
+    else process.env.SERA_TRANSFER_THREADS = saved;
+  }
+  assert.ok(outs[0]!.size > 10);
+  assert.ok([...outs[0]!.keys()].some((k) => k.startsWith('arrays/mxfp4/')), 'the shards were written');
+  assert.equal([...outs[1]!.entries()], [...outs[0]!.entries()]);
+});
+
+test.run();
