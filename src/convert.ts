@@ -2,7 +2,6 @@
 // tokenizer → PRF → overlays → FFN collapse → memory → bridge → manifest →
 // runtime snapshot → state → summary. Everything is written into a staging
 // folder and moved into place only after a self-check.
-import { join } from 'node:path';
 import { readFile, mkdirp, writeFile } from './io/fs.js';
 import { StagedOutput, type StageOptions } from './io/staged-output.js';
 import type { TensorStore } from './io/shards.js';
@@ -13,7 +12,7 @@ import { sha256, toHexDigest } from './format/hash.js';
 import { ArrayFileWriter, writeArrayFile, type ArrayRecord } from './format/array-file.js';
 import { encodeManifest } from './format/manifest.js';
 import { buildManifest, type ArrayDigestInfo } from './format/manifest-build.js';
-import { type Summary } from './format/summary.js';
+import { formatSummaryTable, type Summary } from './format/summary.js';
 import { loadCrc32c } from './kernels/crc32c.js';
 import { loadMph } from './kernels/mph.js';
 import { loadMxfp4 } from './kernels/mxfp4.js';
@@ -30,7 +29,7 @@ import { modelConfigValue, artefactsValue } from './pipeline/state.js';
 import { loadTokenizerAssets, tokenizerArrays, unableToLoadMessage } from './stages/tokenizer/index.js';
 import { computePrf } from './stages/prf.js';
 import { computeOverlays } from './stages/overlays.js';
-import { collapseFfn, Records } from './stages/collapse.js';
+import { collapseFfn, Records, type CollapseResult } from './stages/collapse.js';
 import { memoryCoefficients } from './stages/memory.js';
 import { bridgeRecords } from './stages/bridge.js';
 import { collapseMoe } from './stages/collapse-moe.js';
@@ -207,7 +206,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     await stage('collapse');
     const moeK = cfg.expertsPerToken ?? (typeof cfg.raw.get('num_experts_per_tok') === 'bigint' ? Number(cfg.raw.get('num_experts_per_tok')) : null);
     const moeOpts = { topL, expertsPerToken: moeK, swigluLimit: cfg.swigluLimit };
-    let lin;
+    let lin: CollapseResult & { keyWeights?: Float64Array }; // keyWeights: MoE only (the MoE bridge reads them)
     const between = async () => { await opts.checkpoint?.('collapse', true); };
     if (plan.moe) {
       const nw = moeWorkerCount(plan.layers.length, 3 * plan.moe.experts * plan.moe.intermediate * plan.moe.hidden);
@@ -250,8 +249,8 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const fromWorker = bridgeJob ? await bridgeJob.result : null;
     if (fromWorker) for (const r of bridgeJob!.reads) tracker?.recordRead(r.name, r.bytes);
     if (fromWorker instanceof SeraError) throw fromWorker;
-    const br = plan.moe && 'keyWeights' in lin
-      ? bridgeMoe(view, plan.moe, lin.keyWeights as Float64Array, cfg.vocabSize)
+    const br = plan.moe && lin.keyWeights
+      ? bridgeMoe(view, plan.moe, lin.keyWeights, cfg.vocabSize)
       : fromWorker ?? bridgeRecords(view, cfg.vocabSize);
     metadata.set('bridge', br.metadata);
     if (br.enabled) br.arrays.forEach(store1);
@@ -294,7 +293,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     });
     if (snap.error) {
       log.warn(`Failed to materialise Sera runtime snapshot; continuing without runtime state (${snap.error.type}: ${snap.error.message})`);
-      metadata.set('runtime_snapshot_error', snap.snapshot.get('error') ?? runtimeErrorDict(snap.error));
+      metadata.set('runtime_snapshot_error', runtimeErrorDict(snap.error));
     }
     if (plan.deviations.length || plan.ignored.length || compat.size) {
       const c = dict({ rules: [...plan.deviations] });
@@ -326,7 +325,6 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       totalBytes: records.reduce((s, x) => s + x.bytes, 0),
       logPath,
     };
-    const { formatSummaryTable } = await import('./format/summary.js');
     for (const line of formatSummaryTable(summary).split('\n')) log.detail(line);
 
     await stage('verify');
@@ -352,5 +350,3 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     store?.close();
   }
 }
-
-export { join };

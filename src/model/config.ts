@@ -43,11 +43,9 @@ export interface ParsedConfig {
 
 const DOC = 'docs/operations/sera-transfer.md';
 
-function asError(e: unknown, field?: string, value?: PyValue): never {
+function asError(e: unknown, field: string, value: PyValue): never {
   if (e instanceof PyConversionError) {
-    if (field !== undefined) throw new ConfigError(`Model config field '${field}' must be an integer, got ${pyRepr(value!)}`,
-      `fix '${field}' in config.json (an integer is expected)`);
-    throw new ConfigError(e.message, 'fix config.json: the value cannot be converted');
+    throw new ConfigError(`Model config field '${field}' must be an integer, got ${pyRepr(value)}`, `fix '${field}' in config.json (an integer is expected)`);
   }
   throw e;
 }

@@ -5,6 +5,7 @@
 // config, optional FFN biases), each recorded as a deviation.
 import type { ParsedConfig } from './config.js';
 import { pyDiv, pyMod } from './config.js';
+import { pyRepr } from './pybuiltins.js';
 import { roleTable, normalizeToken, isRoleCandidate, FUSED_QKV, type Role, type RoleTable } from './roles.js';
 import { SliceTensor, type Tensor, type TensorSet, type FileTensor } from './tensors.js';
 import { Mxfp4Tensor } from './mxfp4-tensor.js';
@@ -154,10 +155,8 @@ export function mergeModulePrefixes(map: Map<string, Map<Role, string>>): boolea
   return merged;
 }
 
-const pyStrRepr = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-
 function incompleteError(missing: Map<string, Role[]>, family: string): ModelError {
-  const details = '{' + [...missing].map(([p, roles]) => `${pyStrRepr(p)}: [${roles.map(pyStrRepr).join(', ')}]`).join(', ') + '}';
+  const details = '{' + [...missing].map(([p, roles]) => `${pyRepr(p)}: [${roles.map(pyRepr).join(', ')}]`).join(', ') + '}';
   return new ModelError(
     `Unable to infer layer configuration from tensors; missing roles: ${details}. Update '${ROLE_FILE}' for model family ` +
     `'${family}' or extend the manifest with the required mappings.`,

@@ -16,7 +16,7 @@ export interface RawStore {
 
 const CHUNK_ELEMS = 1 << 19; // 512k doubles = 4 MiB per hashing/reading chunk
 
-function product(dims: readonly number[]): number {
+export function product(dims: readonly number[]): number {
   let n = 1;
   for (const d of dims) n *= d;
   return n;

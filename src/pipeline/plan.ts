@@ -7,10 +7,10 @@
 // outside the top-L), the minimal perfect hash table (it may grow by 5% steps),
 // and the float texts in sera_state.json.
 import { join } from 'node:path';
-import { readFile, exists, isDirectory, listDir } from '../io/fs.js';
+import { readFile } from '../io/fs.js';
 import type { TensorStore } from '../io/shards.js';
 import { loadSafetensorsReader, type TensorInfo } from '../io/safetensors.js';
-import { isSeraPackage } from '../io/staged-output.js';
+import { isSeraPackage, outputRefusal } from '../io/staged-output.js';
 import { dumps } from '../format/pyjson.js';
 import { dict, dictOf, int, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { DTYPE_SIZES, type SeraDtype } from '../format/dtypes.js';
@@ -21,7 +21,7 @@ import { formatSummaryTable, type Summary } from '../format/summary.js';
 import { loadMph } from '../kernels/mph.js';
 import { parseModelConfig } from '../model/config.js';
 import { planLayers, type LayerPlan, type LayerSpec } from '../model/layer-plan.js';
-import { TensorSet, FileTensor, SliceTensor, type RawStore, type Tensor } from '../model/tensors.js';
+import { TensorSet, FileTensor, SliceTensor, product, type RawStore, type Tensor } from '../model/tensors.js';
 import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
 import { ConversionLog } from '../log.js';
 import { NotFoundError, StageError } from '../errors.js';
@@ -141,12 +141,6 @@ class HeaderOnlyStore implements RawStore {
   }
 }
 
-function product(dims: readonly number[]): number {
-  let n = 1;
-  for (const d of dims) n *= d;
-  return n;
-}
-
 function planned(name: string, dtype: SeraDtype, shape: number[], exact = true, note?: string): PlannedArray {
   const bytes = product(shape) * DTYPE_SIZES[dtype];
   const a: PlannedArray = { name, dtype, shape, bytes, fileBytes: PAYLOAD_OFFSET + bytes, exact };
@@ -218,12 +212,9 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
   const warnings: string[] = [];
 
   const determinism = setupDeterminism(!!opts.assumeFtz, !!opts.assumeFma);
-  if (exists(output)) {
-    if (!isDirectory(output)) warnings.push(`--output ${output} exists and is not a folder: a real run would refuse it`);
-    else if (!opts.force && listDir(output).length > 0 && !isSeraPackage(output)) {
-      warnings.push(`--output ${output} is not empty and does not hold a Sera package: a real run needs --force`);
-    } else if (isSeraPackage(output)) warnings.push(`--output ${output} holds a Sera package: a real run replaces it`);
-  }
+  const refused = outputRefusal(output, !!opts.force);
+  if (refused) warnings.push(`${refused.message}: a real run would refuse it (${refused.hint})`);
+  else if (isSeraPackage(output)) warnings.push(`--output ${output} holds a Sera package: a real run replaces it`);
 
   const roots = new SearchRoots(source, opts.originalSubdir ?? null, log);
   const configPath = roots.find('config.json', HINT_CONFIG);
@@ -448,7 +439,7 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
       pieces, maxPieceLength, dModel: d, valueDim: uRows, features: localR, tau: cfg.tau,
       whiteningSig2: sig2, linearKeyCount: nKeys, bridgeLegs: bridgeOn ? 2 : 0, determinism: detMeta,
     });
-    if (snap.error) metadata.set('runtime_snapshot_error', snap.snapshot.get('error') ?? runtimeErrorDict(snap.error));
+    if (snap.error) metadata.set('runtime_snapshot_error', runtimeErrorDict(snap.error));
     if (plan.deviations.length || plan.ignored.length || compat.size) {
       const c = dict({ rules: [...plan.deviations] });
       if (plan.ignored.length) c.set('ignored_tensors', [...plan.ignored].sort());

@@ -7,7 +7,6 @@ import type { LayerPlan } from '../model/layer-plan.js';
 import type { ArrayRecord } from '../format/array-file.js';
 
 const optInt = (v: number | null): PyValue => (v === null ? null : int(v));
-const optFloat = (v: number | null): PyValue => v;
 
 export function modelConfigValue(cfg: ParsedConfig, plan: LayerPlan): PyDict {
   return dict({
@@ -17,18 +16,18 @@ export function modelConfigValue(cfg: ParsedConfig, plan: LayerPlan): PyDict {
     vocab_size: int(cfg.vocabSize),
     tau: cfg.tau,
     layers: plan.layers.map((l) => dict({ name: l.name, w_q: l.w_q, w_k: l.w_k, w_v: l.w_v, w_o: l.w_o, w1: l.w1, w2: l.w2, b1: l.b1, b2: l.b2 })),
-    rope_theta: optFloat(cfg.ropeTheta),
+    rope_theta: cfg.ropeTheta,
     num_hidden_layers: int(cfg.numHiddenLayers ?? plan.layers.length),
     num_experts: optInt(cfg.numExperts),
     experts_per_token: optInt(cfg.expertsPerToken),
     intermediate_size: optInt(cfg.intermediateSize),
-    swiglu_limit: optFloat(cfg.swigluLimit),
+    swiglu_limit: cfg.swigluLimit,
     num_key_value_heads: optInt(plan.numKeyValueHeads),
     sliding_window: optInt(cfg.slidingWindow),
     initial_context_length: optInt(cfg.initialContextLength),
-    rope_scaling_factor: optFloat(cfg.ropeScalingFactor),
-    rope_ntk_alpha: optFloat(cfg.ropeNtkAlpha),
-    rope_ntk_beta: optFloat(cfg.ropeNtkBeta),
+    rope_scaling_factor: cfg.ropeScalingFactor,
+    rope_ntk_alpha: cfg.ropeNtkAlpha,
+    rope_ntk_beta: cfg.ropeNtkBeta,
   });
 }
 
