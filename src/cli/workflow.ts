@@ -8,6 +8,7 @@ import { readFile } from '../io/fs.js';
 import { parseJsonBytes } from '../format/json-parse.js';
 import { SearchRoots, resolvePath } from '../pipeline/discover.js';
 import type { ProgressListener } from '../pipeline/read-progress.js';
+import { withDefaults } from '../pipeline/metadata.js';
 import { Reporter, plainInterval, progressMode, type LogFormat, type OutStream } from './progress.js';
 import { profileWarning } from './profiles.js';
 import { isHubSource } from '../hub/source.js';
@@ -85,7 +86,7 @@ export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: n
     try {
       const a = await runAssistant(input, (t) => io.stdout.write(t), {
         ...(source !== undefined ? { source } : {}), ...(output !== undefined ? { output } : {}),
-        r: r ?? 64, rv: rv ?? 8, topL: topL ?? 8, originalSubdir, cwd: process.cwd(),
+        ...withDefaults({ r, rv, topL }), originalSubdir, cwd: process.cwd(),
       });
       ({ source, output, r, rv, topL, originalSubdir } = a);
     } finally {
@@ -115,7 +116,7 @@ export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: n
   }
 
   const raw = peekConfig(source, originalSubdir);
-  const warning = raw ? profileWarning(raw, { r: r ?? 64, rv: rv ?? 8, topL: topL ?? 8 }) : null;
+  const warning = raw ? profileWarning(raw, withDefaults({ r, rv, topL })) : null;
   if (warning) say('WARNING', warning);
 
   const run: PreparedRun = {

@@ -15,8 +15,7 @@ import { dumps } from '../format/pyjson.js';
 import { dict, dictOf, int, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { DTYPE_SIZES, type SeraDtype } from '../format/dtypes.js';
 import { PAYLOAD_OFFSET, type ArrayRecord } from '../format/array-file.js';
-import { encodeManifest } from '../format/manifest.js';
-import { buildManifest, type ArrayDigestInfo } from '../format/manifest-build.js';
+import { type ArrayDigestInfo } from '../format/manifest-build.js';
 import { formatSummaryTable, type Summary } from '../format/summary.js';
 import { loadMph } from '../kernels/mph.js';
 import { parseModelConfig } from '../model/config.js';
@@ -24,11 +23,14 @@ import { planLayers, type LayerPlan, type LayerSpec } from '../model/layer-plan.
 import { TensorSet, FileTensor, SliceTensor, product, type RawStore, type Tensor } from '../model/tensors.js';
 import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
 import { ConversionLog } from '../log.js';
-import { NotFoundError, StageError } from '../errors.js';
+import { StageError } from '../errors.js';
 import { SearchRoots, resolvePath, HINT_CONFIG, openWeights, parseConfigJson } from './discover.js';
 import { setupDeterminism, determinismMetadata } from './determinism.js';
-import { modelConfigValue, artefactsValue } from './state.js';
-import { unableToLoadMessage } from '../stages/tokenizer/index.js';
+import { stateValue } from './state.js';
+import {
+  resolveSettings, NO_TOKENIZER_WARNING, missingTokenizerError, tokenizerMetadata, attentionMetadata, addLinearConfigFields, overlaysMetadata,
+  compatMetadata, trustGate, packageManifest, type Settings,
+} from './metadata.js';
 import { planTokenizer } from './plan-tokenizer.js';
 import { memoryCoefficients } from '../stages/memory.js';
 import { referenceBucketCount } from '../stages/mphf.js';
@@ -95,7 +97,7 @@ export interface ConversionPlan {
   weights: { path: string; files: number; tensors: number; bytes: number };
   tokenizer: { kind: string; path: string; pieces: number; supported: boolean } | null;
   model: { family: string; dModel: number; nHeads: number; headDim: number; vocabSize: number; numKeyValueHeads: number | null; layers: number };
-  settings: { r: number; rv: number; topL: number; localR: number; localRv: number };
+  settings: Settings;
   layers: PlannedLayer[];
   ignored: string[];
   deviations: string[];
@@ -203,9 +205,6 @@ const SHA_PLACEHOLDER = new Uint8Array(32).fill(0xab);
 
 export async function planConversion(opts: PlanOptions): Promise<ConversionPlan> {
   await Promise.all([loadMph(), loadSafetensorsReader()]);
-  const r = opts.r ?? 64;
-  const rv = opts.rv ?? 8;
-  const topL = opts.topL ?? 8;
   const source = resolvePath(opts.source);
   const output = resolvePath(opts.output);
   const log = new ConversionLog();
@@ -237,29 +236,25 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
     let pieces: [Uint8Array, number][] | null = null;
     let maxPieceLength: number | null = null;
     let tokenizerExtra = 0;
-    if (!tok && opts.strictTokenizer) throw new NotFoundError(unableToLoadMessage([]), 'add tokenizer.json or tokenizer.model next to config.json');
+    if (!tok && opts.strictTokenizer) throw missingTokenizerError();
     if (tok) {
       warnings.push(...tok.warnings);
       for (const a of tok.arrays) {
         arrays.push(planned(a.name, 'u8', [a.bytes]));
       }
-      metadata.set('tokenizer', tok.metadata);
       tokenizerExtra = tok.extraStateBytes;
       pieces = tok.pieces;
       maxPieceLength = tok.maxPieceLength;
-      if (!tok.supported) compat.set('tokenizer', 'wrapper-no-fst');
-      if (tok.mphRetries.some((n) => n > 0)) compat.set('tokenizer_mph_retries', tok.mphRetries.map((n) => int(n)));
       tokInfo = tok.info;
     } else {
-      warnings.push('No tokenizer.json or tokenizer.model found: the tokenizer feature is OFF (no tokenizer arrays)');
-      metadata.set('tokenizer', dict({ status: 'absent', mode: 'off', reason: 'no tokenizer.json or tokenizer.model in the search roots' }));
-      compat.set('tokenizer', 'absent');
+      warnings.push(NO_TOKENIZER_WARNING);
     }
+    metadata.set('tokenizer', tokenizerMetadata(tok, compat));
 
     const d = cfg.dModel;
     const L = plan.layers.length;
-    const localR = Math.min(r, d);
-    const localRv = Math.min(rv, localR);
+    const settings = resolveSettings(opts, d);
+    const { topL, localR, localRv } = settings;
 
     // PRF (§9)
     for (const l of plan.layers) tensors.get(l.w_k)?.expectRank(2, 'the PRF diagonal (W_K)');
@@ -267,15 +262,7 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
     arrays.push(planned('prf_W', 'f32', matrixShape(rows, d)), planned('R_init', 'f32', matrixShape(rows, d)),
       planned('s_init', 'f32', vectorShape(rows)), planned('whitening_mu', 'f32', vectorShape(rows)), planned('whitening_sig2', 'f32', vectorShape(rows)));
     const sig2 = new Array<number>(rows).fill(FLOAT_LONG);
-    const attention = dict({ features: int(localR), tau: cfg.tau, whitening_sig2: sig2 });
-    const optionalAttention: [string, PyValue | null][] = [
-      ['rope_theta', cfg.ropeTheta], ['num_key_value_heads', plan.numKeyValueHeads === null ? null : int(plan.numKeyValueHeads)],
-      ['sliding_window', cfg.slidingWindow === null ? null : int(cfg.slidingWindow)],
-      ['initial_context_length', cfg.initialContextLength === null ? null : int(cfg.initialContextLength)],
-      ['rope_scaling_factor', cfg.ropeScalingFactor], ['rope_ntk_alpha', cfg.ropeNtkAlpha], ['rope_ntk_beta', cfg.ropeNtkBeta],
-    ];
-    for (const [k, v] of optionalAttention) if (v !== null) attention.set(k, v);
-    metadata.set('attention', attention);
+    metadata.set('attention', attentionMetadata(cfg, plan, localR, sig2));
 
     // overlays (§10): shapes from the first W_O
     const firstO = plan.layers.map((l) => tensors.get(l.w_o)).find((t) => t !== undefined);
@@ -297,7 +284,7 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
     const uRows = oCols;
     arrays.push(planned('overlays_H', 'f32', matrixShape(hRows, width)), planned('overlays_U', 'f32', matrixShape(uRows, width)),
       planned('overlays_DeltaW', 'f32', matrixShape(uRows > 0 && hRows > 0 ? width : 0, width)));
-    metadata.set('overlays', dict({ rank: int(localR), rank_value: int(localRv), rows: int(hRows), cols: int(uRows) }));
+    metadata.set('overlays', overlaysMetadata(settings, hRows, uRows));
 
     // FFN collapse (§11; MoE: stages/collapse-moe.ts): one key per (layer, feature); residuals estimated
     let residuals = 0;
@@ -315,7 +302,7 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
       const candidates = Math.round((units - keep) * share);
       const perKey = Math.min(RESIDUALS_PER_KEY, candidates);
       residuals = L * Math.max(0, d) * perKey;
-      const k = cfg.expertsPerToken ?? (typeof cfg.raw.get('num_experts_per_tok') === 'bigint' ? Number(cfg.raw.get('num_experts_per_tok')) : 1);
+      const k = cfg.moeExpertsPerToken ?? 1;
       moeMeta = dict({
         rule: 'sera-transfer-moe-v1', num_experts: int(moe.experts), intermediate: int(moe.intermediate), experts_per_token: int(k),
         prior: k / moe.experts, swiglu_limit: cfg.swigluLimit, gate_rows: 'interleaved-even',
@@ -354,15 +341,8 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
       keys, weights: new Array<number>(nKeys).fill(weightFloat), bias: FLOAT_LONG, residuals: int(residuals), slot_lookup: dictOf(slots),
       salts: dict({ mphf: 'ab'.repeat(32), key: 'ab'.repeat(32) }),
     });
-    const optionalLinear: [string, PyValue | null][] = [
-      ['num_experts', cfg.numExperts === null ? null : int(cfg.numExperts)],
-      ['experts_per_token', cfg.expertsPerToken === null ? null : int(cfg.expertsPerToken)],
-      ['intermediate_size', cfg.intermediateSize === null ? null : int(cfg.intermediateSize)],
-      ['swiglu_limit', cfg.swigluLimit],
-    ];
     if (moeMeta) linMeta.set('moe', moeMeta);
-    for (const [k, v] of optionalLinear) if (v !== null) linMeta.set(k, v);
-    metadata.set('linear', linMeta);
+    metadata.set('linear', addLinearConfigFields(linMeta, cfg));
 
     // memory (§13): computed for real (it needs no weights)
     const mem = memoryCoefficients(L, cfg.ropeTheta);
@@ -423,15 +403,13 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
 
     const detMeta = determinismMetadata(determinism, plan.mxfp4Backends);
     metadata.set('determinism', detMeta);
-    metadata.set('trust_gate', dict({ status: 'disabled', salts: dict({ manifest: 'ab'.repeat(32), profile: 'ab'.repeat(32) }) }));
+    const trust = trustGate();
+    metadata.set('trust_gate', trust.metadata);
 
     // manifest: built for real from placeholder digests (its size does not depend on them)
     const digests = new Map<string, ArrayDigestInfo>(arrays.map((a) => [a.name, { bytes: a.bytes, sha256: SHA_PLACEHOLDER }]));
-    const manifestBytes = encodeManifest(buildManifest({
-      arrays: digests, dModel: d, nHeads: plan.nHeads, headDim: plan.headDim, tau: cfg.tau, r: localR, rv: localRv,
-      vocabSize: cfg.vocabSize || 16, assumeFma: determinism.assumeFma, assumeFtz: determinism.assumeFtz,
-      salts: { mphf: SHA_PLACEHOLDER, key: SHA_PLACEHOLDER, trustGate: SHA_PLACEHOLDER }, bridgeState: bridgeOn,
-    })).length;
+    const manifestBytes = packageManifest(cfg, plan, settings, determinism, digests,
+      { mphf: SHA_PLACEHOLDER, key: SHA_PLACEHOLDER, trustGate: trust.salt }, bridgeOn).length;
     detMeta.set('manifest_path', 'sera_manifest.bin');
     detMeta.set('manifest_digest', 'ab'.repeat(32));
 
@@ -440,23 +418,11 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
       whiteningSig2: sig2, linearKeyCount: nKeys, bridgeLegs: bridgeOn ? 2 : 0, determinism: detMeta,
     });
     if (snap.error) metadata.set('runtime_snapshot_error', runtimeErrorDict(snap.error));
-    if (plan.deviations.length || plan.ignored.length || compat.size) {
-      const c = dict({ rules: [...plan.deviations] });
-      if (plan.ignored.length) c.set('ignored_tensors', [...plan.ignored].sort());
-      for (const [k, v] of compat) c.set(k, v);
-      if (plan.nHeads !== cfg.nHeads) c.set('config_declared', dict({ n_heads: int(cfg.nHeads) }));
-      metadata.set('compat', c);
-    }
+    const compatMeta = compatMetadata(plan, cfg, compat);
+    if (compatMeta) metadata.set('compat', compatMeta);
 
-    const finalPath = (...p: string[]) => join(output, ...p);
     const records: ArrayRecord[] = arrays.map((a) => ({ name: a.name, path: '', dtype: a.dtype, shape: a.shape, bytes: a.bytes, sha256: SHA_PLACEHOLDER }));
-    const state = dict({
-      model_config: modelConfigValue(cfg, plan),
-      artefacts: artefactsValue(records, (n) => finalPath('arrays', `${n}.bin`)),
-      metadata,
-      manifest_path: finalPath('sera_manifest.bin'),
-      sera_snapshot: snap.snapshot,
-    });
+    const state = stateValue(cfg, plan, records, (...rel) => join(output, ...rel), metadata, snap.snapshot);
     const stateBytes = Buffer.byteLength(dumps(state) + '\n', 'utf8') + Math.round(tokenizerExtra);
     const logBytes = estimateLog(source, output, configPath, store, raw, tokInfo?.path ?? null, arrays, [...metadata.keys()], plan, warnings.length);
 
@@ -474,7 +440,7 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
       weights: { path: store.source, files: store.files.length, tensors: store.size, bytes: store.tensors().reduce((s, t) => s + t.byteLength, 0) },
       tokenizer: tokInfo,
       model: { family: cfg.family, dModel: d, nHeads: plan.nHeads, headDim: plan.headDim, vocabSize: cfg.vocabSize, numKeyValueHeads: plan.numKeyValueHeads, layers: L },
-      settings: { r, rv, topL, localR, localRv },
+      settings,
       layers, ignored: [...plan.ignored], deviations: [...plan.deviations], warnings, arrays,
       shards,
       estimate: { arrays: arraysBytes, shards: shardBytes, manifest: manifestBytes, state: stateBytes, log: logBytes, total: arraysBytes + shardBytes + manifestBytes + stateBytes + logBytes },

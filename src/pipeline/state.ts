@@ -6,9 +6,9 @@ import type { ParsedConfig } from '../model/config.js';
 import type { LayerPlan } from '../model/layer-plan.js';
 import type { ArrayRecord } from '../format/array-file.js';
 
-const optInt = (v: number | null): PyValue => (v === null ? null : int(v));
+export const optInt = (v: number | null): PyValue => (v === null ? null : int(v));
 
-export function modelConfigValue(cfg: ParsedConfig, plan: LayerPlan): PyDict {
+function modelConfigValue(cfg: ParsedConfig, plan: LayerPlan): PyDict {
   return dict({
     d_model: int(cfg.dModel),
     n_heads: int(plan.nHeads),
@@ -32,7 +32,7 @@ export function modelConfigValue(cfg: ParsedConfig, plan: LayerPlan): PyDict {
 }
 
 /** artefacts[name] = {path, dtype, shape, bytes, sha256} with the final (committed) path. */
-export function artefactsValue(records: ArrayRecord[], finalPath: (name: string) => string): PyDict {
+function artefactsValue(records: ArrayRecord[], finalPath: (name: string) => string): PyDict {
   const m: PyDict = new Map();
   for (const r of records) {
     m.set(r.name, dict({
@@ -44,4 +44,16 @@ export function artefactsValue(records: ArrayRecord[], finalPath: (name: string)
     }));
   }
   return m;
+}
+
+/** The sera_state.json value; `finalPath` gives the committed path of a file in the package. */
+export function stateValue(cfg: ParsedConfig, plan: LayerPlan, records: ArrayRecord[], finalPath: (...rel: string[]) => string,
+  metadata: PyDict, snapshot: PyDict): PyDict {
+  return dict({
+    model_config: modelConfigValue(cfg, plan),
+    artefacts: artefactsValue(records, (n) => finalPath('arrays', `${n}.bin`)),
+    metadata,
+    manifest_path: finalPath('sera_manifest.bin'),
+    sera_snapshot: snapshot,
+  });
 }
