@@ -13,7 +13,7 @@ import { addSynthOptions, synthCommand } from '../synth/cli.js';
 import { resolvePath } from '../pipeline/discover.js';
 import { installInterruptGuard, InterruptedError } from './signals.js';
 import { loadCrc32c } from '../kernels/crc32c.js';
-import { prepareRun, WORKFLOW_FLAGS } from './workflow.js';
+import { prepareRun, WORKFLOW_FLAGS, type RunFlags } from './workflow.js';
 import { applyProfile } from './profiles.js';
 import { reportErrorJson, wantsJsonLogs } from './progress.js';
 
@@ -58,7 +58,12 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
     cpuAffinity: o.cpuAffinity === undefined ? undefined : String(o.cpuAffinity), assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
   });
 
-  const run = await prepareRun(o, { r, rv, topL, verbose, debug, format: format as 'table' | 'json' }, io);
+  // built once: the dry run plans with exactly what the conversion would get
+  const flags: RunFlags = {
+    strictTokenizer: !!o.strictTokenizer, force: !!o.force, assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
+    mxfp4Shards: lastFlag(o['mxfp4-shards']), allowNanScales: !!o.allowNanScales, quantizeExperts: quantizeFlag(o.quantizeExperts),
+  };
+  const run = await prepareRun(o, { r, rv, topL, verbose, debug, format: format as 'table' | 'json', flags }, io);
   if (run.exitCode !== undefined) return run.exitCode;
   const log = run.log;
   let result;
@@ -67,11 +72,7 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
     result = await convert({
       source: run.source, output: run.output, r: run.r, rv: run.rv, topL: run.topL,
       originalSubdir: run.originalSubdir, onProgress: run.onProgress,
-      verbose, assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma, strictTokenizer: !!o.strictTokenizer, force: !!o.force, log,
-      mxfp4Shards: rawArgv.includes('--no-mxfp4-shards') ? false : rawArgv.includes('--mxfp4-shards') ? true : undefined,
-      allowNanScales: !!o.allowNanScales,
-      quantizeExperts: quantizeFlag(o.quantizeExperts),
-      debugLogs: debug, checkpoint: guard.checkpoint,
+      verbose, ...flags, log, debugLogs: debug, checkpoint: guard.checkpoint,
     });
   } catch (err) {
     run.close();
@@ -97,6 +98,12 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   }
   if (o.summary !== false) io.stdout.write(text + '\n');
   return 0;
+}
+
+/** --mxfp4-shards / --no-mxfp4-shards: the last one given wins (argparse); undefined when neither is. */
+function lastFlag(v: unknown): boolean | undefined {
+  const last = Array.isArray(v) ? v[v.length - 1] : v;
+  return typeof last === 'boolean' ? last : undefined;
 }
 
 function quantizeFlag(v: unknown): 'mxfp4' | undefined {

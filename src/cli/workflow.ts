@@ -12,6 +12,7 @@ import { withDefaults } from '../pipeline/metadata.js';
 import { Reporter, plainInterval, progressMode, type LogFormat, type OutStream } from './progress.js';
 import { profileWarning } from './profiles.js';
 import { isHubSource } from '../hub/source.js';
+import type { ConvertOptions } from '../convert.js';
 
 /** Flags this module adds to the convert command (name → takes a value), for prefix expansion. */
 export const WORKFLOW_FLAGS: Record<string, boolean> = {
@@ -61,7 +62,11 @@ function peekConfig(source: string, originalSubdir: string | null) {
   }
 }
 
-export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: number; verbose: boolean; debug: boolean; format: 'table' | 'json' },
+/** The convert options the command line sets besides the paths and r/rv/topL (a dry run plans with them too). */
+export type RunFlags = Pick<ConvertOptions, 'strictTokenizer' | 'force' | 'assumeFtz' | 'assumeFma' | 'mxfp4Shards' | 'allowNanScales' | 'quantizeExperts'>;
+
+export async function prepareRun(o: Opts,
+  s: { r?: number; rv?: number; topL?: number; verbose: boolean; debug: boolean; format: 'table' | 'json'; flags: RunFlags },
   io: WorkflowIO): Promise<PreparedRun> {
   const logFormat = (str(o.logFormat) ?? 'text') as LogFormat;
   if (logFormat !== 'text' && logFormat !== 'json') {
@@ -127,11 +132,7 @@ export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: n
   if (o.dryRun === true) {
     try {
       const { planConversion, renderPlan } = await import('../pipeline/plan.js');
-      const plan = await planConversion({
-        source, output, r, rv, topL, originalSubdir, strictTokenizer: !!o.strictTokenizer, force: !!o.force,
-        assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
-        mxfp4Shards: o['mxfp4-shards'] === false || o.mxfp4Shards === false ? false : o.mxfp4Shards === true ? true : undefined,
-      });
+      const plan = await planConversion({ source, output, r, rv, topL, originalSubdir, ...s.flags });
       const text = renderPlan(plan, s.format);
       // the stand-in folder of a Hub dry run is temporary: name the repository instead
       io.stdout.write((hubLabel ? text.split(hubLabel.dir).join(hubLabel.label) : text) + '\n');

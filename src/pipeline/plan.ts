@@ -23,6 +23,7 @@ import { planLayers, type LayerPlan, type LayerSpec } from '../model/layer-plan.
 import { TensorSet, FileTensor, SliceTensor, product, type RawStore, type Tensor } from '../model/tensors.js';
 import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
 import { ConversionLog } from '../log.js';
+import type { ConvertOptions } from '../convert.js';
 import { StageError } from '../errors.js';
 import { SearchRoots, resolvePath, HINT_CONFIG, openWeights, parseConfigJson } from './discover.js';
 import { setupDeterminism, determinismMetadata } from './determinism.js';
@@ -35,26 +36,17 @@ import { planTokenizer } from './plan-tokenizer.js';
 import { memoryCoefficients } from '../stages/memory.js';
 import { referenceBucketCount } from '../stages/mphf.js';
 import { RESIDUALS_PER_KEY } from '../stages/collapse-moe.js';
-import { findMxfp4Pairs, SHARD_FORMAT } from '../stages/mxfp4-shards.js';
+import { findMxfp4Pairs, shardPath, quantizedShapes, shardIndexText, shardsMetadata } from '../stages/mxfp4-shards.js';
+import { quantizeFfnWeights, QuantizedTensor, ENCODER_RULE } from '../stages/quantize.js';
 import { buildRuntimeSnapshot, runtimeErrorDict } from '../stages/snapshot/index.js';
 import { matrixShape, vectorShape } from '../stages/types.js';
 
-export interface PlanOptions {
-  source: string;
-  output: string;
-  r?: number;
-  rv?: number;
-  topL?: number;
-  originalSubdir?: string | null;
-  strictTokenizer?: boolean;
-  force?: boolean;
-  assumeFtz?: boolean;
-  assumeFma?: boolean;
+/** What convert() is given (the same flags: the plan describes that conversion), and the planner's own knob. */
+export type PlanOptions = Pick<ConvertOptions, 'source' | 'output' | 'r' | 'rv' | 'topL' | 'originalSubdir' | 'strictTokenizer' | 'force' | 'assumeFtz'
+  | 'assumeFma' | 'mxfp4Shards' | 'allowNanScales' | 'quantizeExperts'> & {
   /** Vocabularies above this size are scanned instead of run through the tokenizer stage (tests lower it). */
   tokenizerFastThreshold?: number;
-  /** arrays/mxfp4/ copies (convert's default: on for mixture-of-experts checkpoints). */
-  mxfp4Shards?: boolean;
-}
+};
 
 /** One file of arrays/mxfp4/ (stages/mxfp4-shards.ts). */
 export interface PlannedShard {
@@ -153,6 +145,7 @@ function planned(name: string, dtype: SeraDtype, shape: number[], exact = true, 
 function dtypeOf(t: Tensor | undefined): string {
   if (!t) return '-';
   if (t instanceof Mxfp4Tensor) return 'MXFP4';
+  if (t instanceof QuantizedTensor) return `MXFP4(${t.source.dtype})`;
   if (t instanceof SliceTensor) return `split(${dtypeOf(t.parent)})`;
   if (t instanceof FileTensor) return t.dtype;
   return 'memory';
@@ -175,8 +168,14 @@ function fileTensors(t: Tensor | undefined): FileTensor[] {
   if (!t) return [];
   if (t instanceof FileTensor) return [t];
   if (t instanceof Mxfp4Tensor) return [t.blocks, t.scales];
+  if (t instanceof QuantizedTensor) return [t.source];
   if (t instanceof SliceTensor) return fileTensors(t.parent);
   return [];
+}
+
+/** Values the stages read as MXFP4 decodes (stored MXFP4, or --quantize-experts). */
+function onMxfp4Grid(t: Tensor | undefined): boolean {
+  return t instanceof Mxfp4Tensor || t instanceof QuantizedTensor;
 }
 
 /**
@@ -191,12 +190,12 @@ function residualEstimate(W1: Tensor, W2: Tensor, d: number, topL: number): numb
   if (hid <= topL) return 0;
   const k = topL >= 0 ? topL : Math.max(0, hid + topL);
   const candidates = Math.max(0, m - Math.min(k, m));
-  const share = W1 instanceof Mxfp4Tensor ? POSITIVE_SHARE_MXFP4 : POSITIVE_SHARE_FLOAT;
+  const share = onMxfp4Grid(W1) ? POSITIVE_SHARE_MXFP4 : POSITIVE_SHARE_FLOAT;
   return Math.round(d * candidates * share);
 }
 
 function floatFor(t: Tensor | undefined): number {
-  if (t instanceof Mxfp4Tensor) return FLOAT_GRID;
+  if (onMxfp4Grid(t)) return FLOAT_GRID;
   if (t instanceof FileTensor && (t.dtype === 'BF16' || t.dtype === 'F16' || t.dtype === 'U8' || t.dtype === 'I8')) return FLOAT_SHORT;
   return FLOAT_LONG;
 }
@@ -225,6 +224,9 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
     const tensors = new TensorSet(guard);
     const plan = planLayers(cfg, tensors);
     warnings.push(...plan.warnings);
+    // as convert(): the float FFN weights are read through MXFP4 views (no data is read to make them)
+    const quantized = opts.quantizeExperts === 'mxfp4' ? quantizeFfnWeights(plan.layers, tensors) : [];
+    if (opts.quantizeExperts === 'mxfp4') plan.deviations.push('quantize-experts-mxfp4');
 
     const arrays: PlannedArray[] = [];
     const metadata: PyDict = new Map();
@@ -298,7 +300,7 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
           `use --topL between 0 and ${MOE_MAX_TOP_L} (the gpt-oss profile uses 12)`);
       }
       const keep = Math.min(topL, units);
-      const share = tensors.get(plan.layers[0]!.w1) instanceof Mxfp4Tensor ? POSITIVE_SHARE_MXFP4 : POSITIVE_SHARE_FLOAT;
+      const share = onMxfp4Grid(tensors.get(plan.layers[0]!.w1)) ? POSITIVE_SHARE_MXFP4 : POSITIVE_SHARE_FLOAT;
       const candidates = Math.round((units - keep) * share);
       const perKey = Math.min(RESIDUALS_PER_KEY, candidates);
       residuals = L * Math.max(0, d) * perKey;
@@ -375,30 +377,40 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
       metadata.set('bridge', dict({ enabled: false, status: 'disabled', mode: 'off', reason: 'missing_tensors', missing_inputs: [...missing].sort(), legs: int(0) }));
     }
 
-    // arrays/mxfp4/: byte copies of every blocks/scales pair, with index.json
+    // arrays/mxfp4/ (stages/mxfp4-shards.ts): byte copies of every blocks/scales pair, then the quantized FFN weights, with index.json
     const shards: PlannedShard[] = [];
     let shardBytes = 0;
-    if (opts.mxfp4Shards ?? plan.regime === 'moe') {
-      const entries: PyValue[] = [];
-      let payload = 0;
+    const entries: PyValue[] = [];
+    let payload = 0;
+    const layerOf = (base: string) => plan.layers.find((l) => l.w1 === base || l.w2 === base)?.name ?? null;
+    /** One shard file and its index.json record (`source` is recorded for the byte copies only). */
+    const part = (source: string, file: string, shape: readonly number[], copy: boolean) => {
+      const bytes = product(shape);
+      shards.push({ file, source, shape: [...shape], fileBytes: PAYLOAD_OFFSET + bytes });
+      payload += bytes;
+      return dict({ ...(copy ? { source } : {}), file, shape: shape.map((x) => int(x)), bytes: int(bytes), sha256: 'ab'.repeat(32) });
+    };
+    if (opts.mxfp4Shards ?? (plan.regime === 'moe' || quantized.length > 0)) {
       for (const pair of findMxfp4Pairs(guard)) {
-        const part = (info: TensorInfo) => {
-          const file = `arrays/mxfp4/${info.name.replace(/[^A-Za-z0-9._-]/g, '_')}.bin`;
-          shards.push({ file, source: info.name, shape: [...info.shape], fileBytes: PAYLOAD_OFFSET + info.byteLength });
-          payload += info.byteLength;
-          return dict({ source: info.name, file, shape: info.shape.map((x) => int(x)), bytes: int(info.byteLength), sha256: 'ab'.repeat(32) });
-        };
+        const copy = (info: TensorInfo) => part(info.name, shardPath(info.name), info.shape, true);
         entries.push(dict({
-          tensor: pair.base, layer: plan.layers.find((l) => l.w1 === pair.base || l.w2 === pair.base)?.name ?? null,
-          experts: pair.blocks.shape.length >= 4 ? int(pair.blocks.shape[0]!) : null,
-          blocks: part(pair.blocks), scales: part(pair.scales), max_scale: int(130), nan_scales: int(0),
+          tensor: pair.base, layer: layerOf(pair.base), experts: pair.blocks.shape.length >= 4 ? int(pair.blocks.shape[0]!) : null,
+          blocks: copy(pair.blocks), scales: copy(pair.scales), max_scale: int(130), nan_scales: int(0),
         }));
       }
-      if (entries.length) {
-        const index = dict({ format: SHARD_FORMAT, decode: 'value = lut[code] * 2^(scale - 127), low nibble first', tensors: entries });
-        shardBytes = shards.reduce((s, x) => s + x.fileBytes, 0) + Buffer.byteLength(dumps(index) + '\n', 'utf8');
-        metadata.set('mxfp4_shards', dict({ index: 'arrays/mxfp4/index.json', format: SHARD_FORMAT, tensors: int(entries.length), files: int(shards.length), bytes: int(payload) }));
-      }
+    }
+    for (const q of quantized) {
+      const name = q.source.info.name;
+      const shapes = quantizedShapes(q.shape);
+      entries.push(dict({
+        tensor: name, layer: layerOf(name), experts: q.shape.length >= 3 ? int(q.shape[0]!) : null, encoder: ENCODER_RULE, source_dtype: q.source.dtype,
+        blocks: part(name, shardPath(`${name}.blocks`), shapes.blocks, false), scales: part(name, shardPath(`${name}.scales`), shapes.scales, false),
+        max_scale: int(130), nan_scales: int(0),
+      }));
+    }
+    if (entries.length) {
+      shardBytes = shards.reduce((s, x) => s + x.fileBytes, 0) + Buffer.byteLength(shardIndexText(entries), 'utf8');
+      metadata.set('mxfp4_shards', shardsMetadata(entries.length, shards.length, payload, quantized.length));
     }
 
     const detMeta = determinismMetadata(determinism, plan.mxfp4Backends);
