@@ -5,7 +5,7 @@
 // --quantize-experts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusCases } from '../helpers/corpus.js';
 import { runCli } from './run-cli.js';
@@ -15,6 +15,8 @@ import { listBytes, jsonStringBytes } from '../../src/pipeline/plan-tokenizer.js
 import { dumps } from '../../src/format/pyjson.js';
 import { dict } from '../../src/format/pyvalue.js';
 import { synthesize } from '../../src/synth/synth.js';
+import { convert } from '../../src/convert.js';
+import { ConversionLog } from '../../src/log.js';
 
 /** A case's argument list with its input/out paths made absolute. */
 function caseArgs(args: string[], input: string, out: string): string[] {
@@ -149,6 +151,26 @@ test('--mxfp4-shards / --no-mxfp4-shards: the last one wins, in the dry run as i
       assert.is(real.code, 0, real.stderr);
       assert.is(existsSync(join(out, 'arrays', 'mxfp4')), want, flags.join(' '));
     }
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a tokenizer.json with a UTF-8 BOM: the dry run rejects it as the conversion does (also on the scan path)', async () => {
+  const t = tempDir('dry-bom');
+  try {
+    const src = join(t.dir, 'ckpt');
+    synthesize({ preset: 'gpt-oss-20b', output: src, layers: 1, experts: 2, dModel: 64, intermediate: 64, heads: 4, kvHeads: 2, headDim: 16, vocab: 1000 });
+    const opts = { source: src, output: join(t.dir, 'out'), r: 8, rv: 2, topL: 4, tokenizerFastThreshold: 0 };
+    const plan = await planConversion(opts);
+    assert.ok(plan.warnings.some((w) => /estimated without running the tokenizer stage/.test(w)), 'the scan path applies without the BOM');
+    const f = join(src, 'tokenizer.json');
+    writeFileSync(f, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), readFileSync(f)]));
+    const failure = (p: Promise<unknown>) => p.then(() => null, (e: Error) => `${e.constructor.name}: ${e.message}`);
+    const dry = await failure(planConversion(opts));
+    const real = await failure(convert({ ...opts, log: new ConversionLog() }));
+    assert.match(real ?? '', /Unexpected UTF-8 BOM/);
+    assert.is(dry, real);
   } finally {
     t.cleanup();
   }
