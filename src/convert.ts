@@ -26,7 +26,7 @@ import { SearchRoots, resolvePath, HINT_CONFIG, openWeights, parseConfigJson } f
 import { setupDeterminism, determinismMetadata } from './pipeline/determinism.js';
 import { stateValue } from './pipeline/state.js';
 import {
-  resolveSettings, NO_TOKENIZER_WARNING, missingTokenizerError, tokenizerMetadata, attentionMetadata, addLinearConfigFields, overlaysMetadata,
+  resolveSettings, withDefaults, NO_TOKENIZER_WARNING, missingTokenizerError, tokenizerMetadata, attentionMetadata, addLinearConfigFields, overlaysMetadata,
   compatMetadata, trustGate, packageManifest,
 } from './pipeline/metadata.js';
 import { loadTokenizerAssets, tokenizerArrays } from './stages/tokenizer/index.js';
@@ -69,6 +69,8 @@ export interface ConvertOptions {
   log?: ConversionLog;
   /** Also write the full log (DEBUG and up) to OUTPUT/logs/conversion-debug.log. */
   debugLogs?: boolean;
+  /** Called once config.json is parsed, with the r/rv/topL the run uses (the CLI's profile warning). */
+  onConfig?: (raw: PyDict, settings: { r: number; rv: number; topL: number }) => void;
   /** Called when a stage starts (progress display). */
   onStage?: (stage: string) => void;
   /** Stage starts and checkpoint reads (bytes, layer) for a progress display. */
@@ -121,6 +123,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     log.info(`Reading model configuration from ${configPath}`);
     const configBytes = readFile(configPath);
     const raw = parseConfigJson(configPath, configBytes);
+    opts.onConfig?.(raw, withDefaults(opts));
     log.detail(`Model config keys: ${configKeys(raw)}`);
     const maxBytes = store.tensors().reduce((m, t) => Math.max(m, t.byteLength), 0);
     log.debug(`Initialised tensor store for ${store.source} (budget=${maxBytes + 536870912}, max_layer=${maxBytes})`);

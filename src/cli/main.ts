@@ -71,7 +71,7 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   try {
     result = await convert({
       source: run.source, output: run.output, r: run.r, rv: run.rv, topL: run.topL,
-      originalSubdir: run.originalSubdir, onProgress: run.onProgress,
+      originalSubdir: run.originalSubdir, onProgress: run.onProgress, onConfig: run.onConfig,
       verbose, ...flags, log, debugLogs: debug, checkpoint: guard.checkpoint,
     });
   } catch (err) {

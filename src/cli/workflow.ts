@@ -4,9 +4,6 @@
 // calls prepareRun() and hands the result to convert().
 import { ConversionLog } from '../log.js';
 import { UsageError } from '../errors.js';
-import { readFile } from '../io/fs.js';
-import { parseJsonBytes } from '../format/json-parse.js';
-import { SearchRoots, resolvePath } from '../pipeline/discover.js';
 import type { ProgressListener } from '../pipeline/read-progress.js';
 import { withDefaults } from '../pipeline/metadata.js';
 import { Reporter, plainInterval, progressMode, type LogFormat, type OutStream } from './progress.js';
@@ -39,6 +36,8 @@ export interface PreparedRun {
   log: ConversionLog;
   reporter: Reporter;
   onProgress: ProgressListener | undefined;
+  /** The profile warning, for convert()'s onConfig. */
+  onConfig: ConvertOptions['onConfig'];
   /** Ends a progress line in flight (before an error is reported). */
   close(): void;
 }
@@ -47,19 +46,6 @@ type Opts = Record<string, any>;
 
 function str(v: unknown): string | undefined {
   return v === undefined || v === true ? undefined : String(Array.isArray(v) ? v[v.length - 1] : v);
-}
-
-/** config.json of a local checkpoint (as discovery finds it), or null when it cannot be read. */
-function peekConfig(source: string, originalSubdir: string | null) {
-  try {
-    const roots = new SearchRoots(resolvePath(source), originalSubdir, new ConversionLog());
-    const p = roots.probe('config.json');
-    if (!p) return null;
-    const v = parseJsonBytes(readFile(p));
-    return v instanceof Map ? v : null;
-  } catch {
-    return null; // convert() reports a broken config properly
-  }
 }
 
 /** The convert options the command line sets besides the paths and r/rv/topL (a dry run plans with them too). */
@@ -120,19 +106,20 @@ export async function prepareRun(o: Opts,
     source = got.dir;
   }
 
-  const raw = peekConfig(source, originalSubdir);
-  const warning = raw ? profileWarning(raw, withDefaults({ r, rv, topL })) : null;
-  if (warning) say('WARNING', warning);
-
+  // run by convert()/the planner on the config they parse (not logged: a notice on stderr)
+  const onConfig: ConvertOptions['onConfig'] = (raw, settings) => {
+    const warning = profileWarning(raw, settings);
+    if (warning) say('WARNING', warning);
+  };
   const run: PreparedRun = {
-    source, output, r, rv, topL, originalSubdir, interactive, log, reporter,
+    source, output, r, rv, topL, originalSubdir, interactive, log, reporter, onConfig,
     onProgress: mode === 'off' ? undefined : reporter.progress,
     close: () => reporter.close(),
   };
   if (o.dryRun === true) {
     try {
       const { planConversion, renderPlan } = await import('../pipeline/plan.js');
-      const plan = await planConversion({ source, output, r, rv, topL, originalSubdir, ...s.flags });
+      const plan = await planConversion({ source, output, r, rv, topL, originalSubdir, ...s.flags, onConfig });
       const text = renderPlan(plan, s.format);
       // the stand-in folder of a Hub dry run is temporary: name the repository instead
       io.stdout.write((hubLabel ? text.split(hubLabel.dir).join(hubLabel.label) : text) + '\n');

@@ -29,7 +29,7 @@ import { SearchRoots, resolvePath, HINT_CONFIG, openWeights, parseConfigJson } f
 import { setupDeterminism, determinismMetadata } from './determinism.js';
 import { stateValue } from './state.js';
 import {
-  resolveSettings, NO_TOKENIZER_WARNING, missingTokenizerError, tokenizerMetadata, attentionMetadata, addLinearConfigFields, overlaysMetadata,
+  resolveSettings, withDefaults, NO_TOKENIZER_WARNING, missingTokenizerError, tokenizerMetadata, attentionMetadata, addLinearConfigFields, overlaysMetadata,
   compatMetadata, trustGate, packageManifest, type Settings,
 } from './metadata.js';
 import { planTokenizer } from './plan-tokenizer.js';
@@ -43,7 +43,7 @@ import { matrixShape, vectorShape } from '../stages/types.js';
 
 /** What convert() is given (the same flags: the plan describes that conversion), and the planner's own knob. */
 export type PlanOptions = Pick<ConvertOptions, 'source' | 'output' | 'r' | 'rv' | 'topL' | 'originalSubdir' | 'strictTokenizer' | 'force' | 'assumeFtz'
-  | 'assumeFma' | 'mxfp4Shards' | 'allowNanScales' | 'quantizeExperts'> & {
+  | 'assumeFma' | 'mxfp4Shards' | 'allowNanScales' | 'quantizeExperts' | 'onConfig'> & {
   /** Vocabularies above this size are scanned instead of run through the tokenizer stage (tests lower it). */
   tokenizerFastThreshold?: number;
 };
@@ -219,6 +219,7 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
   const store = openWeights(roots);
   try {
     const raw = parseConfigJson(configPath, readFile(configPath));
+    opts.onConfig?.(raw, withDefaults(opts));
     const cfg = parseModelConfig(raw, configPath);
     const guard = new HeaderOnlyStore(store);
     const tensors = new TensorSet(guard);
