@@ -136,7 +136,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const cfg = parseModelConfig(raw, configPath);
     const tensors = new TensorSet(tracker ? tracker.wrap(store) : store);
     const plan = planLayers(cfg, tensors);
-    tracker?.setLayers(plan.layers, store);
+    tracker?.setLayers(plan.layers, tensors);
     for (const w of plan.warnings) log.warn(w);
     if (plan.ignored.length) log.warn(`Ignoring ${plan.ignored.length} tensor(s) no role maps: ${plan.ignored.join(', ')}`);
     for (const d of plan.deviations) log.info(`Design-spec rule applied: ${d}`);

@@ -241,3 +241,16 @@ export class TensorSet {
     this.#overrides.set(name, t);
   }
 }
+
+/** `store` with every data read reported to `onRead` (the dry run's guard, the progress display). */
+export function countingStore(store: RawStore, onRead: (info: TensorInfo, bytes: number) => void): RawStore {
+  return {
+    names: () => store.names(),
+    get: (name: string) => store.get(name),
+    read: (info: TensorInfo, start?: number, length?: number, into?: Uint8Array) => {
+      const out = store.read(info, start, length, into);
+      onRead(info, out.length);
+      return out;
+    },
+  };
+}

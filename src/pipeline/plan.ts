@@ -20,7 +20,8 @@ import { formatSummaryTable, type Summary } from '../format/summary.js';
 import { loadMph } from '../kernels/mph.js';
 import { parseModelConfig } from '../model/config.js';
 import { planLayers, type LayerPlan, type LayerSpec } from '../model/layer-plan.js';
-import { TensorSet, FileTensor, SliceTensor, product, type RawStore, type Tensor } from '../model/tensors.js';
+import { TensorSet, FileTensor, SliceTensor, product, countingStore, type Tensor } from '../model/tensors.js';
+import { fileTensors } from '../model/file-tensors.js';
 import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
 import { ConversionLog } from '../log.js';
 import type { ConvertOptions } from '../convert.js';
@@ -115,26 +116,6 @@ const POSITIVE_SHARE_MXFP4 = 7 / 16;
 /** collapse-moe.ts: the largest --topL the MoE collapse accepts. */
 const MOE_MAX_TOP_L = 64;
 
-/** A store that serves headers and counts any data read (a dry run must read none). */
-class HeaderOnlyStore implements RawStore {
-  bytesRead = 0;
-  readonly inner: TensorStore;
-  constructor(inner: TensorStore) {
-    this.inner = inner;
-  }
-  names(): readonly string[] {
-    return this.inner.names();
-  }
-  get(name: string): TensorInfo | undefined {
-    return this.inner.get(name);
-  }
-  read(info: TensorInfo, start?: number, length?: number, into?: Uint8Array): Uint8Array {
-    const out = this.inner.read(info, start, length, into);
-    this.bytesRead += out.length;
-    return out;
-  }
-}
-
 function planned(name: string, dtype: SeraDtype, shape: number[], exact = true, note?: string): PlannedArray {
   const bytes = product(shape) * DTYPE_SIZES[dtype];
   const a: PlannedArray = { name, dtype, shape, bytes, fileBytes: PAYLOAD_OFFSET + bytes, exact };
@@ -161,16 +142,6 @@ function layerRoles(layer: LayerSpec, tensors: TensorSet): PlannedRole[] {
     const t = name === null ? undefined : tensors.get(name);
     return { role, tensor: name, shape: t ? [...t.shape] : [], dtype: dtypeOf(t) };
   });
-}
-
-/** Checkpoint files behind a tensor (the pair of an MXFP4 tensor, the parent of a split). */
-function fileTensors(t: Tensor | undefined): FileTensor[] {
-  if (!t) return [];
-  if (t instanceof FileTensor) return [t];
-  if (t instanceof Mxfp4Tensor) return [t.blocks, t.scales];
-  if (t instanceof QuantizedTensor) return [t.source];
-  if (t instanceof SliceTensor) return fileTensors(t.parent);
-  return [];
 }
 
 /** Values the stages read as MXFP4 decodes (stored MXFP4, or --quantize-experts). */
@@ -221,10 +192,16 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
     const raw = parseConfigJson(configPath, readFile(configPath));
     opts.onConfig?.(raw, withDefaults(opts));
     const cfg = parseModelConfig(raw, configPath);
-    const guard = new HeaderOnlyStore(store);
+    let tensorBytesRead = 0; // a dry run must read no tensor data: counted to prove it
+    const guard = countingStore(store, (_info, bytes) => { tensorBytesRead += bytes; });
     const tensors = new TensorSet(guard);
     const plan = planLayers(cfg, tensors);
     warnings.push(...plan.warnings);
+    // the checkpoint tensors the stages read (taken before --quantize-experts puts its views over the same tensors)
+    const used = new Set<FileTensor>();
+    const readNames: (string | null)[] = plan.layers.flatMap((l) => ROLE_FIELDS.map(([field]) => l[field] as string | null));
+    if (plan.moe) readNames.push(...plan.moe.routerW, ...plan.moe.routerB, plan.moe.embedding, plan.moe.unembedding);
+    for (const n of readNames) if (n !== null) for (const f of fileTensors(tensors.get(n))) used.add(f);
     // as convert(): the float FFN weights are read through MXFP4 views (no data is read to make them)
     const quantized = opts.quantizeExperts === 'mxfp4' ? quantizeFfnWeights(plan.layers, tensors) : [];
     if (opts.quantizeExperts === 'mxfp4') plan.deviations.push('quantize-experts-mxfp4');
@@ -441,10 +418,6 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
 
     const arraysBytes = arrays.reduce((s, a) => s + a.fileBytes, 0);
     const layers = plan.layers.map((l) => ({ name: l.name, roles: layerRoles(l, tensors) }));
-    const used = new Set<FileTensor>();
-    const readNames: (string | null)[] = plan.layers.flatMap((l) => ROLE_FIELDS.map(([field]) => l[field] as string | null));
-    if (moe) readNames.push(...moe.routerW, ...moe.routerB, moe.embedding, moe.unembedding);
-    for (const n of readNames) if (n !== null) for (const f of fileTensors(tensors.get(n))) used.add(f);
     const shardSources = new Set(shards.map((x) => x.source));
     const readBytes = [...used].reduce((s, t) => s + t.info.byteLength, 0) +
       store.tensors().filter((t) => shardSources.has(t.name) && ![...used].some((u) => u.info.name === t.name)).reduce((s, t) => s + t.byteLength, 0);
@@ -457,7 +430,7 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
       layers, ignored: [...plan.ignored], deviations: [...plan.deviations], warnings, arrays,
       shards,
       estimate: { arrays: arraysBytes, shards: shardBytes, manifest: manifestBytes, state: stateBytes, log: logBytes, total: arraysBytes + shardBytes + manifestBytes + stateBytes + logBytes },
-      tensorBytesRead: guard.bytesRead,
+      tensorBytesRead,
       checkpointBytes: readBytes,
     };
   } finally {
