@@ -25,7 +25,6 @@ import { fileTensors } from '../model/file-tensors.js';
 import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
 import { ConversionLog } from '../log.js';
 import type { ConvertOptions } from '../convert.js';
-import { StageError } from '../errors.js';
 import { SearchRoots, resolvePath, HINT_CONFIG, openWeights, parseConfigJson } from './discover.js';
 import { setupDeterminism, determinismMetadata } from './determinism.js';
 import { stateValue } from './state.js';
@@ -36,11 +35,13 @@ import {
 import { planTokenizer } from './plan-tokenizer.js';
 import { memoryCoefficients } from '../stages/memory.js';
 import { referenceBucketCount } from '../stages/mphf.js';
-import { RESIDUALS_PER_KEY } from '../stages/collapse-moe.js';
+import { RESIDUALS_PER_KEY, checkMoeParams, moeMetadata } from '../stages/collapse-moe.js';
 import { findMxfp4Pairs, shardPath, quantizedShapes, shardIndexText, shardsMetadata } from '../stages/mxfp4-shards.js';
 import { quantizeFfnWeights, QuantizedTensor, ENCODER_RULE } from '../stages/quantize.js';
 import { buildRuntimeSnapshot, runtimeErrorDict } from '../stages/snapshot/index.js';
-import { matrixShape, vectorShape } from '../stages/types.js';
+import { prfShapes } from '../stages/prf.js';
+import { noOverlayInput, overlayDims, overlayShapes } from '../stages/overlays.js';
+import { bridgeTokens, missingBridgeInputs, disabledBridge, bridgeShapes } from '../stages/bridge.js';
 
 /** What convert() is given (the same flags: the plan describes that conversion), and the planner's own knob. */
 export type PlanOptions = Pick<ConvertOptions, 'source' | 'output' | 'r' | 'rv' | 'topL' | 'originalSubdir' | 'strictTokenizer' | 'force' | 'assumeFtz'
@@ -113,8 +114,6 @@ const FLOAT_GRID = 0.078125; // 8 characters
 /** Share of W1 entries that are > 0 (symmetric weights; FP4 has 2 zero codes out of 16). */
 const POSITIVE_SHARE_FLOAT = 0.5;
 const POSITIVE_SHARE_MXFP4 = 7 / 16;
-/** collapse-moe.ts: the largest --topL the MoE collapse accepts. */
-const MOE_MAX_TOP_L = 64;
 
 function planned(name: string, dtype: SeraDtype, shape: number[], exact = true, note?: string): PlannedArray {
   const bytes = product(shape) * DTYPE_SIZES[dtype];
@@ -238,32 +237,26 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
 
     // PRF (§9)
     for (const l of plan.layers) tensors.get(l.w_k)?.expectRank(2, 'the PRF diagonal (W_K)');
-    const rows = Math.max(0, localR);
-    arrays.push(planned('prf_W', 'f32', matrixShape(rows, d)), planned('R_init', 'f32', matrixShape(rows, d)),
-      planned('s_init', 'f32', vectorShape(rows)), planned('whitening_mu', 'f32', vectorShape(rows)), planned('whitening_sig2', 'f32', vectorShape(rows)));
-    const sig2 = new Array<number>(rows).fill(FLOAT_LONG);
+    for (const a of prfShapes(localR, d)) arrays.push(planned(a.name, a.dtype, a.shape));
+    const sig2 = new Array<number>(Math.max(0, localR)).fill(FLOAT_LONG);
     metadata.set('attention', attentionMetadata(cfg, plan, localR, sig2));
 
     // overlays (§10): shapes from the first W_O
     const firstO = plan.layers.map((l) => tensors.get(l.w_o)).find((t) => t !== undefined);
-    if (!firstO) throw new StageError('No W_O tensors available to compute overlays', 'the checkpoint has no attention output projection for any layer');
+    if (!firstO) throw noOverlayInput();
     firstO.expectRank(2, 'the attention overlays (W_O)');
     const oRows = firstO.rows;
     const oCols = oRows ? firstO.rowSize : 0;
-    const fd = Math.min(localR, oRows);
-    const vd = oCols ? Math.min(localRv, oCols) : localRv;
-    if (fd === 0 || vd === 0) throw new StageError('Overlay dimensions must be positive', 'use --r and --rv of at least 1');
+    const { fd, width } = overlayDims(localR, localRv, oRows, oCols);
     if (localRv > fd) warnings.push(`overlays: rv ${localRv} exceeds the ${fd} rows of the feature basis; a real run fails (columns exceed row count)`);
     if (localRv > oCols) warnings.push(`overlays: rv ${localRv} exceeds the W_O width ${oCols}; a real run fails to build the value basis`);
     // the reference's truncating products: A·H needs fd ≤ cols(W_O), Uᵀ·(A·H) needs rows(W_O) ≤ cols(W_O)
     if (fd > oCols || (oCols > 0 && oRows > oCols)) {
       warnings.push(`overlays: W_O is [${oRows}, ${oCols}]; the overlay products need its rows (and r) within its columns: a real run fails`);
     }
-    const width = Math.max(0, localRv);
     const hRows = fd;
     const uRows = oCols;
-    arrays.push(planned('overlays_H', 'f32', matrixShape(hRows, width)), planned('overlays_U', 'f32', matrixShape(uRows, width)),
-      planned('overlays_DeltaW', 'f32', matrixShape(uRows > 0 && hRows > 0 ? width : 0, width)));
+    for (const a of overlayShapes(hRows, uRows, width)) arrays.push(planned(a.name, a.dtype, a.shape));
     metadata.set('overlays', overlaysMetadata(settings, hRows, uRows));
 
     // FFN collapse (§11; MoE: stages/collapse-moe.ts): one key per (layer, feature); residuals estimated
@@ -272,24 +265,15 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
     let moeMeta: PyDict | null = null;
     const moe = plan.moe;
     if (moe) {
+      const moeOpts = { topL, expertsPerToken: cfg.moeExpertsPerToken, swigluLimit: cfg.swigluLimit }; // as convert()
+      const params = checkMoeParams(moe, d, moeOpts);
       const units = moe.experts * moe.intermediate;
-      if (topL < 0 || (topL > MOE_MAX_TOP_L && topL < units)) {
-        throw new StageError(`--topL ${topL} is outside 0..${MOE_MAX_TOP_L} for a mixture-of-experts checkpoint`,
-          `use --topL between 0 and ${MOE_MAX_TOP_L} (the gpt-oss profile uses 12)`);
-      }
       const keep = Math.min(topL, units);
       const share = onMxfp4Grid(tensors.get(plan.layers[0]!.w1)) ? POSITIVE_SHARE_MXFP4 : POSITIVE_SHARE_FLOAT;
       const candidates = Math.round((units - keep) * share);
       const perKey = Math.min(RESIDUALS_PER_KEY, candidates);
       residuals = L * Math.max(0, d) * perKey;
-      const k = cfg.moeExpertsPerToken ?? 1;
-      moeMeta = dict({
-        rule: 'sera-transfer-moe-v1', num_experts: int(moe.experts), intermediate: int(moe.intermediate), experts_per_token: int(k),
-        prior: k / moe.experts, swiglu_limit: cfg.swigluLimit, gate_rows: 'interleaved-even',
-        score: 'col_abs(W2[e,:,h]) * |W1[e,2h,j]|',
-        term: '(prior * sign(sum_o W2[e,o,h]) * (1 + clamp(b1[e,2h+1], +-limit))) * relu(min(W1[e,2h,j], limit))',
-        residuals_per_key: int(RESIDUALS_PER_KEY), residuals_dropped: int(L * Math.max(0, d) * Math.max(0, candidates - perKey)),
-      });
+      moeMeta = moeMetadata(params, moeOpts, L * Math.max(0, d) * Math.max(0, candidates - perKey));
     } else {
       for (const l of plan.layers) {
         const W1 = tensors.get(l.w1);
@@ -330,14 +314,10 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
     metadata.set('memory', mem.metadata);
 
     // bridge (§14; MoE: stages/bridge-moe.ts)
-    const missing = new Set<string>();
-    if (!moe) for (const l of plan.layers) for (const n of [l.w1, l.w2, l.b1, l.b2]) if (n !== null && !tensors.has(n)) missing.add(n);
-    const bridgeOn = missing.size === 0;
-    const V = Math.max(1, cfg.vocabSize || d || 16);
-    if (bridgeOn) {
-      arrays.push(planned('bridge_hubs', 'u8', [V, 16]), planned('bridge_qDin', 'q8_8', [V, 2]), planned('bridge_qDout', 'q8_8', [V, 2]),
-        planned('peer_scores', 'q8_8', [V]));
-    }
+    const missing = moe ? [] : missingBridgeInputs({ layers: plan.layers, tensors });
+    const bridgeOn = missing.length === 0;
+    const V = bridgeTokens(cfg.vocabSize, d);
+    if (bridgeOn) for (const a of bridgeShapes(V)) arrays.push(planned(a.name, a.dtype, a.shape));
     if (moe) {
       metadata.set('bridge', dict({
         enabled: true, status: 'enabled', mode: 'on', rule: 'sera-transfer-moe-bridge-v1', in_scale: FLOAT_LONG, out_scale: FLOAT_LONG,
@@ -351,8 +331,8 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
         seed: 12345678901234567890n, legs: int(2), layer_seeds: new Array<PyValue>(L).fill(12345678901234567890n),
       }));
     } else {
-      warnings.push(`bridge disabled: ${missing.size} FFN tensor(s) missing (${[...missing].sort().join(', ')})`);
-      metadata.set('bridge', dict({ enabled: false, status: 'disabled', mode: 'off', reason: 'missing_tensors', missing_inputs: [...missing].sort(), legs: int(0) }));
+      warnings.push(`bridge disabled: ${missing.length} FFN tensor(s) missing (${missing.join(', ')})`);
+      metadata.set('bridge', disabledBridge(missing).metadata);
     }
 
     // arrays/mxfp4/ (stages/mxfp4-shards.ts): byte copies of every blocks/scales pair, then the quantized FFN weights, with index.json
