@@ -268,7 +268,7 @@ function inferSplit(t: Tensor, base: string, dModel: number, nHeads: number, kv:
   return fallback;
 }
 
-export function materializeQkv(layers: LayerSpec[], tensors: TensorSet, cfg: ParsedConfig, plan: LayerPlan): void {
+function materializeQkv(layers: LayerSpec[], tensors: TensorSet, cfg: ParsedConfig, plan: LayerPlan): void {
   let kv = plan.numKeyValueHeads;
   let hd: number | null = plan.headDim;
   const cache = new Map<string, Record<string, Tensor>>();
@@ -361,9 +361,14 @@ export function planLayers(cfg: ParsedConfig, tensors: TensorSet): LayerPlan {
   if (cfg.explicitLayers) {
     layers = cfg.explicitLayers.map((l) => ({ ...l }));
   } else {
-    const moe = scanMoe(tensors);
-    if (moe) return planMoe(cfg, tensors, moe, plan);
-    layers = inferLayers(cfg, tensors, plan);
+    const scan = scanMoe(tensors);
+    if (scan) {
+      const moe = planMoe(cfg, tensors, scan, plan);
+      layers = moe.layers;
+      plan.moe = moe.moe;
+    } else {
+      layers = inferLayers(cfg, tensors, plan);
+    }
   }
   materializeQkv(layers, tensors, cfg, plan);
   materializeMxfp4(layers, tensors, plan);

@@ -8,7 +8,7 @@ import { normalizeToken, roleTable, readRoleFile, parsePatterns, matchRoleSuffix
 import type { ParsedConfig } from './config.js';
 import type { TensorSet, FileTensor, Tensor } from './tensors.js';
 import { Mxfp4Tensor, mxfp4Base } from './mxfp4-tensor.js';
-import { infer, applyQkv, mergeModulePrefixes, sortLayers, materializeQkv, type LayerPlan, type LayerSpec } from './layer-plan.js';
+import { infer, applyQkv, mergeModulePrefixes, sortLayers, type LayerPlan, type LayerSpec, type MoeInfo } from './layer-plan.js';
 
 export type MoeRole = 'EXPERT_W1' | 'EXPERT_B1' | 'EXPERT_W2' | 'EXPERT_B2' | 'ROUTER_W' | 'ROUTER_B';
 type ModelRole = 'EMB' | 'UNEMB';
@@ -110,7 +110,11 @@ function shapeError(t: Tensor, what: string, want: string): ModelError {
     'check that the checkpoint is a complete mixture-of-experts model (gpt-oss layout)');
 }
 
-export function planMoe(cfg: ParsedConfig, tensors: TensorSet, scan: MoeScan, plan: LayerPlan): LayerPlan {
+/**
+ * The MoE layers and facts; records its rules, ignored tensors and MXFP4 decoder in `plan`.
+ * planLayers() then runs the steps every regime shares (fused QKV, head count, layer count).
+ */
+export function planMoe(cfg: ParsedConfig, tensors: TensorSet, scan: MoeScan, plan: LayerPlan): { layers: LayerSpec[]; moe: MoeInfo } {
   plan.regime = 'moe';
   plan.deviations.push('moe-expert-path');
   const refTable = roleTable(cfg.family);
@@ -197,15 +201,9 @@ export function planMoe(cfg: ParsedConfig, tensors: TensorSet, scan: MoeScan, pl
   if (scan.unembedding) mapped.add(scan.unembedding);
   plan.ignored.push(...inf.unmatched.filter((n) => !mapped.has(n)));
   if (plan.ignored.length) plan.deviations.push('ignore-unmatched-tensors');
-  materializeQkv(layersOut, tensors, cfg, plan);
   if (!plan.mxfp4Backends.length && layersOut.some((l) => tensors.get(l.w1) instanceof Mxfp4Tensor)) plan.mxfp4Backends.push('wasm');
-  plan.layers = layersOut;
-  plan.moe = {
-    experts: dims.E, intermediate: dims.I2 / 2, hidden: dims.H, routerW, routerB,
-    embedding: scan.embedding, unembedding: scan.unembedding,
+  return {
+    layers: layersOut,
+    moe: { experts: dims.E, intermediate: dims.I2 / 2, hidden: dims.H, routerW, routerB, embedding: scan.embedding, unembedding: scan.unembedding },
   };
-  if (cfg.numHiddenLayers !== null && cfg.numHiddenLayers !== layersOut.length) {
-    plan.warnings.push(`Model config reports ${cfg.numHiddenLayers} hidden layers but ${layersOut.length} were inferred`);
-  }
-  return plan;
 }
