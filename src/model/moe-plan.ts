@@ -19,7 +19,7 @@ let table: MoeTable | undefined;
 
 function loadTable(): MoeTable {
   if (table) return table;
-  const { path, raw } = readRoleFile('roles-moe.json');
+  const { path, raw } = readRoleFile(new URL('../../../src/model/roles-moe.json', import.meta.url));
   table = { layer: parsePatterns<MoeRole>(raw.get('layer'), path, "'layer'"), model: parsePatterns<ModelRole>(raw.get('model'), path, "'model'") };
   return table;
 }

@@ -29,9 +29,12 @@ const TERMINAL = new Set(['weight', 'bias', 'blocks', 'scales']);
 
 let cache: Map<string, RoleTable> | undefined;
 
-/** A role file shipped in src/model/ (roles.json, roles-moe.json), parsed: its path and top-level object. */
-export function readRoleFile(file: string): { path: string; raw: PyDict } {
-  const path = fileURLToPath(new URL(`../../../src/model/${file}`, import.meta.url));
+/**
+ * A role file shipped in src/model/ (roles.json, roles-moe.json), parsed: its path and top-level object.
+ * Callers spell the URL out, so the packaging test sees which files are read at run time.
+ */
+export function readRoleFile(url: URL): { path: string; raw: PyDict } {
+  const path = fileURLToPath(url);
   const raw = parseJson(readText(path));
   if (!(raw instanceof Map)) throw new ModelError(`${path}: a role table must be a JSON object`);
   return { path, raw };
@@ -52,7 +55,7 @@ export function parsePatterns<R extends string>(entries: PyValue | undefined, pa
 
 function load(): Map<string, RoleTable> {
   if (cache) return cache;
-  const { path, raw } = readRoleFile('roles.json');
+  const { path, raw } = readRoleFile(new URL('../../../src/model/roles.json', import.meta.url));
   cache = new Map();
   for (const [family, entries] of raw) {
     const patterns = parsePatterns<Role>(entries, path, `family '${family}'`);
