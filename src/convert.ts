@@ -10,7 +10,7 @@ import { writeJsonFile } from './format/json-file.js';
 import { int, type PyDict } from './format/pyvalue.js';
 import { sha256, toHexDigest } from './format/hash.js';
 import { ArrayFileWriter, writeArrayFile, type ArrayRecord } from './format/array-file.js';
-import { type ArrayDigestInfo } from './format/manifest-build.js';
+import type { ArrayDigestInfo } from './format/manifest-build.js';
 import { formatSummaryTable, type Summary } from './format/summary.js';
 import { loadCrc32c } from './kernels/crc32c.js';
 import { loadMph } from './kernels/mph.js';

@@ -15,7 +15,7 @@ import { dumps } from '../format/pyjson.js';
 import { dict, dictOf, int, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { DTYPE_SIZES, type SeraDtype } from '../format/dtypes.js';
 import { PAYLOAD_OFFSET, type ArrayRecord } from '../format/array-file.js';
-import { type ArrayDigestInfo } from '../format/manifest-build.js';
+import type { ArrayDigestInfo } from '../format/manifest-build.js';
 import { formatSummaryTable, type Summary } from '../format/summary.js';
 import { loadMph } from '../kernels/mph.js';
 import { parseModelConfig } from '../model/config.js';
