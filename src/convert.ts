@@ -2,18 +2,16 @@
 // tokenizer → PRF → overlays → FFN collapse → memory → bridge → manifest →
 // runtime snapshot → state → summary. Everything is written into a staging
 // folder and moved into place only after a self-check.
-import { join } from 'node:path';
 import { readFile, mkdirp, writeFile } from './io/fs.js';
 import { StagedOutput, type StageOptions } from './io/staged-output.js';
 import type { TensorStore } from './io/shards.js';
 import { loadSafetensorsReader } from './io/safetensors.js';
 import { writeJsonFile } from './format/json-file.js';
-import { dict, int, type PyDict, type PyValue } from './format/pyvalue.js';
+import { int, type PyDict } from './format/pyvalue.js';
 import { sha256, toHexDigest } from './format/hash.js';
 import { ArrayFileWriter, writeArrayFile, type ArrayRecord } from './format/array-file.js';
-import { encodeManifest } from './format/manifest.js';
-import { buildManifest, type ArrayDigestInfo } from './format/manifest-build.js';
-import { type Summary } from './format/summary.js';
+import type { ArrayDigestInfo } from './format/manifest-build.js';
+import { formatSummaryTable, type Summary } from './format/summary.js';
 import { loadCrc32c } from './kernels/crc32c.js';
 import { loadMph } from './kernels/mph.js';
 import { loadMxfp4 } from './kernels/mxfp4.js';
@@ -23,14 +21,18 @@ import { parseModelConfig } from './model/config.js';
 import { planLayers } from './model/layer-plan.js';
 import { TensorSet } from './model/tensors.js';
 import { ConversionLog } from './log.js';
-import { NotFoundError, SeraError } from './errors.js';
+import { SeraError } from './errors.js';
 import { SearchRoots, resolvePath, HINT_CONFIG, openWeights, parseConfigJson } from './pipeline/discover.js';
 import { setupDeterminism, determinismMetadata } from './pipeline/determinism.js';
-import { modelConfigValue, artefactsValue } from './pipeline/state.js';
-import { loadTokenizerAssets, tokenizerArrays, unableToLoadMessage } from './stages/tokenizer/index.js';
+import { stateValue } from './pipeline/state.js';
+import {
+  resolveSettings, withDefaults, NO_TOKENIZER_WARNING, missingTokenizerError, tokenizerMetadata, attentionMetadata, addLinearConfigFields, overlaysMetadata,
+  compatMetadata, trustGate, packageManifest,
+} from './pipeline/metadata.js';
+import { loadTokenizerAssets, tokenizerArrays } from './stages/tokenizer/index.js';
 import { computePrf } from './stages/prf.js';
 import { computeOverlays } from './stages/overlays.js';
-import { collapseFfn, Records } from './stages/collapse.js';
+import { collapseFfn, Records, type CollapseResult } from './stages/collapse.js';
 import { memoryCoefficients } from './stages/memory.js';
 import { bridgeRecords } from './stages/bridge.js';
 import { collapseMoe } from './stages/collapse-moe.js';
@@ -67,6 +69,8 @@ export interface ConvertOptions {
   log?: ConversionLog;
   /** Also write the full log (DEBUG and up) to OUTPUT/logs/conversion-debug.log. */
   debugLogs?: boolean;
+  /** Called once config.json is parsed, with the r/rv/topL the run uses (the CLI's profile warning). */
+  onConfig?: (raw: PyDict, settings: { r: number; rv: number; topL: number }) => void;
   /** Called when a stage starts (progress display). */
   onStage?: (stage: string) => void;
   /** Stage starts and checkpoint reads (bytes, layer) for a progress display. */
@@ -97,9 +101,6 @@ function configKeys(raw: PyDict): string {
 
 export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
   await Promise.all([loadCrc32c(), loadMph(), loadSafetensorsReader(), loadMxfp4(), loadMoe(), loadDense()]);
-  const r = opts.r ?? 64;
-  const rv = opts.rv ?? 8;
-  const topL = opts.topL ?? 8;
   const source = resolvePath(opts.source);
   const output = resolvePath(opts.output);
   const log = opts.log ?? new ConversionLog({ verbose: opts.verbose });
@@ -122,19 +123,20 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     log.info(`Reading model configuration from ${configPath}`);
     const configBytes = readFile(configPath);
     const raw = parseConfigJson(configPath, configBytes);
+    opts.onConfig?.(raw, withDefaults(opts));
     log.detail(`Model config keys: ${configKeys(raw)}`);
     const maxBytes = store.tensors().reduce((m, t) => Math.max(m, t.byteLength), 0);
     log.debug(`Initialised tensor store for ${store.source} (budget=${maxBytes + 536870912}, max_layer=${maxBytes})`);
 
     const assets = loadTokenizerAssets(roots.roots);
     if (assets) log.info(`Loaded tokenizer assets (${assets.kind}) from ${assets.provenance.path}`);
-    else if (opts.strictTokenizer) throw new NotFoundError(unableToLoadMessage([]), 'add tokenizer.json or tokenizer.model next to config.json');
-    else log.warn('No tokenizer.json or tokenizer.model found: the tokenizer feature is OFF (no tokenizer arrays)');
+    else if (opts.strictTokenizer) throw missingTokenizerError();
+    else log.warn(NO_TOKENIZER_WARNING);
 
     const cfg = parseModelConfig(raw, configPath);
     const tensors = new TensorSet(tracker ? tracker.wrap(store) : store);
     const plan = planLayers(cfg, tensors);
-    tracker?.setLayers(plan.layers, store);
+    tracker?.setLayers(plan.layers, tensors);
     for (const w of plan.warnings) log.warn(w);
     if (plan.ignored.length) log.warn(`Ignoring ${plan.ignored.length} tensor(s) no role maps: ${plan.ignored.join(', ')}`);
     for (const d of plan.deviations) log.info(`Design-spec rule applied: ${d}`);
@@ -149,8 +151,8 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       : [];
     if (shardChecks.length || quantized.length) tracker?.expect('mxfp4-shards');
 
-    const localR = Math.min(r, cfg.dModel);
-    const localRv = Math.min(rv, localR);
+    const settings = resolveSettings(opts, cfg.dModel);
+    const { topL, localR, localRv } = settings;
     const view: ModelView = { layers: plan.layers, tensors, dModel: cfg.dModel };
     // the reference bridge depends on no other stage: on a second core it overlaps PRF, overlays and the collapse
     bridgeJob = plan.regime === 'reference' ? startBridgeWorker(store.source, configBytes, configPath, opts.quantizeExperts) : null;
@@ -164,49 +166,35 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
 
     log.info('Generating tokenizer arrays');
     await stage('tokenizer');
-    let tokMeta: PyDict;
     let pieces: [Uint8Array, number][] | null = null;
     let maxPieceLength: number | null = null;
     if (assets) {
       const tok = tokenizerArrays(assets, { vocabSize: cfg.vocabSize, strict: !!opts.strictTokenizer });
       for (const w of tok.warnings) log.warn(w);
       for (const a of tok.arrays) store1({ name: a.name, dtype: 'u8', shape: [a.data.length], payload: a.data });
-      tokMeta = tok.metadata;
       pieces = tok.pieces.map((p, i) => [p, tok.ids[i]!]);
       maxPieceLength = tok.maxPieceLength;
-      if (!tok.supported) compat.set('tokenizer', 'wrapper-no-fst');
-      if (tok.mphRetries.some((n) => n > 0)) compat.set('tokenizer_mph_retries', tok.mphRetries.map((n) => int(n)));
+      metadata.set('tokenizer', tokenizerMetadata(tok, compat));
     } else {
-      tokMeta = dict({ status: 'absent', mode: 'off', reason: 'no tokenizer.json or tokenizer.model in the search roots' });
-      compat.set('tokenizer', 'absent');
+      metadata.set('tokenizer', tokenizerMetadata(null, compat));
     }
-    metadata.set('tokenizer', tokMeta);
 
     log.info('Generating PRF arrays');
     await stage('prf');
     const prf = computePrf(view, localR);
     prf.arrays.forEach(store1);
-    const attention = dict({ features: int(localR), tau: cfg.tau, whitening_sig2: prf.sig2 });
-    const optionalAttention: [string, PyValue | null][] = [
-      ['rope_theta', cfg.ropeTheta], ['num_key_value_heads', plan.numKeyValueHeads === null ? null : int(plan.numKeyValueHeads)],
-      ['sliding_window', cfg.slidingWindow === null ? null : int(cfg.slidingWindow)],
-      ['initial_context_length', cfg.initialContextLength === null ? null : int(cfg.initialContextLength)],
-      ['rope_scaling_factor', cfg.ropeScalingFactor], ['rope_ntk_alpha', cfg.ropeNtkAlpha], ['rope_ntk_beta', cfg.ropeNtkBeta],
-    ];
-    for (const [k, v] of optionalAttention) if (v !== null) attention.set(k, v);
-    metadata.set('attention', attention);
+    metadata.set('attention', attentionMetadata(cfg, plan, localR, prf.sig2));
 
     log.info('Computing attention overlays');
     await stage('overlays');
     const ov = computeOverlays(view, localR, localRv);
     ov.arrays.forEach(store1);
-    metadata.set('overlays', dict({ rank: int(localR), rank_value: int(localRv), rows: int(ov.rows), cols: int(ov.cols) }));
+    metadata.set('overlays', overlaysMetadata(settings, ov.rows, ov.cols));
 
     log.info('Collapsing FFN weights');
     await stage('collapse');
-    const moeK = cfg.expertsPerToken ?? (typeof cfg.raw.get('num_experts_per_tok') === 'bigint' ? Number(cfg.raw.get('num_experts_per_tok')) : null);
-    const moeOpts = { topL, expertsPerToken: moeK, swigluLimit: cfg.swigluLimit };
-    let lin;
+    const moeOpts = { topL, expertsPerToken: cfg.moeExpertsPerToken, swigluLimit: cfg.swigluLimit };
+    let lin: CollapseResult & { keyWeights?: Float64Array }; // keyWeights: MoE only (the MoE bridge reads them)
     const between = async () => { await opts.checkpoint?.('collapse', true); };
     if (plan.moe) {
       const nw = moeWorkerCount(plan.layers.length, 3 * plan.moe.experts * plan.moe.intermediate * plan.moe.hidden);
@@ -227,15 +215,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
         throw e;
       }
     }
-    const linMeta = lin.metadata;
-    const optionalLinear: [string, PyValue | null][] = [
-      ['num_experts', cfg.numExperts === null ? null : int(cfg.numExperts)],
-      ['experts_per_token', cfg.expertsPerToken === null ? null : int(cfg.expertsPerToken)],
-      ['intermediate_size', cfg.intermediateSize === null ? null : int(cfg.intermediateSize)],
-      ['swiglu_limit', cfg.swigluLimit],
-    ];
-    for (const [k, v] of optionalLinear) if (v !== null) linMeta.set(k, v);
-    metadata.set('linear', linMeta);
+    metadata.set('linear', addLinearConfigFields(lin.metadata, cfg));
     if (lin.mphRetries > 0) compat.set('linear_mph_retries', int(lin.mphRetries));
 
     log.info('Computing memory coefficients');
@@ -249,8 +229,8 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const fromWorker = bridgeJob ? await bridgeJob.result : null;
     if (fromWorker) for (const r of bridgeJob!.reads) tracker?.recordRead(r.name, r.bytes);
     if (fromWorker instanceof Error) throw fromWorker;
-    const br = plan.moe && 'keyWeights' in lin
-      ? bridgeMoe(view, plan.moe, lin.keyWeights as Float64Array, cfg.vocabSize)
+    const br = plan.moe && lin.keyWeights
+      ? bridgeMoe(view, plan.moe, lin.keyWeights, cfg.vocabSize)
       : fromWorker ?? bridgeRecords(view, cfg.vocabSize);
     metadata.set('bridge', br.metadata);
     if (br.enabled) br.arrays.forEach(store1);
@@ -269,19 +249,13 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
 
     const detMeta = determinismMetadata(determinism, plan.mxfp4Backends);
     metadata.set('determinism', detMeta);
-    const trustSalt = sha256('trust::disabled');
-    metadata.set('trust_gate', dict({
-      status: 'disabled',
-      salts: dict({ manifest: toHexDigest(trustSalt), profile: toHexDigest(sha256('trust-profile::none')) }),
-    }));
+    const trust = trustGate();
+    metadata.set('trust_gate', trust.metadata);
 
     await stage('manifest');
     const digests = new Map<string, ArrayDigestInfo>(records.map((x) => [x.name, { bytes: x.bytes, sha256: x.sha256 }]));
-    const manifestBytes = encodeManifest(buildManifest({
-      arrays: digests, dModel: cfg.dModel, nHeads: plan.nHeads, headDim: plan.headDim, tau: cfg.tau, r: localR, rv: localRv,
-      vocabSize: cfg.vocabSize || 16, assumeFma: determinism.assumeFma, assumeFtz: determinism.assumeFtz,
-      salts: { mphf: lin.salts.mphf, key: lin.salts.key, trustGate: trustSalt }, bridgeState: br.enabled,
-    }));
+    const manifestBytes = packageManifest(cfg, plan, settings, determinism, digests,
+      { mphf: lin.salts.mphf, key: lin.salts.key, trustGate: trust.salt }, br.enabled);
     writeFile(out.path('sera_manifest.bin'), manifestBytes);
     detMeta.set('manifest_path', 'sera_manifest.bin');
     detMeta.set('manifest_digest', toHexDigest(sha256(manifestBytes)));
@@ -293,24 +267,13 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     });
     if (snap.error) {
       log.warn(`Failed to materialise Sera runtime snapshot; continuing without runtime state (${snap.error.type}: ${snap.error.message})`);
-      metadata.set('runtime_snapshot_error', snap.snapshot.get('error') ?? runtimeErrorDict(snap.error));
+      metadata.set('runtime_snapshot_error', runtimeErrorDict(snap.error));
     }
-    if (plan.deviations.length || plan.ignored.length || compat.size) {
-      const c = dict({ rules: [...plan.deviations] });
-      if (plan.ignored.length) c.set('ignored_tensors', [...plan.ignored].sort());
-      for (const [k, v] of compat) c.set(k, v);
-      if (plan.nHeads !== cfg.nHeads) c.set('config_declared', dict({ n_heads: int(cfg.nHeads) }));
-      metadata.set('compat', c);
-    }
+    const compatMeta = compatMetadata(plan, cfg, compat);
+    if (compatMeta) metadata.set('compat', compatMeta);
 
     const manifestPath = out.finalPath('sera_manifest.bin');
-    const state = dict({
-      model_config: modelConfigValue(cfg, plan),
-      artefacts: artefactsValue(records, (n) => out.finalPath('arrays', `${n}.bin`)),
-      metadata,
-      manifest_path: manifestPath,
-      sera_snapshot: snap.snapshot,
-    });
+    const state = stateValue(cfg, plan, records, (...rel) => out.finalPath(...rel), metadata, snap.snapshot);
     await stage('state');
     writeJsonFile(out.path('sera_state.json'), state);
 
@@ -325,7 +288,6 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       totalBytes: records.reduce((s, x) => s + x.bytes, 0),
       logPath,
     };
-    const { formatSummaryTable } = await import('./format/summary.js');
     for (const line of formatSummaryTable(summary).split('\n')) log.detail(line);
 
     await stage('verify');
@@ -351,5 +313,3 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     store?.close();
   }
 }
-
-export { join };

@@ -3,14 +3,16 @@
 // recorded. On an untouched package the bytes come out identical.
 import { join } from 'node:path';
 import { exists, isDirectory, listDir, readFile, rename, writeFile } from './io/fs.js';
-import { checkArrayFile, PAYLOAD_OFFSET } from './format/array-file.js';
+import { checkArrayFile } from './format/array-file.js';
 import { parseJsonBytes } from './format/json-parse.js';
 import { dumps } from './format/pyjson.js';
 import { dict, int, type PyDict, type PyValue } from './format/pyvalue.js';
 import { sha256, toHexDigest } from './format/hash.js';
-import { encodeManifest, decodeManifest, ARRAY_KINDS } from './format/manifest.js';
+import { encodeManifest, decodeManifest } from './format/manifest.js';
 import { buildManifest, type ArrayDigestInfo } from './format/manifest-build.js';
 import { FormatError } from './errors.js';
+import { linearSalts } from './stages/collapse.js';
+import { trustGate } from './pipeline/metadata.js';
 
 function get(d: PyValue | undefined, ...path: string[]): PyValue | undefined {
   let v = d;
@@ -42,9 +44,10 @@ export interface RebuildResult {
 export function rebuildPackage(dir: string): RebuildResult {
   const statePath = join(dir, 'sera_state.json');
   if (!exists(statePath)) throw new FormatError('sera_state.json is missing', dir, 'rebuild needs the state file a conversion wrote');
+  const stateBytes = readFile(statePath);
   let state;
   try {
-    state = parseJsonBytes(readFile(statePath));
+    state = parseJsonBytes(stateBytes);
   } catch (e) {
     throw new FormatError(`cannot parse the state: ${(e as Error).message}`, statePath, 'sera_state.json is damaged; re-run the conversion');
   }
@@ -55,14 +58,11 @@ export function rebuildPackage(dir: string): RebuildResult {
   if (!isDirectory(arraysDir)) throw new FormatError('arrays/ folder is missing', dir);
 
   // every array file must be valid on its own before it goes into a manifest
+  // buildManifest orders the named arrays itself and the state is dumped with sorted keys; only the
+  // T_<n> tables go into the manifest in the order given, which is their write order: by number
   const files = listDir(arraysDir).filter((f) => f.endsWith('.bin')).map((f) => f.slice(0, -4));
-  const fixedOrder = Object.keys(ARRAY_KINDS);
-  const tables = files.filter((n) => /^T_\d+$/.test(n)).sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)));
-  const others = files.filter((n) => !/^T_\d+$/.test(n)).sort((a, b) => {
-    const ia = fixedOrder.indexOf(a), ib = fixedOrder.indexOf(b);
-    return (ia < 0 ? 1e9 : ia) - (ib < 0 ? 1e9 : ib) || (a < b ? -1 : a > b ? 1 : 0);
-  });
-  const names = [...others.filter((n) => n === 'tokenizer_fst'), ...tables, ...others.filter((n) => n !== 'tokenizer_fst')];
+  const isTable = (n: string) => /^T_\d+$/.test(n);
+  const names = [...files.filter((n) => !isTable(n)), ...files.filter(isTable).sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)))];
   const digests = new Map<string, ArrayDigestInfo>();
   const checks = new Map<string, ReturnType<typeof checkArrayFile>>();
   for (const n of names) {
@@ -71,25 +71,30 @@ export function rebuildPackage(dir: string): RebuildResult {
     checks.set(n, c);
     digests.set(n, { bytes: c.payloadBytes, sha256: c.sha256! });
   }
-  const payload = (n: string): Uint8Array | undefined => (digests.has(n) ? readFile(join(arraysDir, `${n}.bin`)).subarray(PAYLOAD_OFFSET) : undefined);
+  // the salts hash the payloads with a prefix, which the check's digest cannot give: these two files are read again
+  // (checkArrayFile takes a path); a valid file ends with its payload whatever its header layout
+  const payload = (n: string): Uint8Array | undefined => {
+    const c = checks.get(n);
+    if (!c) return undefined;
+    const bytes = readFile(join(arraysDir, `${n}.bin`));
+    return bytes.subarray(bytes.length - c.payloadBytes);
+  };
   const mphf = payload('linear_mphf');
   const keys = payload('linear_keys');
-  const salts = {
-    mphf: mphf ? sha256('sera::linear_mphf::', mphf) : undefined,
-    key: keys ? sha256('sera::linear_keys::', keys) : undefined,
-    trustGate: sha256('trust::disabled'),
-  };
+  const linear = linearSalts(mphf ?? new Uint8Array(0), keys ?? new Uint8Array(0));
+  const salts = { mphf: mphf ? linear.mphf : undefined, key: keys ? linear.key : undefined, trustGate: trustGate().salt };
   const manifestPath = join(dir, 'sera_manifest.bin');
+  const before = exists(manifestPath) ? readFile(manifestPath) : null;
   let abi = 0;
-  if (exists(manifestPath)) {
-    try { abi = Number(decodeManifest(readFile(manifestPath)).sections.header!.abi_flags); } catch { /* rebuilt from the state below */ }
+  if (before) {
+    try { abi = Number(decodeManifest(before).sections.header!.abi_flags); } catch { /* rebuilt from the state below */ }
   }
   const det = get(meta, 'determinism', 'mxfp4_decoder');
   const assumeFma = typeof get(det, 'assume_fma') === 'boolean' ? get(det, 'assume_fma') === true : (abi & 1) !== 0;
   const assumeFtz = typeof get(det, 'assume_ftz') === 'boolean' ? get(det, 'assume_ftz') === true : (abi & 2) !== 0;
   const bridge = get(meta, 'bridge', 'enabled');
   const vocab = num(get(mc, 'vocab_size'), 'model_config.vocab_size', statePath);
-  const bytes = encodeManifest(buildManifest({
+  const manifest = buildManifest({
     arrays: digests,
     dModel: num(get(mc, 'd_model'), 'model_config.d_model', statePath),
     nHeads: num(get(mc, 'n_heads'), 'model_config.n_heads', statePath),
@@ -100,8 +105,8 @@ export function rebuildPackage(dir: string): RebuildResult {
     vocabSize: vocab || 16,
     assumeFma, assumeFtz, salts,
     bridgeState: typeof bridge === 'boolean' ? bridge : undefined,
-  }));
-  const before = exists(manifestPath) ? readFile(manifestPath) : null;
+  });
+  const bytes = encodeManifest(manifest);
   const changed = !before || before.length !== bytes.length || before.some((b, i) => b !== bytes[i]);
   if (changed) atomicWrite(manifestPath, bytes);
 
@@ -128,7 +133,7 @@ export function rebuildPackage(dir: string): RebuildResult {
     if (salts.key) linSalts.set('key', toHexDigest(salts.key));
   }
   const text = dumps(state) + '\n';
-  const oldText = new TextDecoder().decode(readFile(statePath));
+  const oldText = new TextDecoder().decode(stateBytes);
   if (text !== oldText) atomicWrite(statePath, text);
-  return { manifestPath, entries: decodeManifest(bytes).entries.length, changed: changed || text !== oldText };
+  return { manifestPath, entries: manifest.entries.length, changed: changed || text !== oldText };
 }

@@ -9,7 +9,6 @@ import { ReadHandle } from './io/fs.js';
 import { decodeManifest, entryName, ARRAY_KINDS, MANIFEST_MAGIC, SECTION_NAMES, type Manifest } from './format/manifest.js';
 import { parseJsonBytes } from './format/json-parse.js';
 import { toHexDigest, sha256Low64 } from './format/hash.js';
-import { SeraError } from './errors.js';
 
 export interface VerifyOptions {
   /** Use these manifest bytes instead of reading the file (the converter's self-check). */
@@ -103,8 +102,6 @@ export function verifyPackage(dir: string, opts: VerifyOptions = {}): string[] {
   }
   return problems;
 }
-
-export class VerifyError extends SeraError {}
 
 /** arrays/mxfp4/: every shard file valid on its own and recorded in index.json with its size and SHA-256. */
 function verifyMxfp4Shards(dir: string, sink?: ArrayCheck[]): string[] {

@@ -5,12 +5,12 @@ import { dirname } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { mkdirp, writeFile } from '../io/fs.js';
 import { UsageError } from '../errors.js';
-import { CONVERT_FLAGS, choiceFlag, normalizeArgv, parseIntFlag, reportFlags, resolveVerbose, validateBackendFlags } from './args.js';
+import { CONVERT_FLAGS, choiceFlag, lastValue, normalizeArgv, parseIntFlag, reportFlags, resolveVerbose, validateBackendFlags } from './args.js';
 import { reportError, reportErrorJson } from './report.js';
 import { addSynthOptions, synthCommand } from '../synth/cli.js';
 import { resolvePath } from '../pipeline/discover.js';
 import { InterruptGuard, InterruptedError } from './signals.js';
-import { prepareRun, WORKFLOW_FLAGS } from './workflow.js';
+import { prepareRun, WORKFLOW_FLAGS, type RunFlags } from './workflow.js';
 import { applyProfile } from './profiles.js';
 
 export interface CliIO {
@@ -55,7 +55,12 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
     cpuAffinity: o.cpuAffinity, assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
   });
 
-  const run = await prepareRun(o, { r, rv, topL, verbose, debug, format }, io);
+  // built once: the dry run plans with exactly what the conversion would get
+  const flags: RunFlags = {
+    strictTokenizer: !!o.strictTokenizer, force: !!o.force, assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
+    mxfp4Shards: lastFlag(o['mxfp4-shards']), allowNanScales: !!o.allowNanScales, quantizeExperts,
+  };
+  const run = await prepareRun(o, { r, rv, topL, verbose, debug, format, flags }, io);
   if (run.exitCode !== undefined) return run.exitCode;
   // loaded here, not at start-up: the converter is most of the code, and --help, --version and the other commands do without it
   const [{ convert }, { renderSummary }] = await Promise.all([import('../convert.js'), import('../format/summary.js')]);
@@ -65,12 +70,8 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   try {
     result = await convert({
       source: run.source, output: run.output, r: run.r, rv: run.rv, topL: run.topL,
-      originalSubdir: run.originalSubdir, onProgress: run.onProgress,
-      verbose, assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma, strictTokenizer: !!o.strictTokenizer, force: !!o.force, log,
-      mxfp4Shards: rawArgv.includes('--no-mxfp4-shards') ? false : rawArgv.includes('--mxfp4-shards') ? true : undefined,
-      allowNanScales: !!o.allowNanScales,
-      quantizeExperts,
-      debugLogs: debug, checkpoint: guard.checkpoint,
+      originalSubdir: run.originalSubdir, onProgress: run.onProgress, onConfig: run.onConfig,
+      verbose, ...flags, log, debugLogs: debug, checkpoint: guard.checkpoint,
     });
   } catch (err) {
     run.close();
@@ -96,6 +97,12 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   }
   if (o.summary !== false) io.stdout.write(text + '\n');
   return 0;
+}
+
+/** --mxfp4-shards / --no-mxfp4-shards: the last one given wins (argparse); undefined when neither is. */
+function lastFlag(v: unknown): boolean | undefined {
+  const last = lastValue(v);
+  return typeof last === 'boolean' ? last : undefined;
 }
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {

@@ -4,14 +4,13 @@
 // calls prepareRun() and hands the result to convert().
 import { ConversionLog } from '../log.js';
 import { UsageError } from '../errors.js';
-import { readFile } from '../io/fs.js';
-import { parseJsonBytes } from '../format/json-parse.js';
-import { SearchRoots, resolvePath } from '../pipeline/discover.js';
 import type { ProgressListener } from '../pipeline/read-progress.js';
+import { withDefaults } from '../pipeline/metadata.js';
 import { Reporter, plainInterval, progressMode, type LogFormat, type OutStream } from './progress.js';
 import { profileWarning } from './profiles.js';
 import { isHubSource } from '../hub/source.js';
 import { choiceFlag, lastValue } from './args.js';
+import type { ConvertOptions } from '../convert.js';
 
 /** Flags this module adds to the convert command (name → takes a value), for prefix expansion. */
 export const WORKFLOW_FLAGS: Record<string, boolean> = {
@@ -37,6 +36,8 @@ export interface PreparedRun {
   interactive: boolean;
   log: ConversionLog;
   onProgress: ProgressListener | undefined;
+  /** The profile warning, for convert()'s onConfig. */
+  onConfig: ConvertOptions['onConfig'];
   /** Ends a progress line in flight (before an error is reported). */
   close(): void;
 }
@@ -48,20 +49,11 @@ function str(v: unknown): string | undefined {
   return last === undefined || last === true ? undefined : String(last);
 }
 
-/** config.json of a local checkpoint (as discovery finds it), or null when it cannot be read. */
-function peekConfig(source: string, originalSubdir: string | null) {
-  try {
-    const roots = new SearchRoots(resolvePath(source), originalSubdir, new ConversionLog());
-    const p = roots.probe('config.json');
-    if (!p) return null;
-    const v = parseJsonBytes(readFile(p));
-    return v instanceof Map ? v : null;
-  } catch {
-    return null; // convert() reports a broken config properly
-  }
-}
+/** The convert options the command line sets besides the paths and r/rv/topL (a dry run plans with them too). */
+export type RunFlags = Pick<ConvertOptions, 'strictTokenizer' | 'force' | 'assumeFtz' | 'assumeFma' | 'mxfp4Shards' | 'allowNanScales' | 'quantizeExperts'>;
 
-export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: number; verbose: boolean; debug: boolean; format: 'table' | 'json' },
+export async function prepareRun(o: Opts,
+  s: { r?: number; rv?: number; topL?: number; verbose: boolean; debug: boolean; format: 'table' | 'json'; flags: RunFlags },
   io: WorkflowIO): Promise<PreparedRun> {
   const logFormat: LogFormat = choiceFlag('log-format', o.logFormat, ['text', 'json'] as const) ?? 'text';
   const quietFlag = o.quiet === true;
@@ -83,7 +75,7 @@ export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: n
     try {
       const a = await runAssistant(input, (t) => io.stdout.write(t), {
         ...(source !== undefined ? { source } : {}), ...(output !== undefined ? { output } : {}),
-        r: r ?? 64, rv: rv ?? 8, topL: topL ?? 8, originalSubdir, cwd: process.cwd(),
+        ...withDefaults({ r, rv, topL }), originalSubdir, cwd: process.cwd(),
       });
       ({ source, output, r, rv, topL, originalSubdir } = a);
     } finally {
@@ -112,23 +104,20 @@ export async function prepareRun(o: Opts, s: { r?: number; rv?: number; topL?: n
     source = got.dir;
   }
 
-  const raw = peekConfig(source, originalSubdir);
-  const warning = raw ? profileWarning(raw, { r: r ?? 64, rv: rv ?? 8, topL: topL ?? 8 }) : null;
-  if (warning) say('WARNING', warning);
-
+  // run by convert()/the planner on the config they parse (not logged: a notice on stderr)
+  const onConfig: ConvertOptions['onConfig'] = (raw, settings) => {
+    const warning = profileWarning(raw, settings);
+    if (warning) say('WARNING', warning);
+  };
   const run: PreparedRun = {
-    source, output, r, rv, topL, originalSubdir, interactive, log,
+    source, output, r, rv, topL, originalSubdir, interactive, log, onConfig,
     onProgress: mode === 'off' ? undefined : reporter.progress,
     close: () => reporter.close(),
   };
   if (o.dryRun === true) {
     try {
       const { planConversion, renderPlan } = await import('../pipeline/plan.js');
-      const plan = await planConversion({
-        source, output, r, rv, topL, originalSubdir, strictTokenizer: !!o.strictTokenizer, force: !!o.force,
-        assumeFtz: !!o.assumeFtz, assumeFma: !!o.assumeFma,
-        mxfp4Shards: o['mxfp4-shards'] === false || o.mxfp4Shards === false ? false : o.mxfp4Shards === true ? true : undefined,
-      });
+      const plan = await planConversion({ source, output, r, rv, topL, originalSubdir, ...s.flags, onConfig });
       const text = renderPlan(plan, s.format);
       // the stand-in folder of a Hub dry run is temporary: name the repository instead
       io.stdout.write((hubLabel ? text.split(hubLabel.dir).join(hubLabel.label) : text) + '\n');

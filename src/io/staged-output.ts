@@ -13,6 +13,17 @@ export function isSeraPackage(dir: string): boolean {
   return PACKAGE_MARKERS.some((m) => exists(join(dir, m)));
 }
 
+/** Why `final` cannot take a package (null: it can); the dry run reports the same rule. */
+export function outputRefusal(final: string, force: boolean): UsageError | null {
+  if (!exists(final)) return null;
+  if (!isDirectory(final)) return new UsageError(`--output ${final} exists and is not a folder`, 'choose a folder path for --output');
+  if (!force && listDir(final).length > 0 && !isSeraPackage(final)) {
+    return new UsageError(`--output ${final} is not empty and does not hold a Sera package`,
+      'choose an empty or new folder, or pass --force to replace its contents');
+  }
+  return null;
+}
+
 export interface StageOptions {
   /** Replace a non-empty folder that is not a Sera package. */
   force?: boolean;
@@ -32,15 +43,8 @@ export class StagedOutput {
     const name = basename(final);
     this.staging = join(parent, `.${name}.sera-tmp-${process.pid}`);
     this.lockPath = join(parent, `.${name}.sera-lock`);
-    if (exists(final)) {
-      if (!isDirectory(final)) {
-        throw new UsageError(`--output ${final} exists and is not a folder`, 'choose a folder path for --output');
-      }
-      if (!opts.force && listDir(final).length > 0 && !isSeraPackage(final)) {
-        throw new UsageError(`--output ${final} is not empty and does not hold a Sera package`,
-          'choose an empty or new folder, or pass --force to replace its contents');
-      }
-    }
+    const refused = outputRefusal(final, !!opts.force);
+    if (refused) throw refused;
     mkdirp(parent);
     this.#lock();
     try {

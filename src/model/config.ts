@@ -30,6 +30,8 @@ export interface ParsedConfig {
   numHiddenLayers: number | null;
   numExperts: number | null;
   expertsPerToken: number | null;
+  /** experts_per_token, else an integer num_experts_per_tok (the Hugging Face name): what the MoE collapse uses. */
+  moeExpertsPerToken: number | null;
   intermediateSize: number | null;
   swigluLimit: number | null;
   slidingWindow: number | null;
@@ -43,11 +45,9 @@ export interface ParsedConfig {
 
 const DOC = 'docs/operations/sera-transfer.md';
 
-function asError(e: unknown, field?: string, value?: PyValue): never {
+function asError(e: unknown, field: string, value: PyValue): never {
   if (e instanceof PyConversionError) {
-    if (field !== undefined) throw new ConfigError(`Model config field '${field}' must be an integer, got ${pyRepr(value!)}`,
-      `fix '${field}' in config.json (an integer is expected)`);
-    throw new ConfigError(e.message, 'fix config.json: the value cannot be converted');
+    throw new ConfigError(`Model config field '${field}' must be an integer, got ${pyRepr(value)}`, `fix '${field}' in config.json (an integer is expected)`);
   }
   throw e;
 }
@@ -178,11 +178,13 @@ export function parseModelConfig(data: PyValue, path = 'config.json'): ParsedCon
   const ropeNtkBeta = coerceFloat('rope_ntk_beta', raw.get('rope_ntk_beta'));
   if (numHiddenLayers === null && has('n_layers')) numHiddenLayers = coerceInt('n_layers', raw.get('n_layers'));
   if (numHiddenLayers === null && has('num_layers')) numHiddenLayers = coerceInt('num_layers', raw.get('num_layers'));
+  const hfK = raw.get('num_experts_per_tok');
+  const moeExpertsPerToken = expertsPerToken ?? (typeof hfK === 'bigint' ? Number(hfK) : null);
   if (intermediateSize === null && has('ffn_dim')) intermediateSize = coerceInt('ffn_dim', raw.get('ffn_dim'));
 
   return {
     raw, dModel, nHeads, headDim, numKeyValueHeads: kvHeads, vocabSize, tau, ropeTheta, numHiddenLayers,
-    numExperts, expertsPerToken, intermediateSize, swigluLimit, slidingWindow, initialContextLength,
+    numExperts, expertsPerToken, moeExpertsPerToken, intermediateSize, swigluLimit, slidingWindow, initialContextLength,
     ropeScalingFactor, ropeNtkAlpha, ropeNtkBeta, family: detectFamily(raw), explicitLayers: explicitLayers(raw, path),
   };
 }

@@ -5,9 +5,10 @@
 // config, optional FFN biases), each recorded as a deviation.
 import type { ParsedConfig } from './config.js';
 import { pyDiv, pyMod } from './config.js';
-import { roleTable, normalizeToken, isRoleCandidate, FUSED_QKV, type Role, type RoleTable } from './roles.js';
+import { pyRepr } from './pybuiltins.js';
+import { roleTable, normalizeToken, isRoleCandidate, matchRoleSuffix, layerName, FUSED_QKV, type Role, type RoleTable } from './roles.js';
 import { SliceTensor, type Tensor, type TensorSet, type FileTensor } from './tensors.js';
-import { Mxfp4Tensor } from './mxfp4-tensor.js';
+import { Mxfp4Tensor, mxfp4Base } from './mxfp4-tensor.js';
 import { ModelError } from '../errors.js';
 import { compareCodePoints } from '../numeric/python.js';
 import { scanMoe, planMoe } from './moe-plan.js';
@@ -87,12 +88,7 @@ export function infer(names: readonly string[], tensors: TensorSet, table: RoleT
     let matched = false;
     let rejected = false;
     for (const p of table.patterns) {
-      const k = p.tokens.length;
-      if (norm.length < k) continue;
-      let tail = true;
-      for (let i = 0; i < k; i++) if (norm[norm.length - k + i] !== p.tokens[i]) { tail = false; break; }
-      if (!tail) continue;
-      const prefix = parts.slice(0, parts.length - k).join('.').replace(/\.+$/, '');
+      const prefix = matchRoleSuffix(parts, norm, p.tokens);
       if (!prefix) continue;
       if (p.role === FUSED_QKV) {
         if (!qkv.has(prefix)) qkv.set(prefix, name);
@@ -154,10 +150,8 @@ export function mergeModulePrefixes(map: Map<string, Map<Role, string>>): boolea
   return merged;
 }
 
-const pyStrRepr = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-
 function incompleteError(missing: Map<string, Role[]>, family: string): ModelError {
-  const details = '{' + [...missing].map(([p, roles]) => `${pyStrRepr(p)}: [${roles.map(pyStrRepr).join(', ')}]`).join(', ') + '}';
+  const details = '{' + [...missing].map(([p, roles]) => `${pyRepr(p)}: [${roles.map(pyRepr).join(', ')}]`).join(', ') + '}';
   return new ModelError(
     `Unable to infer layer configuration from tensors; missing roles: ${details}. Update '${ROLE_FILE}' for model family ` +
     `'${family}' or extend the manifest with the required mappings.`,
@@ -215,7 +209,7 @@ function inferLayers(cfg: ParsedConfig, tensors: TensorSet, plan: LayerPlan): La
     }
   }
   return sortLayers(map).map(([prefix, roles]) => ({
-    name: prefix.replace(/\./g, '_'),
+    name: layerName(prefix),
     w_q: roles.get('W_Q')!, w_k: roles.get('W_K')!, w_v: roles.get('W_V')!, w_o: roles.get('W_O')!,
     w1: roles.get('FFN_W1')!, w2: roles.get('FFN_W2')!, b1: roles.get('FFN_B1') ?? null, b2: roles.get('FFN_B2') ?? null,
   }));
@@ -274,7 +268,7 @@ function inferSplit(t: Tensor, base: string, dModel: number, nHeads: number, kv:
   return fallback;
 }
 
-export function materializeQkv(layers: LayerSpec[], tensors: TensorSet, cfg: ParsedConfig, plan: LayerPlan): void {
+function materializeQkv(layers: LayerSpec[], tensors: TensorSet, cfg: ParsedConfig, plan: LayerPlan): void {
   let kv = plan.numKeyValueHeads;
   let hd: number | null = plan.headDim;
   const cache = new Map<string, Record<string, Tensor>>();
@@ -337,9 +331,9 @@ function materializeMxfp4(layers: LayerSpec[], tensors: TensorSet, plan: LayerPl
   for (const layer of layers) {
     for (const attr of ['w1', 'w2'] as const) {
       const name = layer[attr];
-      const suffix = name.endsWith('.blocks') ? '.blocks' : name.endsWith('.scales') ? '.scales' : null;
-      if (!suffix) continue;
-      const base = name.slice(0, -suffix.length);
+      const m = mxfp4Base(name);
+      if (!m || m.sep !== '.') continue; // the reference pairs dotted names only here
+      const { base } = m;
       if (!cache.has(base)) {
         const blocks = tensors.get(`${base}.blocks`);
         const scales = tensors.get(`${base}.scales`);
@@ -367,9 +361,14 @@ export function planLayers(cfg: ParsedConfig, tensors: TensorSet): LayerPlan {
   if (cfg.explicitLayers) {
     layers = cfg.explicitLayers.map((l) => ({ ...l }));
   } else {
-    const moe = scanMoe(tensors);
-    if (moe) return planMoe(cfg, tensors, moe, plan);
-    layers = inferLayers(cfg, tensors, plan);
+    const scan = scanMoe(tensors);
+    if (scan) {
+      const moe = planMoe(cfg, tensors, scan, plan);
+      layers = moe.layers;
+      plan.moe = moe.moe;
+    } else {
+      layers = inferLayers(cfg, tensors, plan);
+    }
   }
   materializeQkv(layers, tensors, cfg, plan);
   materializeMxfp4(layers, tensors, plan);

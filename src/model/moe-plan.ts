@@ -3,40 +3,24 @@
 // checkpoint), the router is ROUTER_GATE (never FFN_W1), expert weights and
 // biases come from their own role table, and attention roles come from the
 // reference table as usual. Dense and 2-D layouts never reach this file.
-import { fileURLToPath } from 'node:url';
-import { readText } from '../io/fs.js';
-import { parseJson } from '../format/json-parse.js';
 import { ModelError } from '../errors.js';
-import { normalizeToken, roleTable } from './roles.js';
+import { normalizeToken, roleTable, readRoleFile, parsePatterns, matchRoleSuffix, endsWithTokens, layerName, type RolePattern } from './roles.js';
 import type { ParsedConfig } from './config.js';
 import type { TensorSet, FileTensor, Tensor } from './tensors.js';
-import { Mxfp4Tensor } from './mxfp4-tensor.js';
-import { infer, applyQkv, mergeModulePrefixes, sortLayers, materializeQkv, type LayerPlan, type LayerSpec } from './layer-plan.js';
+import { Mxfp4Tensor, mxfp4Base } from './mxfp4-tensor.js';
+import { infer, applyQkv, mergeModulePrefixes, sortLayers, type LayerPlan, type LayerSpec, type MoeInfo } from './layer-plan.js';
 
 export type MoeRole = 'EXPERT_W1' | 'EXPERT_B1' | 'EXPERT_W2' | 'EXPERT_B2' | 'ROUTER_W' | 'ROUTER_B';
 type ModelRole = 'EMB' | 'UNEMB';
 
-interface Pattern<R> { tokens: string[]; role: R }
-
-interface MoeTable { layer: Pattern<MoeRole>[]; model: Pattern<ModelRole>[] }
+interface MoeTable { layer: RolePattern<MoeRole>[]; model: RolePattern<ModelRole>[] }
 
 let table: MoeTable | undefined;
 
 function loadTable(): MoeTable {
   if (table) return table;
-  const path = fileURLToPath(new URL('../../../src/model/roles-moe.json', import.meta.url));
-  const raw = parseJson(readText(path));
-  const list = <R>(key: string): Pattern<R>[] => {
-    const v = raw instanceof Map ? raw.get(key) : undefined;
-    if (!Array.isArray(v)) throw new ModelError(`${path}: '${key}' must be a list`);
-    return v.map((e) => {
-      const pattern = e instanceof Map ? e.get('pattern') : undefined;
-      const role = e instanceof Map ? e.get('role') : undefined;
-      if (typeof pattern !== 'string' || typeof role !== 'string') throw new ModelError(`${path}: entries need 'pattern' and 'role'`);
-      return { tokens: pattern.split('.').filter(Boolean).map(normalizeToken), role: role as R };
-    });
-  };
-  table = { layer: list<MoeRole>('layer'), model: list<ModelRole>('model') };
+  const { path, raw } = readRoleFile(new URL('../../../src/model/roles-moe.json', import.meta.url));
+  table = { layer: parsePatterns<MoeRole>(raw.get('layer'), path, "'layer'"), model: parsePatterns<ModelRole>(raw.get('model'), path, "'model'") };
   return table;
 }
 
@@ -54,14 +38,6 @@ export interface MoeScan {
   unembedding: string | null;
 }
 
-const MXFP4_SUFFIXES = ['.blocks', '.scales', '_blocks', '_scales'];
-
-function matchSuffix(norm: string[], tokens: string[]): boolean {
-  if (norm.length < tokens.length) return false;
-  for (let i = 0; i < tokens.length; i++) if (norm[norm.length - tokens.length + i] !== tokens[i]) return false;
-  return true;
-}
-
 /** Decoded rank of an expert weight (MXFP4 blocks lose their last dimension and merge groups). */
 function decodedRank(m: MoeMatch, tensors: TensorSet): number {
   if (m.blocks) return (tensors.shape(m.blocks)?.length ?? 0) - 1;
@@ -75,34 +51,31 @@ export function scanMoe(tensors: TensorSet): MoeScan | null {
   let embedding: string | null = null;
   let unembedding: string | null = null;
   for (const name of tensors.names()) {
-    let base = name;
-    let suffix: string | null = null;
-    for (const s of MXFP4_SUFFIXES) if (name.endsWith(s)) { base = name.slice(0, -s.length); suffix = s; break; }
+    const mx = mxfp4Base(name);
+    const base = mx ? mx.base : name;
     const parts = base.split('.');
     const norm = parts.map(normalizeToken);
     let hit = false;
     for (const p of t.layer) {
-      if (!matchSuffix(norm, p.tokens)) continue;
-      const prefix = parts.slice(0, parts.length - p.tokens.length).join('.').replace(/\.+$/, '');
+      const prefix = matchRoleSuffix(parts, norm, p.tokens);
       if (!prefix) continue;
       let roles = layers.get(prefix);
       if (!roles) layers.set(prefix, (roles = new Map()));
       const existing = roles.get(p.role);
-      const sep = suffix ? suffix[0]! : '.';
       if (!existing) {
-        roles.set(p.role, suffix
-          ? { name: base, blocks: `${base}${sep}blocks`, scales: `${base}${sep}scales` }
+        roles.set(p.role, mx
+          ? { name: base, blocks: `${base}${mx.sep}blocks`, scales: `${base}${mx.sep}scales` }
           : { name, blocks: null, scales: null });
-      } else if (existing.name !== (suffix ? base : name)) {
-        throw new ModelError(`two tensors claim ${p.role} of layer '${prefix}': '${existing.name}' and '${suffix ? base : name}'`,
+      } else if (existing.name !== base) {
+        throw new ModelError(`two tensors claim ${p.role} of layer '${prefix}': '${existing.name}' and '${base}'`,
           'the MoE role table (src/model/roles-moe.json) must map one tensor per role and layer');
       }
       hit = true;
       break;
     }
-    if (hit || suffix) continue;
+    if (hit || mx) continue;
     for (const p of t.model) {
-      if (!matchSuffix(norm, p.tokens)) continue;
+      if (!endsWithTokens(norm, p.tokens)) continue;
       if (p.role === 'EMB') embedding ??= name;
       else unembedding ??= name;
       break;
@@ -137,7 +110,11 @@ function shapeError(t: Tensor, what: string, want: string): ModelError {
     'check that the checkpoint is a complete mixture-of-experts model (gpt-oss layout)');
 }
 
-export function planMoe(cfg: ParsedConfig, tensors: TensorSet, scan: MoeScan, plan: LayerPlan): LayerPlan {
+/**
+ * The MoE layers and facts; records its rules, ignored tensors and MXFP4 decoder in `plan`.
+ * planLayers() then runs the steps every regime shares (fused QKV, head count, layer count).
+ */
+export function planMoe(cfg: ParsedConfig, tensors: TensorSet, scan: MoeScan, plan: LayerPlan): { layers: LayerSpec[]; moe: MoeInfo } {
   plan.regime = 'moe';
   plan.deviations.push('moe-expert-path');
   const refTable = roleTable(cfg.family);
@@ -208,7 +185,7 @@ export function planMoe(cfg: ParsedConfig, tensors: TensorSet, scan: MoeScan, pl
     routerW.push(opt('ROUTER_W', [[E, H]]));
     routerB.push(opt('ROUTER_B', [[E]]));
     layersOut.push({
-      name: prefix.replace(/\./g, '_'),
+      name: layerName(prefix),
       w_q: attn!.get('W_Q')!, w_k: attn!.get('W_K')!, w_v: attn!.get('W_V')!, w_o: attn!.get('W_O')!,
       w1: w1m.name, w2: w2m.name, b1, b2,
     });
@@ -224,15 +201,9 @@ export function planMoe(cfg: ParsedConfig, tensors: TensorSet, scan: MoeScan, pl
   if (scan.unembedding) mapped.add(scan.unembedding);
   plan.ignored.push(...inf.unmatched.filter((n) => !mapped.has(n)));
   if (plan.ignored.length) plan.deviations.push('ignore-unmatched-tensors');
-  materializeQkv(layersOut, tensors, cfg, plan);
   if (!plan.mxfp4Backends.length && layersOut.some((l) => tensors.get(l.w1) instanceof Mxfp4Tensor)) plan.mxfp4Backends.push('wasm');
-  plan.layers = layersOut;
-  plan.moe = {
-    experts: dims.E, intermediate: dims.I2 / 2, hidden: dims.H, routerW, routerB,
-    embedding: scan.embedding, unembedding: scan.unembedding,
+  return {
+    layers: layersOut,
+    moe: { experts: dims.E, intermediate: dims.I2 / 2, hidden: dims.H, routerW, routerB, embedding: scan.embedding, unembedding: scan.unembedding },
   };
-  if (cfg.numHiddenLayers !== null && cfg.numHiddenLayers !== layersOut.length) {
-    plan.warnings.push(`Model config reports ${cfg.numHiddenLayers} hidden layers but ${layersOut.length} were inferred`);
-  }
-  return plan;
 }

@@ -137,3 +137,12 @@ export class Mxfp4Tensor extends Tensor {
     decodeMxfp4Into(blocks, scales, out);
   }
 }
+
+/**
+ * The base name of a stored MXFP4 part (`x.blocks`, `x.scales`, `x_blocks`, `x_scales`), with its
+ * separator and part; null for any other name.
+ */
+export function mxfp4Base(name: string): { base: string; sep: '.' | '_'; part: 'blocks' | 'scales' } | null {
+  const m = /^(.*)([._])(blocks|scales)$/s.exec(name);
+  return m ? { base: m[1]!, sep: m[2] as '.' | '_', part: m[3] as 'blocks' | 'scales' } : null;
+}

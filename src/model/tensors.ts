@@ -17,7 +17,7 @@ export interface RawStore {
 
 const CHUNK_ELEMS = 1 << 19; // 512k doubles = 4 MiB per hashing/reading chunk
 
-function product(dims: readonly number[]): number {
+export function product(dims: readonly number[]): number {
   let n = 1;
   for (const d of dims) n *= d;
   return n;
@@ -256,4 +256,17 @@ export class TensorSet {
   set(name: string, t: Tensor): void {
     this.#overrides.set(name, t);
   }
+}
+
+/** `store` with every data read reported to `onRead` (the dry run's guard, the progress display). */
+export function countingStore(store: RawStore, onRead: (info: TensorInfo, bytes: number) => void): RawStore {
+  return {
+    names: () => store.names(),
+    get: (name: string) => store.get(name),
+    read: (info: TensorInfo, start?: number, length?: number, into?: Uint8Array) => {
+      const out = store.read(info, start, length, into);
+      onRead(info, out.length);
+      return out;
+    },
+  };
 }

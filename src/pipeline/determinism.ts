@@ -2,7 +2,7 @@
 // records them (ALGORITHMS.md §2.1, FORMAT.md §5.5).
 import { readFile } from '../io/fs.js';
 import { SeraError } from '../errors.js';
-import { dict, int, type PyDict } from '../format/pyvalue.js';
+import { dict, type PyDict } from '../format/pyvalue.js';
 import { HOUSEHOLDER_TOLERANCE } from '../numeric/householder.js';
 
 export class DeterminismError extends SeraError {}
@@ -73,5 +73,3 @@ export function determinismMetadata(d: Determinism, mxfp4Backends: string[]): Py
     }),
   });
 }
-
-export { int };

@@ -7,7 +7,7 @@
 // uniquely decodable (a multi-byte piece spelled by single-byte pieces, as in
 // every byte-level BPE), so no FST is written, as the real stage decides.
 import { TokenizerError } from '../errors.js';
-import { readFile } from '../io/fs.js';
+import { readFile, fileSize } from '../io/fs.js';
 import { dictOf, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { byteLevelByte } from '../stages/tokenizer/byte-level.js';
 import { loadTokenizerAssets, tokenizerArrays, tokenizerCandidates } from '../stages/tokenizer/index.js';
@@ -32,6 +32,9 @@ export interface TokenizerPlan {
 
 /** Vocabularies above this size take the scan path (when it applies). */
 export const FAST_TOKENIZER_THRESHOLD = 32768;
+
+/** Fewest bytes a vocabulary entry takes in tokenizer.json (`"":0,`): a smaller file cannot exceed the threshold. */
+const MIN_ENTRY_BYTES = 5;
 
 /** Expected decimal digits of a uniform u64 (the MPH key hashes). */
 const U64_DIGITS = 19.4;
@@ -169,7 +172,8 @@ function scanJson(path: string): Scan | null {
   let added: unknown = [];
   let kind: string;
   try {
-    const text = new TextDecoder('utf-8', { fatal: true }).decode(readFile(path));
+    // a BOM is kept, as the real loader keeps it (and rejects the file): the scan then declines and the loader speaks
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(readFile(path));
     const root = skipWs(text, 0);
     if (text.charCodeAt(root) !== 0x7b) return null;
     const model = valueSpan(text, root, 'model');
@@ -235,9 +239,10 @@ function provablyAmbiguous(pieces: Uint8Array[]): { piece: number } | null {
 export function planTokenizer(roots: readonly string[], vocabSize: number, strict: boolean, threshold = FAST_TOKENIZER_THRESHOLD): TokenizerPlan | null {
   const first = tokenizerCandidates(roots)[0];
   if (first === undefined) return null;
-  const scan = first.toLowerCase().endsWith('.json') ? scanJson(first) : null;
-  if (scan && scan.pieces.length > threshold && !strict) {
-    const fast = fastPlan(first, scan, vocabSize);
+  // the scan reads and parses the whole file: only where the fast path can apply
+  if (!strict && first.toLowerCase().endsWith('.json') && fileSize(first) > threshold * MIN_ENTRY_BYTES) {
+    const scan = scanJson(first);
+    const fast = scan && scan.pieces.length > threshold ? fastPlan(first, scan, vocabSize) : null;
     if (fast) return fast;
   }
   const assets = loadTokenizerAssets(roots);

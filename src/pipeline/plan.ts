@@ -7,52 +7,48 @@
 // outside the top-L), the minimal perfect hash table (it may grow by 5% steps),
 // and the float texts in sera_state.json.
 import { join } from 'node:path';
-import { readFile, exists, isDirectory, listDir } from '../io/fs.js';
+import { readFile } from '../io/fs.js';
 import type { TensorStore } from '../io/shards.js';
 import { loadSafetensorsReader, type TensorInfo } from '../io/safetensors.js';
-import { isSeraPackage } from '../io/staged-output.js';
+import { isSeraPackage, outputRefusal } from '../io/staged-output.js';
 import { dumps } from '../format/pyjson.js';
 import { dict, dictOf, int, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { DTYPE_SIZES, type SeraDtype } from '../format/dtypes.js';
 import { PAYLOAD_OFFSET, type ArrayRecord } from '../format/array-file.js';
-import { encodeManifest } from '../format/manifest.js';
-import { buildManifest, type ArrayDigestInfo } from '../format/manifest-build.js';
+import type { ArrayDigestInfo } from '../format/manifest-build.js';
 import { formatSummaryTable, type Summary } from '../format/summary.js';
 import { loadMph } from '../kernels/mph.js';
 import { parseModelConfig } from '../model/config.js';
 import { planLayers, type LayerPlan, type LayerSpec } from '../model/layer-plan.js';
-import { TensorSet, FileTensor, SliceTensor, type RawStore, type Tensor } from '../model/tensors.js';
+import { TensorSet, FileTensor, SliceTensor, product, countingStore, type Tensor } from '../model/tensors.js';
+import { fileTensors } from '../model/file-tensors.js';
 import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
 import { ConversionLog } from '../log.js';
-import { NotFoundError, StageError } from '../errors.js';
+import type { ConvertOptions } from '../convert.js';
 import { SearchRoots, resolvePath, HINT_CONFIG, openWeights, parseConfigJson } from './discover.js';
 import { setupDeterminism, determinismMetadata } from './determinism.js';
-import { modelConfigValue, artefactsValue } from './state.js';
-import { unableToLoadMessage } from '../stages/tokenizer/index.js';
+import { stateValue } from './state.js';
+import {
+  resolveSettings, withDefaults, NO_TOKENIZER_WARNING, missingTokenizerError, tokenizerMetadata, attentionMetadata, addLinearConfigFields, overlaysMetadata,
+  compatMetadata, trustGate, packageManifest, type Settings,
+} from './metadata.js';
 import { planTokenizer } from './plan-tokenizer.js';
 import { memoryCoefficients } from '../stages/memory.js';
 import { referenceBucketCount } from '../stages/mphf.js';
-import { RESIDUALS_PER_KEY } from '../stages/collapse-moe.js';
-import { findMxfp4Pairs, SHARD_FORMAT } from '../stages/mxfp4-shards.js';
+import { RESIDUALS_PER_KEY, checkMoeParams, moeMetadata } from '../stages/collapse-moe.js';
+import { findMxfp4Pairs, shardPath, quantizedShapes, shardIndexText, shardsMetadata } from '../stages/mxfp4-shards.js';
+import { quantizeFfnWeights, QuantizedTensor, ENCODER_RULE } from '../stages/quantize.js';
 import { buildRuntimeSnapshot, runtimeErrorDict } from '../stages/snapshot/index.js';
-import { matrixShape, vectorShape } from '../stages/types.js';
+import { prfShapes } from '../stages/prf.js';
+import { noOverlayInput, overlayDims, overlayShapes } from '../stages/overlays.js';
+import { bridgeTokens, missingBridgeInputs, disabledBridge, bridgeShapes } from '../stages/bridge.js';
 
-export interface PlanOptions {
-  source: string;
-  output: string;
-  r?: number;
-  rv?: number;
-  topL?: number;
-  originalSubdir?: string | null;
-  strictTokenizer?: boolean;
-  force?: boolean;
-  assumeFtz?: boolean;
-  assumeFma?: boolean;
+/** What convert() is given (the same flags: the plan describes that conversion), and the planner's own knob. */
+export type PlanOptions = Pick<ConvertOptions, 'source' | 'output' | 'r' | 'rv' | 'topL' | 'originalSubdir' | 'strictTokenizer' | 'force' | 'assumeFtz'
+  | 'assumeFma' | 'mxfp4Shards' | 'allowNanScales' | 'quantizeExperts' | 'onConfig'> & {
   /** Vocabularies above this size are scanned instead of run through the tokenizer stage (tests lower it). */
   tokenizerFastThreshold?: number;
-  /** arrays/mxfp4/ copies (convert's default: on for mixture-of-experts checkpoints). */
-  mxfp4Shards?: boolean;
-}
+};
 
 /** One file of arrays/mxfp4/ (stages/mxfp4-shards.ts). */
 export interface PlannedShard {
@@ -95,7 +91,7 @@ export interface ConversionPlan {
   weights: { path: string; files: number; tensors: number; bytes: number };
   tokenizer: { kind: string; path: string; pieces: number; supported: boolean } | null;
   model: { family: string; dModel: number; nHeads: number; headDim: number; vocabSize: number; numKeyValueHeads: number | null; layers: number };
-  settings: { r: number; rv: number; topL: number; localR: number; localRv: number };
+  settings: Settings;
   layers: PlannedLayer[];
   ignored: string[];
   deviations: string[];
@@ -118,34 +114,6 @@ const FLOAT_GRID = 0.078125; // 8 characters
 /** Share of W1 entries that are > 0 (symmetric weights; FP4 has 2 zero codes out of 16). */
 const POSITIVE_SHARE_FLOAT = 0.5;
 const POSITIVE_SHARE_MXFP4 = 7 / 16;
-/** collapse-moe.ts: the largest --topL the MoE collapse accepts. */
-const MOE_MAX_TOP_L = 64;
-
-/** A store that serves headers and counts any data read (a dry run must read none). */
-class HeaderOnlyStore implements RawStore {
-  bytesRead = 0;
-  readonly inner: TensorStore;
-  constructor(inner: TensorStore) {
-    this.inner = inner;
-  }
-  names(): readonly string[] {
-    return this.inner.names();
-  }
-  get(name: string): TensorInfo | undefined {
-    return this.inner.get(name);
-  }
-  read(info: TensorInfo, start?: number, length?: number, into?: Uint8Array): Uint8Array {
-    const out = this.inner.read(info, start, length, into);
-    this.bytesRead += out.length;
-    return out;
-  }
-}
-
-function product(dims: readonly number[]): number {
-  let n = 1;
-  for (const d of dims) n *= d;
-  return n;
-}
 
 function planned(name: string, dtype: SeraDtype, shape: number[], exact = true, note?: string): PlannedArray {
   const bytes = product(shape) * DTYPE_SIZES[dtype];
@@ -157,6 +125,7 @@ function planned(name: string, dtype: SeraDtype, shape: number[], exact = true, 
 function dtypeOf(t: Tensor | undefined): string {
   if (!t) return '-';
   if (t instanceof Mxfp4Tensor) return 'MXFP4';
+  if (t instanceof QuantizedTensor) return `MXFP4(${t.source.dtype})`;
   if (t instanceof SliceTensor) return `split(${dtypeOf(t.parent)})`;
   if (t instanceof FileTensor) return t.dtype;
   return 'memory';
@@ -174,13 +143,9 @@ function layerRoles(layer: LayerSpec, tensors: TensorSet): PlannedRole[] {
   });
 }
 
-/** Checkpoint files behind a tensor (the pair of an MXFP4 tensor, the parent of a split). */
-function fileTensors(t: Tensor | undefined): FileTensor[] {
-  if (!t) return [];
-  if (t instanceof FileTensor) return [t];
-  if (t instanceof Mxfp4Tensor) return [t.blocks, t.scales];
-  if (t instanceof SliceTensor) return fileTensors(t.parent);
-  return [];
+/** Values the stages read as MXFP4 decodes (stored MXFP4, or --quantize-experts). */
+function onMxfp4Grid(t: Tensor | undefined): boolean {
+  return t instanceof Mxfp4Tensor || t instanceof QuantizedTensor;
 }
 
 /**
@@ -195,12 +160,12 @@ function residualEstimate(W1: Tensor, W2: Tensor, d: number, topL: number): numb
   if (hid <= topL) return 0;
   const k = topL >= 0 ? topL : Math.max(0, hid + topL);
   const candidates = Math.max(0, m - Math.min(k, m));
-  const share = W1 instanceof Mxfp4Tensor ? POSITIVE_SHARE_MXFP4 : POSITIVE_SHARE_FLOAT;
+  const share = onMxfp4Grid(W1) ? POSITIVE_SHARE_MXFP4 : POSITIVE_SHARE_FLOAT;
   return Math.round(d * candidates * share);
 }
 
 function floatFor(t: Tensor | undefined): number {
-  if (t instanceof Mxfp4Tensor) return FLOAT_GRID;
+  if (onMxfp4Grid(t)) return FLOAT_GRID;
   if (t instanceof FileTensor && (t.dtype === 'BF16' || t.dtype === 'F16' || t.dtype === 'U8' || t.dtype === 'I8')) return FLOAT_SHORT;
   return FLOAT_LONG;
 }
@@ -209,32 +174,36 @@ const SHA_PLACEHOLDER = new Uint8Array(32).fill(0xab);
 
 export async function planConversion(opts: PlanOptions): Promise<ConversionPlan> {
   await Promise.all([loadMph(), loadSafetensorsReader()]);
-  const r = opts.r ?? 64;
-  const rv = opts.rv ?? 8;
-  const topL = opts.topL ?? 8;
   const source = resolvePath(opts.source);
   const output = resolvePath(opts.output);
   const log = new ConversionLog();
   const warnings: string[] = [];
 
   const determinism = setupDeterminism(!!opts.assumeFtz, !!opts.assumeFma);
-  if (exists(output)) {
-    if (!isDirectory(output)) warnings.push(`--output ${output} exists and is not a folder: a real run would refuse it`);
-    else if (!opts.force && listDir(output).length > 0 && !isSeraPackage(output)) {
-      warnings.push(`--output ${output} is not empty and does not hold a Sera package: a real run needs --force`);
-    } else if (isSeraPackage(output)) warnings.push(`--output ${output} holds a Sera package: a real run replaces it`);
-  }
+  const refused = outputRefusal(output, !!opts.force);
+  if (refused) warnings.push(`${refused.message}: a real run would refuse it (${refused.hint})`);
+  else if (isSeraPackage(output)) warnings.push(`--output ${output} holds a Sera package: a real run replaces it`);
 
   const roots = new SearchRoots(source, opts.originalSubdir ?? null, log);
   const configPath = roots.find('config.json', HINT_CONFIG);
   const store = openWeights(roots);
   try {
     const raw = parseConfigJson(configPath, readFile(configPath));
+    opts.onConfig?.(raw, withDefaults(opts));
     const cfg = parseModelConfig(raw, configPath);
-    const guard = new HeaderOnlyStore(store);
+    let tensorBytesRead = 0; // a dry run must read no tensor data: counted to prove it
+    const guard = countingStore(store, (_info, bytes) => { tensorBytesRead += bytes; });
     const tensors = new TensorSet(guard);
     const plan = planLayers(cfg, tensors);
     warnings.push(...plan.warnings);
+    // the checkpoint tensors the stages read (taken before --quantize-experts puts its views over the same tensors)
+    const used = new Set<FileTensor>();
+    const readNames: (string | null)[] = plan.layers.flatMap((l) => ROLE_FIELDS.map(([field]) => l[field] as string | null));
+    if (plan.moe) readNames.push(...plan.moe.routerW, ...plan.moe.routerB, plan.moe.embedding, plan.moe.unembedding);
+    for (const n of readNames) if (n !== null) for (const f of fileTensors(tensors.get(n))) used.add(f);
+    // as convert(): the float FFN weights are read through MXFP4 views (no data is read to make them)
+    const quantized = opts.quantizeExperts === 'mxfp4' ? quantizeFfnWeights(plan.layers, tensors) : [];
+    if (opts.quantizeExperts === 'mxfp4') plan.deviations.push('quantize-experts-mxfp4');
 
     const arrays: PlannedArray[] = [];
     const metadata: PyDict = new Map();
@@ -246,67 +215,49 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
     let pieces: [Uint8Array, number][] | null = null;
     let maxPieceLength: number | null = null;
     let tokenizerExtra = 0;
-    if (!tok && opts.strictTokenizer) throw new NotFoundError(unableToLoadMessage([]), 'add tokenizer.json or tokenizer.model next to config.json');
+    if (!tok && opts.strictTokenizer) throw missingTokenizerError();
     if (tok) {
       warnings.push(...tok.warnings);
       for (const a of tok.arrays) {
         arrays.push(planned(a.name, 'u8', [a.bytes]));
       }
-      metadata.set('tokenizer', tok.metadata);
       tokenizerExtra = tok.extraStateBytes;
       pieces = tok.pieces;
       maxPieceLength = tok.maxPieceLength;
-      if (!tok.supported) compat.set('tokenizer', 'wrapper-no-fst');
-      if (tok.mphRetries.some((n) => n > 0)) compat.set('tokenizer_mph_retries', tok.mphRetries.map((n) => int(n)));
       tokInfo = tok.info;
     } else {
-      warnings.push('No tokenizer.json or tokenizer.model found: the tokenizer feature is OFF (no tokenizer arrays)');
-      metadata.set('tokenizer', dict({ status: 'absent', mode: 'off', reason: 'no tokenizer.json or tokenizer.model in the search roots' }));
-      compat.set('tokenizer', 'absent');
+      warnings.push(NO_TOKENIZER_WARNING);
     }
+    metadata.set('tokenizer', tokenizerMetadata(tok, compat));
 
     const d = cfg.dModel;
     const L = plan.layers.length;
-    const localR = Math.min(r, d);
-    const localRv = Math.min(rv, localR);
+    const settings = resolveSettings(opts, d);
+    const { topL, localR, localRv } = settings;
 
     // PRF (§9)
     for (const l of plan.layers) tensors.get(l.w_k)?.expectRank(2, 'the PRF diagonal (W_K)');
-    const rows = Math.max(0, localR);
-    arrays.push(planned('prf_W', 'f32', matrixShape(rows, d)), planned('R_init', 'f32', matrixShape(rows, d)),
-      planned('s_init', 'f32', vectorShape(rows)), planned('whitening_mu', 'f32', vectorShape(rows)), planned('whitening_sig2', 'f32', vectorShape(rows)));
-    const sig2 = new Array<number>(rows).fill(FLOAT_LONG);
-    const attention = dict({ features: int(localR), tau: cfg.tau, whitening_sig2: sig2 });
-    const optionalAttention: [string, PyValue | null][] = [
-      ['rope_theta', cfg.ropeTheta], ['num_key_value_heads', plan.numKeyValueHeads === null ? null : int(plan.numKeyValueHeads)],
-      ['sliding_window', cfg.slidingWindow === null ? null : int(cfg.slidingWindow)],
-      ['initial_context_length', cfg.initialContextLength === null ? null : int(cfg.initialContextLength)],
-      ['rope_scaling_factor', cfg.ropeScalingFactor], ['rope_ntk_alpha', cfg.ropeNtkAlpha], ['rope_ntk_beta', cfg.ropeNtkBeta],
-    ];
-    for (const [k, v] of optionalAttention) if (v !== null) attention.set(k, v);
-    metadata.set('attention', attention);
+    for (const a of prfShapes(localR, d)) arrays.push(planned(a.name, a.dtype, a.shape));
+    const sig2 = new Array<number>(Math.max(0, localR)).fill(FLOAT_LONG);
+    metadata.set('attention', attentionMetadata(cfg, plan, localR, sig2));
 
     // overlays (§10): shapes from the first W_O
     const firstO = plan.layers.map((l) => tensors.get(l.w_o)).find((t) => t !== undefined);
-    if (!firstO) throw new StageError('No W_O tensors available to compute overlays', 'the checkpoint has no attention output projection for any layer');
+    if (!firstO) throw noOverlayInput();
     firstO.expectRank(2, 'the attention overlays (W_O)');
     const oRows = firstO.rows;
     const oCols = oRows ? firstO.rowSize : 0;
-    const fd = Math.min(localR, oRows);
-    const vd = oCols ? Math.min(localRv, oCols) : localRv;
-    if (fd === 0 || vd === 0) throw new StageError('Overlay dimensions must be positive', 'use --r and --rv of at least 1');
+    const { fd, width } = overlayDims(localR, localRv, oRows, oCols);
     if (localRv > fd) warnings.push(`overlays: rv ${localRv} exceeds the ${fd} rows of the feature basis; a real run fails (columns exceed row count)`);
     if (localRv > oCols) warnings.push(`overlays: rv ${localRv} exceeds the W_O width ${oCols}; a real run fails to build the value basis`);
     // the reference's truncating products: A·H needs fd ≤ cols(W_O), Uᵀ·(A·H) needs rows(W_O) ≤ cols(W_O)
     if (fd > oCols || (oCols > 0 && oRows > oCols)) {
       warnings.push(`overlays: W_O is [${oRows}, ${oCols}]; the overlay products need its rows (and r) within its columns: a real run fails`);
     }
-    const width = Math.max(0, localRv);
     const hRows = fd;
     const uRows = oCols;
-    arrays.push(planned('overlays_H', 'f32', matrixShape(hRows, width)), planned('overlays_U', 'f32', matrixShape(uRows, width)),
-      planned('overlays_DeltaW', 'f32', matrixShape(uRows > 0 && hRows > 0 ? width : 0, width)));
-    metadata.set('overlays', dict({ rank: int(localR), rank_value: int(localRv), rows: int(hRows), cols: int(uRows) }));
+    for (const a of overlayShapes(hRows, uRows, width)) arrays.push(planned(a.name, a.dtype, a.shape));
+    metadata.set('overlays', overlaysMetadata(settings, hRows, uRows));
 
     // FFN collapse (§11; MoE: stages/collapse-moe.ts): one key per (layer, feature); residuals estimated
     let residuals = 0;
@@ -314,24 +265,15 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
     let moeMeta: PyDict | null = null;
     const moe = plan.moe;
     if (moe) {
+      const moeOpts = { topL, expertsPerToken: cfg.moeExpertsPerToken, swigluLimit: cfg.swigluLimit }; // as convert()
+      const params = checkMoeParams(moe, d, moeOpts);
       const units = moe.experts * moe.intermediate;
-      if (topL < 0 || (topL > MOE_MAX_TOP_L && topL < units)) {
-        throw new StageError(`--topL ${topL} is outside 0..${MOE_MAX_TOP_L} for a mixture-of-experts checkpoint`,
-          `use --topL between 0 and ${MOE_MAX_TOP_L} (the gpt-oss profile uses 12)`);
-      }
       const keep = Math.min(topL, units);
-      const share = tensors.get(plan.layers[0]!.w1) instanceof Mxfp4Tensor ? POSITIVE_SHARE_MXFP4 : POSITIVE_SHARE_FLOAT;
+      const share = onMxfp4Grid(tensors.get(plan.layers[0]!.w1)) ? POSITIVE_SHARE_MXFP4 : POSITIVE_SHARE_FLOAT;
       const candidates = Math.round((units - keep) * share);
       const perKey = Math.min(RESIDUALS_PER_KEY, candidates);
       residuals = L * Math.max(0, d) * perKey;
-      const k = cfg.expertsPerToken ?? (typeof cfg.raw.get('num_experts_per_tok') === 'bigint' ? Number(cfg.raw.get('num_experts_per_tok')) : 1);
-      moeMeta = dict({
-        rule: 'sera-transfer-moe-v1', num_experts: int(moe.experts), intermediate: int(moe.intermediate), experts_per_token: int(k),
-        prior: k / moe.experts, swiglu_limit: cfg.swigluLimit, gate_rows: 'interleaved-even',
-        score: 'col_abs(W2[e,:,h]) * |W1[e,2h,j]|',
-        term: '(prior * sign(sum_o W2[e,o,h]) * (1 + clamp(b1[e,2h+1], +-limit))) * relu(min(W1[e,2h,j], limit))',
-        residuals_per_key: int(RESIDUALS_PER_KEY), residuals_dropped: int(L * Math.max(0, d) * Math.max(0, candidates - perKey)),
-      });
+      moeMeta = moeMetadata(params, moeOpts, L * Math.max(0, d) * Math.max(0, candidates - perKey));
     } else {
       for (const l of plan.layers) {
         const W1 = tensors.get(l.w1);
@@ -363,15 +305,8 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
       keys, weights: new Array<number>(nKeys).fill(weightFloat), bias: FLOAT_LONG, residuals: int(residuals), slot_lookup: dictOf(slots),
       salts: dict({ mphf: 'ab'.repeat(32), key: 'ab'.repeat(32) }),
     });
-    const optionalLinear: [string, PyValue | null][] = [
-      ['num_experts', cfg.numExperts === null ? null : int(cfg.numExperts)],
-      ['experts_per_token', cfg.expertsPerToken === null ? null : int(cfg.expertsPerToken)],
-      ['intermediate_size', cfg.intermediateSize === null ? null : int(cfg.intermediateSize)],
-      ['swiglu_limit', cfg.swigluLimit],
-    ];
     if (moeMeta) linMeta.set('moe', moeMeta);
-    for (const [k, v] of optionalLinear) if (v !== null) linMeta.set(k, v);
-    metadata.set('linear', linMeta);
+    metadata.set('linear', addLinearConfigFields(linMeta, cfg));
 
     // memory (§13): computed for real (it needs no weights)
     const mem = memoryCoefficients(L, cfg.ropeTheta);
@@ -379,14 +314,10 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
     metadata.set('memory', mem.metadata);
 
     // bridge (§14; MoE: stages/bridge-moe.ts)
-    const missing = new Set<string>();
-    if (!moe) for (const l of plan.layers) for (const n of [l.w1, l.w2, l.b1, l.b2]) if (n !== null && !tensors.has(n)) missing.add(n);
-    const bridgeOn = missing.size === 0;
-    const V = Math.max(1, cfg.vocabSize || d || 16);
-    if (bridgeOn) {
-      arrays.push(planned('bridge_hubs', 'u8', [V, 16]), planned('bridge_qDin', 'q8_8', [V, 2]), planned('bridge_qDout', 'q8_8', [V, 2]),
-        planned('peer_scores', 'q8_8', [V]));
-    }
+    const missing = moe ? [] : missingBridgeInputs({ layers: plan.layers, tensors });
+    const bridgeOn = missing.length === 0;
+    const V = bridgeTokens(cfg.vocabSize, d);
+    if (bridgeOn) for (const a of bridgeShapes(V)) arrays.push(planned(a.name, a.dtype, a.shape));
     if (moe) {
       metadata.set('bridge', dict({
         enabled: true, status: 'enabled', mode: 'on', rule: 'sera-transfer-moe-bridge-v1', in_scale: FLOAT_LONG, out_scale: FLOAT_LONG,
@@ -400,47 +331,55 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
         seed: 12345678901234567890n, legs: int(2), layer_seeds: new Array<PyValue>(L).fill(12345678901234567890n),
       }));
     } else {
-      warnings.push(`bridge disabled: ${missing.size} FFN tensor(s) missing (${[...missing].sort().join(', ')})`);
-      metadata.set('bridge', dict({ enabled: false, status: 'disabled', mode: 'off', reason: 'missing_tensors', missing_inputs: [...missing].sort(), legs: int(0) }));
+      warnings.push(`bridge disabled: ${missing.length} FFN tensor(s) missing (${missing.join(', ')})`);
+      metadata.set('bridge', disabledBridge(missing).metadata);
     }
 
-    // arrays/mxfp4/: byte copies of every blocks/scales pair, with index.json
+    // arrays/mxfp4/ (stages/mxfp4-shards.ts): byte copies of every blocks/scales pair, then the quantized FFN weights, with index.json
     const shards: PlannedShard[] = [];
     let shardBytes = 0;
-    if (opts.mxfp4Shards ?? plan.regime === 'moe') {
-      const entries: PyValue[] = [];
-      let payload = 0;
+    const entries: PyValue[] = [];
+    let payload = 0;
+    const layerOf = (base: string) => plan.layers.find((l) => l.w1 === base || l.w2 === base)?.name ?? null;
+    /** One shard file and its index.json record (`source` is recorded for the byte copies only). */
+    const part = (source: string, file: string, shape: readonly number[], copy: boolean) => {
+      const bytes = product(shape);
+      shards.push({ file, source, shape: [...shape], fileBytes: PAYLOAD_OFFSET + bytes });
+      payload += bytes;
+      return dict({ ...(copy ? { source } : {}), file, shape: shape.map((x) => int(x)), bytes: int(bytes), sha256: 'ab'.repeat(32) });
+    };
+    if (opts.mxfp4Shards ?? (plan.regime === 'moe' || quantized.length > 0)) {
       for (const pair of findMxfp4Pairs(guard)) {
-        const part = (info: TensorInfo) => {
-          const file = `arrays/mxfp4/${info.name.replace(/[^A-Za-z0-9._-]/g, '_')}.bin`;
-          shards.push({ file, source: info.name, shape: [...info.shape], fileBytes: PAYLOAD_OFFSET + info.byteLength });
-          payload += info.byteLength;
-          return dict({ source: info.name, file, shape: info.shape.map((x) => int(x)), bytes: int(info.byteLength), sha256: 'ab'.repeat(32) });
-        };
+        const copy = (info: TensorInfo) => part(info.name, shardPath(info.name), info.shape, true);
         entries.push(dict({
-          tensor: pair.base, layer: plan.layers.find((l) => l.w1 === pair.base || l.w2 === pair.base)?.name ?? null,
-          experts: pair.blocks.shape.length >= 4 ? int(pair.blocks.shape[0]!) : null,
-          blocks: part(pair.blocks), scales: part(pair.scales), max_scale: int(130), nan_scales: int(0),
+          tensor: pair.base, layer: layerOf(pair.base), experts: pair.blocks.shape.length >= 4 ? int(pair.blocks.shape[0]!) : null,
+          blocks: copy(pair.blocks), scales: copy(pair.scales), max_scale: int(130), nan_scales: int(0),
         }));
       }
-      if (entries.length) {
-        const index = dict({ format: SHARD_FORMAT, decode: 'value = lut[code] * 2^(scale - 127), low nibble first', tensors: entries });
-        shardBytes = shards.reduce((s, x) => s + x.fileBytes, 0) + Buffer.byteLength(dumps(index) + '\n', 'utf8');
-        metadata.set('mxfp4_shards', dict({ index: 'arrays/mxfp4/index.json', format: SHARD_FORMAT, tensors: int(entries.length), files: int(shards.length), bytes: int(payload) }));
-      }
+    }
+    for (const q of quantized) {
+      const name = q.source.info.name;
+      const shapes = quantizedShapes(q.shape);
+      entries.push(dict({
+        tensor: name, layer: layerOf(name), experts: q.shape.length >= 3 ? int(q.shape[0]!) : null, encoder: ENCODER_RULE, source_dtype: q.source.dtype,
+        blocks: part(name, shardPath(`${name}.blocks`), shapes.blocks, false), scales: part(name, shardPath(`${name}.scales`), shapes.scales, false),
+        max_scale: int(130), nan_scales: int(0),
+      }));
+    }
+    if (entries.length) {
+      shardBytes = shards.reduce((s, x) => s + x.fileBytes, 0) + Buffer.byteLength(shardIndexText(entries), 'utf8');
+      metadata.set('mxfp4_shards', shardsMetadata(entries.length, shards.length, payload, quantized.length));
     }
 
     const detMeta = determinismMetadata(determinism, plan.mxfp4Backends);
     metadata.set('determinism', detMeta);
-    metadata.set('trust_gate', dict({ status: 'disabled', salts: dict({ manifest: 'ab'.repeat(32), profile: 'ab'.repeat(32) }) }));
+    const trust = trustGate();
+    metadata.set('trust_gate', trust.metadata);
 
     // manifest: built for real from placeholder digests (its size does not depend on them)
     const digests = new Map<string, ArrayDigestInfo>(arrays.map((a) => [a.name, { bytes: a.bytes, sha256: SHA_PLACEHOLDER }]));
-    const manifestBytes = encodeManifest(buildManifest({
-      arrays: digests, dModel: d, nHeads: plan.nHeads, headDim: plan.headDim, tau: cfg.tau, r: localR, rv: localRv,
-      vocabSize: cfg.vocabSize || 16, assumeFma: determinism.assumeFma, assumeFtz: determinism.assumeFtz,
-      salts: { mphf: SHA_PLACEHOLDER, key: SHA_PLACEHOLDER, trustGate: SHA_PLACEHOLDER }, bridgeState: bridgeOn,
-    })).length;
+    const manifestBytes = packageManifest(cfg, plan, settings, determinism, digests,
+      { mphf: SHA_PLACEHOLDER, key: SHA_PLACEHOLDER, trustGate: trust.salt }, bridgeOn).length;
     detMeta.set('manifest_path', 'sera_manifest.bin');
     detMeta.set('manifest_digest', 'ab'.repeat(32));
 
@@ -448,33 +387,17 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
       pieces, maxPieceLength, dModel: d, valueDim: uRows, features: localR, tau: cfg.tau,
       whiteningSig2: sig2, linearKeyCount: nKeys, bridgeLegs: bridgeOn ? 2 : 0, determinism: detMeta,
     });
-    if (snap.error) metadata.set('runtime_snapshot_error', snap.snapshot.get('error') ?? runtimeErrorDict(snap.error));
-    if (plan.deviations.length || plan.ignored.length || compat.size) {
-      const c = dict({ rules: [...plan.deviations] });
-      if (plan.ignored.length) c.set('ignored_tensors', [...plan.ignored].sort());
-      for (const [k, v] of compat) c.set(k, v);
-      if (plan.nHeads !== cfg.nHeads) c.set('config_declared', dict({ n_heads: int(cfg.nHeads) }));
-      metadata.set('compat', c);
-    }
+    if (snap.error) metadata.set('runtime_snapshot_error', runtimeErrorDict(snap.error));
+    const compatMeta = compatMetadata(plan, cfg, compat);
+    if (compatMeta) metadata.set('compat', compatMeta);
 
-    const finalPath = (...p: string[]) => join(output, ...p);
     const records: ArrayRecord[] = arrays.map((a) => ({ name: a.name, path: '', dtype: a.dtype, shape: a.shape, bytes: a.bytes, sha256: SHA_PLACEHOLDER }));
-    const state = dict({
-      model_config: modelConfigValue(cfg, plan),
-      artefacts: artefactsValue(records, (n) => finalPath('arrays', `${n}.bin`)),
-      metadata,
-      manifest_path: finalPath('sera_manifest.bin'),
-      sera_snapshot: snap.snapshot,
-    });
+    const state = stateValue(cfg, plan, records, (...rel) => join(output, ...rel), metadata, snap.snapshot);
     const stateBytes = Buffer.byteLength(dumps(state) + '\n', 'utf8') + Math.round(tokenizerExtra);
     const logBytes = estimateLog(source, output, configPath, store, raw, tokInfo?.path ?? null, arrays, [...metadata.keys()], plan, warnings.length);
 
     const arraysBytes = arrays.reduce((s, a) => s + a.fileBytes, 0);
     const layers = plan.layers.map((l) => ({ name: l.name, roles: layerRoles(l, tensors) }));
-    const used = new Set<FileTensor>();
-    const readNames: (string | null)[] = plan.layers.flatMap((l) => ROLE_FIELDS.map(([field]) => l[field] as string | null));
-    if (moe) readNames.push(...moe.routerW, ...moe.routerB, moe.embedding, moe.unembedding);
-    for (const n of readNames) if (n !== null) for (const f of fileTensors(tensors.get(n))) used.add(f);
     const shardSources = new Set(shards.map((x) => x.source));
     const readBytes = [...used].reduce((s, t) => s + t.info.byteLength, 0) +
       store.tensors().filter((t) => shardSources.has(t.name) && ![...used].some((u) => u.info.name === t.name)).reduce((s, t) => s + t.byteLength, 0);
@@ -483,11 +406,11 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
       weights: { path: store.source, files: store.files.length, tensors: store.size, bytes: store.tensors().reduce((s, t) => s + t.byteLength, 0) },
       tokenizer: tokInfo,
       model: { family: cfg.family, dModel: d, nHeads: plan.nHeads, headDim: plan.headDim, vocabSize: cfg.vocabSize, numKeyValueHeads: plan.numKeyValueHeads, layers: L },
-      settings: { r, rv, topL, localR, localRv },
+      settings,
       layers, ignored: [...plan.ignored], deviations: [...plan.deviations], warnings, arrays,
       shards,
       estimate: { arrays: arraysBytes, shards: shardBytes, manifest: manifestBytes, state: stateBytes, log: logBytes, total: arraysBytes + shardBytes + manifestBytes + stateBytes + logBytes },
-      tensorBytesRead: guard.bytesRead,
+      tensorBytesRead,
       checkpointBytes: readBytes,
     };
   } finally {

@@ -3,8 +3,8 @@
 // The stages stay unaware of it: a RawStore wrapper counts the bytes of every
 // read, and tensor names are mapped to layers through the layer plan (reads
 // happen layer by layer in every stage that walks the model).
-import type { RawStore } from '../model/tensors.js';
-import type { TensorInfo } from '../io/safetensors.js';
+import { countingStore, type RawStore, type TensorSet } from '../model/tensors.js';
+import { fileTensors } from '../model/file-tensors.js';
 import type { LayerSpec } from '../model/layer-plan.js';
 
 /** The stages convert() announces, in order (a stage not listed is shown without a number). */
@@ -37,8 +37,6 @@ export interface ProgressEvent {
 }
 
 export type ProgressListener = (e: ProgressEvent) => void;
-
-const QKV_MARKER = '__sera_qkv__';
 
 /** Layer fields each stage reads, and how many times (hash + values), for the first layer's estimate. */
 const STAGE_READS: Record<string, [readonly string[], number]> = {
@@ -90,19 +88,11 @@ export class ProgressTracker {
 
   /** A store that reports every read to this tracker. */
   wrap(store: RawStore): RawStore {
-    return {
-      names: () => store.names(),
-      get: (name: string) => store.get(name),
-      read: (info: TensorInfo, start?: number, length?: number, into?: Uint8Array) => {
-        const out = store.read(info, start, length, into);
-        this.#read(info.name, out.length);
-        return out;
-      },
-    };
+    return countingStore(store, (info, bytes) => this.#read(info.name, bytes));
   }
 
-  /** Maps the checkpoint tensors of each planned layer to its index. */
-  setLayers(layers: readonly LayerSpec[], store: Pick<RawStore, 'get'>): void {
+  /** Maps the checkpoint tensors of each planned layer (as the plan's tensors resolve them) to its index. */
+  setLayers(layers: readonly LayerSpec[], tensors: Pick<TensorSet, 'get'>): void {
     this.#layerCount = layers.length;
     this.#byName.clear();
     this.#prefixes = [];
@@ -112,15 +102,12 @@ export class ProgressTracker {
       const fields = new Map<string, number>();
       for (const [key, v] of Object.entries(layer)) {
         if (key === 'name' || typeof v !== 'string') continue;
-        const base = v.includes(QKV_MARKER) ? v.slice(0, v.indexOf(QKV_MARKER)) : v;
         let bytes = 0;
-        for (const cand of [base, `${base}.blocks`, `${base}.scales`, `${base}_blocks`, `${base}_scales`]) {
-          const info = store.get(cand);
-          if (!info) continue;
+        for (const { info } of fileTensors(tensors.get(v))) {
           bytes += info.byteLength;
-          if (!this.#byName.has(cand)) {
-            this.#byName.set(cand, i);
-            names.push(cand);
+          if (!this.#byName.has(info.name)) {
+            this.#byName.set(info.name, i);
+            names.push(info.name);
           }
         }
         fields.set(key, bytes);

@@ -6,10 +6,9 @@ import type { ParsedConfig } from '../model/config.js';
 import type { LayerPlan } from '../model/layer-plan.js';
 import type { ArrayRecord } from '../format/array-file.js';
 
-const optInt = (v: number | null): PyValue => (v === null ? null : int(v));
-const optFloat = (v: number | null): PyValue => v;
+export const optInt = (v: number | null): PyValue => (v === null ? null : int(v));
 
-export function modelConfigValue(cfg: ParsedConfig, plan: LayerPlan): PyDict {
+function modelConfigValue(cfg: ParsedConfig, plan: LayerPlan): PyDict {
   return dict({
     d_model: int(cfg.dModel),
     n_heads: int(plan.nHeads),
@@ -17,23 +16,23 @@ export function modelConfigValue(cfg: ParsedConfig, plan: LayerPlan): PyDict {
     vocab_size: int(cfg.vocabSize),
     tau: cfg.tau,
     layers: plan.layers.map((l) => dict({ name: l.name, w_q: l.w_q, w_k: l.w_k, w_v: l.w_v, w_o: l.w_o, w1: l.w1, w2: l.w2, b1: l.b1, b2: l.b2 })),
-    rope_theta: optFloat(cfg.ropeTheta),
+    rope_theta: cfg.ropeTheta,
     num_hidden_layers: int(cfg.numHiddenLayers ?? plan.layers.length),
     num_experts: optInt(cfg.numExperts),
     experts_per_token: optInt(cfg.expertsPerToken),
     intermediate_size: optInt(cfg.intermediateSize),
-    swiglu_limit: optFloat(cfg.swigluLimit),
+    swiglu_limit: cfg.swigluLimit,
     num_key_value_heads: optInt(plan.numKeyValueHeads),
     sliding_window: optInt(cfg.slidingWindow),
     initial_context_length: optInt(cfg.initialContextLength),
-    rope_scaling_factor: optFloat(cfg.ropeScalingFactor),
-    rope_ntk_alpha: optFloat(cfg.ropeNtkAlpha),
-    rope_ntk_beta: optFloat(cfg.ropeNtkBeta),
+    rope_scaling_factor: cfg.ropeScalingFactor,
+    rope_ntk_alpha: cfg.ropeNtkAlpha,
+    rope_ntk_beta: cfg.ropeNtkBeta,
   });
 }
 
 /** artefacts[name] = {path, dtype, shape, bytes, sha256} with the final (committed) path. */
-export function artefactsValue(records: ArrayRecord[], finalPath: (name: string) => string): PyDict {
+function artefactsValue(records: ArrayRecord[], finalPath: (name: string) => string): PyDict {
   const m: PyDict = new Map();
   for (const r of records) {
     m.set(r.name, dict({
@@ -45,4 +44,16 @@ export function artefactsValue(records: ArrayRecord[], finalPath: (name: string)
     }));
   }
   return m;
+}
+
+/** The sera_state.json value; `finalPath` gives the committed path of a file in the package. */
+export function stateValue(cfg: ParsedConfig, plan: LayerPlan, records: ArrayRecord[], finalPath: (...rel: string[]) => string,
+  metadata: PyDict, snapshot: PyDict): PyDict {
+  return dict({
+    model_config: modelConfigValue(cfg, plan),
+    artefacts: artefactsValue(records, (n) => finalPath('arrays', `${n}.bin`)),
+    metadata,
+    manifest_path: finalPath('sera_manifest.bin'),
+    sera_snapshot: snapshot,
+  });
 }

@@ -25,12 +25,8 @@ const F32_HINT = 'the FFN tensors hold values beyond the f32 range';
 
 /** The four bridge arrays, in the order both regimes write them: [V,16] hub bitsets, q8.8 [V,2] in/out pairs, q8.8 [V] peer scores. */
 export function bridgeArrays(V: number, hubs: Uint8Array, qDin: Int16Array, qDout: Int16Array, peers: Int16Array): ArrayOut[] {
-  return [
-    { name: 'bridge_hubs', dtype: 'u8', shape: [V, 16], payload: hubs },
-    { name: 'bridge_qDin', dtype: 'q8_8', shape: [V, 2], payload: bytesOf(qDin) },
-    { name: 'bridge_qDout', dtype: 'q8_8', shape: [V, 2], payload: bytesOf(qDout) },
-    { name: 'peer_scores', dtype: 'q8_8', shape: [V], payload: bytesOf(peers) },
-  ];
+  const payloads = [hubs, bytesOf(qDin), bytesOf(qDout), bytesOf(peers)];
+  return bridgeShapes(V).map((a, i) => ({ ...a, payload: payloads[i]! }));
 }
 
 function q88(x: number): { pair: [number, number]; scale: number } {
@@ -65,18 +61,9 @@ function hashTensors(view: ModelView, names: (string | null)[], h: Hash): void {
 
 export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult {
   const d = view.dModel;
-  const V = Math.max(1, vocabSize || d || 16);
-  const missing = new Set<string>();
-  for (const l of view.layers) for (const n of [l.w1, l.w2, l.b1, l.b2]) if (n !== null && !view.tensors.has(n)) missing.add(n);
-  if (missing.size) {
-    return {
-      enabled: false, arrays: [], legs: 0,
-      metadata: dict({
-        enabled: false, status: 'disabled', mode: 'off', reason: 'missing_tensors',
-        missing_inputs: [...missing].sort(), legs: int(0),
-      }),
-    };
-  }
+  const V = bridgeTokens(vocabSize, d);
+  const missing = missingBridgeInputs(view);
+  if (missing.length) return disabledBridge(missing);
   if (d === 0) throw new StageError('d_model is 0: the bridge folds tokens modulo d_model', 'fix hidden_size in config.json');
   const F = Math.min(V, d); // features that tokens map to
   const ain = new Float64Array(V);
@@ -186,4 +173,35 @@ export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult 
       seed: gseed, legs: int(2), layer_seeds: seeds as PyValue[],
     }),
   };
+}
+
+// ---- shapes (the dry run, pipeline/plan.ts, plans the bridge with these) ----
+
+/** Tokens the bridge covers: the vocabulary, else d_model, else 16. */
+export function bridgeTokens(vocabSize: number, dModel: number): number {
+  return Math.max(1, vocabSize || dModel || 16);
+}
+
+/** FFN tensors the layers name that the checkpoint lacks, sorted (any one disables the bridge). */
+export function missingBridgeInputs(view: Pick<ModelView, 'layers' | 'tensors'>): string[] {
+  const missing = new Set<string>();
+  for (const l of view.layers) for (const n of [l.w1, l.w2, l.b1, l.b2]) if (n !== null && !view.tensors.has(n)) missing.add(n);
+  return [...missing].sort();
+}
+
+export function disabledBridge(missing: string[]): BridgeResult {
+  return {
+    enabled: false, arrays: [], legs: 0,
+    metadata: dict({ enabled: false, status: 'disabled', mode: 'off', reason: 'missing_tensors', missing_inputs: missing, legs: int(0) }),
+  };
+}
+
+/** The four bridge arrays without payloads: [V,16] hub bitsets, q8.8 [V,2] in/out pairs, q8.8 [V] peer scores. */
+export function bridgeShapes(V: number): Omit<ArrayOut, 'payload'>[] {
+  return [
+    { name: 'bridge_hubs', dtype: 'u8', shape: [V, 16] },
+    { name: 'bridge_qDin', dtype: 'q8_8', shape: [V, 2] },
+    { name: 'bridge_qDout', dtype: 'q8_8', shape: [V, 2] },
+    { name: 'peer_scores', dtype: 'q8_8', shape: [V] },
+  ];
 }

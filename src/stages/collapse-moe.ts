@@ -13,7 +13,7 @@
 // order. bias = Σ_layers psum_e π·(psum_o b2[e,o] + psum_h relu(b1[e,2h])).
 import { psum, pyMax, pyMin, sign } from '../numeric/python.js';
 import { StageError } from '../errors.js';
-import { dict, int } from '../format/pyvalue.js';
+import { dict, int, type PyDict } from '../format/pyvalue.js';
 import { Records, linearArtefacts, type CollapseResult } from './collapse.js';
 import type { ModelView } from './types.js';
 import type { MoeInfo } from '../model/layer-plan.js';
@@ -210,19 +210,7 @@ export function combineMoeLayers(outs: MoeLayerOutput[], p: MoeParams, opts: Moe
     dropped += o.dropped;
   });
   const res = linearArtefacts(keys, weights, records, bias);
-  res.metadata.set('moe', dict({
-    rule: 'sera-transfer-moe-v1',
-    num_experts: int(p.E),
-    intermediate: int(p.I),
-    experts_per_token: int(opts.expertsPerToken ?? 1),
-    prior: p.prior,
-    swiglu_limit: opts.swigluLimit,
-    gate_rows: 'interleaved-even',
-    score: 'col_abs(W2[e,:,h]) * |W1[e,2h,j]|',
-    term: '(prior * sign(sum_o W2[e,o,h]) * (1 + clamp(b1[e,2h+1], +-limit))) * relu(min(W1[e,2h,j], limit))',
-    residuals_per_key: int(RESIDUALS_PER_KEY),
-    residuals_dropped: int(dropped),
-  }));
+  res.metadata.set('moe', moeMetadata(p, opts, dropped));
   return { ...res, keyWeights: weights };
 }
 
@@ -247,3 +235,19 @@ function readRows(t: Tensor, first: number, count: number, stride: number, width
   for (let i = 0; i < count; i++) t.readFlat((first + i * stride) * width, width, out.subarray(i * width, (i + 1) * width));
 }
 
+/** metadata.linear.moe (the dry run builds it too, with an estimated `dropped`). */
+export function moeMetadata(p: MoeParams, opts: MoeCollapseOptions, dropped: number): PyDict {
+  return dict({
+    rule: 'sera-transfer-moe-v1',
+    num_experts: int(p.E),
+    intermediate: int(p.I),
+    experts_per_token: int(opts.expertsPerToken ?? 1),
+    prior: p.prior,
+    swiglu_limit: opts.swigluLimit,
+    gate_rows: 'interleaved-even',
+    score: 'col_abs(W2[e,:,h]) * |W1[e,2h,j]|',
+    term: '(prior * sign(sum_o W2[e,o,h]) * (1 + clamp(b1[e,2h+1], +-limit))) * relu(min(W1[e,2h,j], limit))',
+    residuals_per_key: int(RESIDUALS_PER_KEY),
+    residuals_dropped: int(dropped),
+  });
+}

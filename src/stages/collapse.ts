@@ -308,8 +308,7 @@ export function linearArtefacts(keys: BigUint64Array, weights: Float64Array, rec
 
   const seedBytes = bytesOf(mph.seeds);
   const keyBytes = bytesOf(ordered);
-  const mphfSalt = sha256('sera::linear_mphf::', seedBytes);
-  const keySalt = sha256('sera::linear_keys::', keyBytes);
+  const { mphf: mphfSalt, key: keySalt } = linearSalts(seedBytes, keyBytes);
   const M = mph.seeds.length;
 
   const slotLookup: [string, PyValue][] = [];
@@ -342,4 +341,9 @@ export function linearArtefacts(keys: BigUint64Array, weights: Float64Array, rec
     keyCount: ordered.length,
     mphRetries: mph.retries,
   };
+}
+
+/** The manifest's linear salts from the linear_mphf and linear_keys payloads (rebuild.ts recomputes them). */
+export function linearSalts(seeds: Uint8Array, keys: Uint8Array): { mphf: Uint8Array; key: Uint8Array } {
+  return { mphf: sha256('sera::linear_mphf::', seeds), key: sha256('sera::linear_keys::', keys) };
 }

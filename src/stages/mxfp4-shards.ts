@@ -130,27 +130,19 @@ export async function writeMxfp4Shards(store: RawStore, checks: ShardCheck[], ar
     await between?.();
     entries.push(writeQuantized(q, dir, records, layerOf, (n) => { bytes += n; }));
   }
-  const index = dict({ format: SHARD_FORMAT, decode: 'value = lut[code] * 2^(scale - 127), low nibble first', tensors: entries });
-  writeFile(join(dir, 'index.json'), dumps(index) + '\n');
-  return {
-    records, bytes,
-    metadata: dict({
-      index: 'arrays/mxfp4/index.json', format: SHARD_FORMAT, tensors: int(checks.length + quantized.length), files: int(records.length), bytes: int(bytes),
-      ...(quantized.length ? { quantized: int(quantized.length), encoder: ENCODER_RULE } : {}),
-    }),
-  };
+  writeFile(join(dir, 'index.json'), shardIndexText(entries));
+  return { records, bytes, metadata: shardsMetadata(checks.length + quantized.length, records.length, bytes, quantized.length) };
 }
 
 /** Encodes a float tensor chunk by chunk into its blocks and scales files. */
 function writeQuantized(q: QuantizedTensor, dir: string, records: ArrayRecord[], layerOf: (base: string) => string | null, count: (n: number) => void): PyValue {
   const name = q.source.info.name;
   const last = q.shape[q.shape.length - 1]!;
-  const lead = q.shape.slice(0, -1);
-  const G = last / 32;
+  const shapes = quantizedShapes(q.shape);
   const bFile = fileName(`${name}.blocks`);
   const sFile = fileName(`${name}.scales`);
-  const bw = new ArrayFileWriter(`${name}.blocks`, join(dir, bFile), 'u8', [...lead, G, 16]);
-  const sw = new ArrayFileWriter(`${name}.scales`, join(dir, sFile), 'u8', [...lead, G]);
+  const bw = new ArrayFileWriter(`${name}.blocks`, join(dir, bFile), 'u8', shapes.blocks);
+  const sw = new ArrayFileWriter(`${name}.scales`, join(dir, sFile), 'u8', shapes.scales);
   const scan = new ScaleScan();
   try {
     const rowsPerChunk = Math.max(1, Math.floor((1 << 22) / last));
@@ -171,7 +163,7 @@ function writeQuantized(q: QuantizedTensor, dir: string, records: ArrayRecord[],
     return dict({
       tensor: name, layer: layerOf(name), experts: q.shape.length >= 3 ? int(q.shape[0]!) : null,
       encoder: ENCODER_RULE, source_dtype: q.source.dtype,
-      blocks: part(b, bFile, [...lead, G, 16]), scales: part(sc, sFile, [...lead, G]),
+      blocks: part(b, bFile, shapes.blocks), scales: part(sc, sFile, shapes.scales),
       max_scale: int(scan.max), nan_scales: int(scan.nan),
     });
   } catch (err) {
@@ -179,4 +171,31 @@ function writeQuantized(q: QuantizedTensor, dir: string, records: ArrayRecord[],
     sw.abandon();
     throw err;
   }
+}
+
+// ---- shapes and texts the dry run (pipeline/plan.ts) plans arrays/mxfp4/ with ----
+
+/** A stored tensor's shard file, relative to the package. */
+export function shardPath(tensor: string): string {
+  return `arrays/mxfp4/${fileName(tensor)}`;
+}
+
+/** A float tensor quantized along its last dimension: blocks [..., G, 16] and scales [..., G], G = last / 32. */
+export function quantizedShapes(shape: readonly number[]): { blocks: number[]; scales: number[] } {
+  const lead = shape.slice(0, -1);
+  const G = shape[shape.length - 1]! / 32;
+  return { blocks: [...lead, G, 16], scales: [...lead, G] };
+}
+
+/** arrays/mxfp4/index.json. */
+export function shardIndexText(entries: PyValue[]): string {
+  return dumps(dict({ format: SHARD_FORMAT, decode: 'value = lut[code] * 2^(scale - 127), low nibble first', tensors: entries })) + '\n';
+}
+
+/** metadata.mxfp4_shards. */
+export function shardsMetadata(tensors: number, files: number, bytes: number, quantized: number): PyValue {
+  return dict({
+    index: 'arrays/mxfp4/index.json', format: SHARD_FORMAT, tensors: int(tensors), files: int(files), bytes: int(bytes),
+    ...(quantized ? { quantized: int(quantized), encoder: ENCODER_RULE } : {}),
+  });
 }

@@ -90,15 +90,11 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
     }
     count++;
   }
-  if (A === null || count === 0) {
-    throw new StageError('No W_O tensors available to compute overlays', 'the checkpoint has no attention output projection for any layer');
-  }
+  if (A === null || count === 0) throw noOverlayInput();
   for (let i = 0; i < A.length; i++) A[i] = A[i]! / count;
 
   const prng = new SplitMix64(first64OfDigest(new Uint8Array(digest.digest())));
-  const fd = Math.min(r, rows);
-  const vd = cols ? Math.min(rv, cols) : rv;
-  if (fd === 0 || vd === 0) throw new StageError('Overlay dimensions must be positive', 'use --r and --rv of at least 1');
+  const { fd, width } = overlayDims(r, rv, rows, cols);
 
   const H = orthonormalMatrix(fd, rv, () => {
     const c = new Float64Array(fd);
@@ -109,7 +105,6 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
     return c;
   });
   const hRows = H.length ? fd : 0;
-  const width = Math.max(0, rv);
 
   // Omega (rows × rv) continues the same generator; Y = Aᵀ Ω (cols × rv)
   const omega = new Float64Array(rows * width);
@@ -136,19 +131,33 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
 
   // Z = matmul(transpose(U), matmul(A, H))
   let Z: Float64Array = new Float64Array(0);
-  let zRows = 0;
   if (uRows > 0 && hRows > 0) {
     const AH = matmul(A, rows, cols, H, hRows, width); // rows × rv, uses A's first fd columns
     Z = matmulTransposed(U, cols, width, AH, rows, width); // rv × rv, uses Uᵀ's first `rows` columns
-    zRows = width;
   }
-  return {
-    arrays: [
-      { name: 'overlays_H', dtype: 'f32', shape: matrixShape(hRows, width), payload: f32Payload(H) },
-      { name: 'overlays_U', dtype: 'f32', shape: matrixShape(uRows, width), payload: f32Payload(U) },
-      { name: 'overlays_DeltaW', dtype: 'f32', shape: matrixShape(zRows, width), payload: f32Payload(Z) },
-    ],
-    rows: hRows,
-    cols: uRows,
-  };
+  const payloads = [H, U, Z];
+  return { arrays: overlayShapes(hRows, uRows, width).map((a, i) => ({ ...a, payload: f32Payload(payloads[i]!) })), rows: hRows, cols: uRows };
+}
+
+// ---- shapes (the dry run, pipeline/plan.ts, plans the overlays with these) ----
+
+export function noOverlayInput(): StageError {
+  return new StageError('No W_O tensors available to compute overlays', 'the checkpoint has no attention output projection for any layer');
+}
+
+/** H's rows (fd) and the value width for a W_O of rows × cols; throws where the ranks leave nothing. */
+export function overlayDims(r: number, rv: number, rows: number, cols: number): { fd: number; width: number } {
+  const fd = Math.min(r, rows);
+  const vd = cols ? Math.min(rv, cols) : rv;
+  if (fd === 0 || vd === 0) throw new StageError('Overlay dimensions must be positive', 'use --r and --rv of at least 1');
+  return { fd, width: Math.max(0, rv) };
+}
+
+/** overlays_H, overlays_U and overlays_DeltaW without payloads (DeltaW is width × width when H and U have rows). */
+export function overlayShapes(hRows: number, uRows: number, width: number): Omit<ArrayOut, 'payload'>[] {
+  return [
+    { name: 'overlays_H', dtype: 'f32', shape: matrixShape(hRows, width) },
+    { name: 'overlays_U', dtype: 'f32', shape: matrixShape(uRows, width) },
+    { name: 'overlays_DeltaW', dtype: 'f32', shape: matrixShape(uRows > 0 && hRows > 0 ? width : 0, width) },
+  ];
 }

@@ -67,14 +67,18 @@ export function computePrf(view: ModelView, r: number): PrfResult {
   const rInit = new Float64Array(rows * Math.max(0, d));
   for (let i = 0; i < rows; i++) for (let j = 0; j < d; j++) rInit[i * d + j] = diag[j]! / rSafe;
   const sValue = pyMax(psum(diag) / rSafe, 1e-6);
-  return {
-    arrays: [
-      { name: 'prf_W', dtype: 'f32', shape: matrixShape(rows, d), payload: f32Payload(W) },
-      { name: 'R_init', dtype: 'f32', shape: matrixShape(rows, d), payload: f32Payload(rInit) },
-      { name: 's_init', dtype: 'f32', shape: vectorShape(rows), payload: f32Payload(new Float64Array(rows).fill(sValue)) },
-      { name: 'whitening_mu', dtype: 'f32', shape: vectorShape(rows), payload: f32Payload(new Float64Array(rows)) },
-      { name: 'whitening_sig2', dtype: 'f32', shape: vectorShape(rows), payload: f32Payload(sig2) },
-    ],
-    sig2,
-  };
+  const payloads = [W, rInit, new Float64Array(rows).fill(sValue), new Float64Array(rows), sig2];
+  return { arrays: prfShapes(r, d).map((a, i) => ({ ...a, payload: f32Payload(payloads[i]!) })), sig2 };
+}
+
+/** The PRF arrays without payloads (prf_W, R_init, s_init, whitening_mu, whitening_sig2): the dry run plans them with this. */
+export function prfShapes(r: number, d: number): Omit<ArrayOut, 'payload'>[] {
+  const rows = Math.max(0, r);
+  return [
+    { name: 'prf_W', dtype: 'f32', shape: matrixShape(rows, d) },
+    { name: 'R_init', dtype: 'f32', shape: matrixShape(rows, d) },
+    { name: 's_init', dtype: 'f32', shape: vectorShape(rows) },
+    { name: 'whitening_mu', dtype: 'f32', shape: vectorShape(rows) },
+    { name: 'whitening_sig2', dtype: 'f32', shape: vectorShape(rows) },
+  ];
 }

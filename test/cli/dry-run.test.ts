@@ -1,10 +1,11 @@
 // --dry-run: prints the plan, writes nothing, reads no tensor data, and its
 // estimated output bytes are within 5% of what the real run writes (every
 // converting corpus case, and a synthetic gpt-oss checkpoint with a large
-// byte-level BPE vocabulary, which takes the tokenizer scan path).
+// byte-level BPE vocabulary, which takes the tokenizer scan path, and one with
+// --quantize-experts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusCases } from '../helpers/corpus.js';
 import { runCli } from './run-cli.js';
@@ -14,6 +15,8 @@ import { listBytes, jsonStringBytes } from '../../src/pipeline/plan-tokenizer.js
 import { dumps } from '../../src/format/pyjson.js';
 import { dict } from '../../src/format/pyvalue.js';
 import { synthesize } from '../../src/synth/synth.js';
+import { convert } from '../../src/convert.js';
+import { ConversionLog } from '../../src/log.js';
 
 /** A case's argument list with its input/out paths made absolute. */
 function caseArgs(args: string[], input: string, out: string): string[] {
@@ -94,6 +97,80 @@ test('a gpt-oss checkpoint with a 40k-piece byte-level BPE: scan path, estimate 
     const bytes = treeBytes(out);
     const err = Math.abs(fast.estimate.total - bytes) / bytes;
     assert.ok(err < 0.05, `estimated ${fast.estimate.total}, wrote ${bytes} (${(err * 100).toFixed(2)}%)`);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('--quantize-experts mxfp4: the dry run plans the quantized shards, within 5% of the real run', async () => {
+  const t = tempDir('dry-quant');
+  try {
+    const src = join(t.dir, 'ckpt');
+    synthesize({ preset: 'tiny', output: src, expertDtype: 'bf16' });
+    const out = join(t.dir, 'out');
+    const args = ['--source', src, '--output', out, '--r', '16', '--rv', '4', '--topL', '4', '--quantize-experts', 'mxfp4'];
+    const dry = await runCli([...args, '--dry-run', '--summary-format', 'json', '--quiet']);
+    assert.is(dry.code, 0, dry.stderr);
+    const plan = JSON.parse(dry.stdout);
+    assert.is(plan.tensor_bytes_read, 0);
+    assert.ok(plan.rules.includes('quantize-experts-mxfp4'));
+    // mlp1 and mlp2 of two layers, each as blocks [..., G, 16] and scales [..., G]
+    assert.is(plan.mxfp4_shards.length, 8);
+    for (let i = 0; i < plan.mxfp4_shards.length; i += 2) {
+      const [blocks, scales] = [plan.mxfp4_shards[i], plan.mxfp4_shards[i + 1]];
+      assert.match(blocks.file, /\.blocks\.bin$/);
+      assert.match(scales.file, /\.scales\.bin$/);
+      assert.is(blocks.shape[blocks.shape.length - 1], 16);
+      assert.equal(scales.shape, blocks.shape.slice(0, -1));
+    }
+
+    const real = await runCli([...args, '--quiet', '--no-summary']);
+    assert.is(real.code, 0, real.stderr);
+    assert.equal(plan.mxfp4_shards.map((x: { file: string }) => x.file).sort(),
+      readdirSync(join(out, 'arrays', 'mxfp4')).filter((f) => f !== 'index.json').map((f) => `arrays/mxfp4/${f}`).sort());
+    const bytes = treeBytes(out);
+    const err = Math.abs(plan.estimated_output_bytes - bytes) / bytes;
+    assert.ok(err < 0.05, `estimated ${plan.estimated_output_bytes}, wrote ${bytes} (${(err * 100).toFixed(2)}%)`);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('--mxfp4-shards / --no-mxfp4-shards: the last one wins, in the dry run as in the conversion', async () => {
+  const t = tempDir('dry-flags');
+  try {
+    const src = join(t.dir, 'ckpt');
+    synthesize({ preset: 'tiny', output: src });
+    const base = ['--source', src, '--r', '16', '--rv', '4', '--topL', '4', '--quiet'];
+    for (const [flags, want] of [[['--mxfp4-shards', '--no-mxfp4-shards'], false], [['--no-mxfp4-shards', '--mxfp4-shards'], true]] as const) {
+      const out = join(t.dir, flags.join(''));
+      const dry = await runCli([...base, '--output', out, ...flags, '--dry-run', '--summary-format', 'json']);
+      assert.is(dry.code, 0, dry.stderr);
+      assert.is(JSON.parse(dry.stdout).mxfp4_shards.length > 0, want, flags.join(' '));
+      const real = await runCli([...base, '--output', out, ...flags, '--no-summary']);
+      assert.is(real.code, 0, real.stderr);
+      assert.is(existsSync(join(out, 'arrays', 'mxfp4')), want, flags.join(' '));
+    }
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a tokenizer.json with a UTF-8 BOM: the dry run rejects it as the conversion does (also on the scan path)', async () => {
+  const t = tempDir('dry-bom');
+  try {
+    const src = join(t.dir, 'ckpt');
+    synthesize({ preset: 'gpt-oss-20b', output: src, layers: 1, experts: 2, dModel: 64, intermediate: 64, heads: 4, kvHeads: 2, headDim: 16, vocab: 1000 });
+    const opts = { source: src, output: join(t.dir, 'out'), r: 8, rv: 2, topL: 4, tokenizerFastThreshold: 0 };
+    const plan = await planConversion(opts);
+    assert.ok(plan.warnings.some((w) => /estimated without running the tokenizer stage/.test(w)), 'the scan path applies without the BOM');
+    const f = join(src, 'tokenizer.json');
+    writeFileSync(f, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), readFileSync(f)]));
+    const failure = (p: Promise<unknown>) => p.then(() => null, (e: Error) => `${e.constructor.name}: ${e.message}`);
+    const dry = await failure(planConversion(opts));
+    const real = await failure(convert({ ...opts, log: new ConversionLog() }));
+    assert.match(real ?? '', /Unexpected UTF-8 BOM/);
+    assert.is(dry, real);
   } finally {
     t.cleanup();
   }

@@ -12,6 +12,7 @@ import { Reporter, describeProgress, formatBytes, formatDuration } from '../../s
 import { CONVERT_FLAGS, reportFlags } from '../../src/cli/args.js';
 import { WORKFLOW_FLAGS } from '../../src/cli/workflow.js';
 import { ProgressTracker, type ProgressEvent } from '../../src/pipeline/read-progress.js';
+import { TensorSet } from '../../src/model/tensors.js';
 
 const input = join(corpusDir(), 'cases', 'dense_f32', 'input');
 const ARGS = ['--r', '8', '--rv', '4', '--topL', '4'];
@@ -55,7 +56,7 @@ test('non-TTY stderr: status lines are periodic (the interval throttles them)', 
   };
   const wrapped = tracker.wrap(store);
   tracker.setLayers([{ name: 'l0', w_q: 'l0.w', w_k: 'l0.w', w_v: 'l0.w', w_o: 'l0.w', w1: 'l0.w', w2: 'l0.w', b1: null, b2: null },
-    { name: 'l1', w_q: 'l1.w', w_k: 'l1.w', w_v: 'l1.w', w_o: 'l1.w', w1: 'l1.w', w2: 'l1.w', b1: null, b2: null }], store);
+    { name: 'l1', w_q: 'l1.w', w_k: 'l1.w', w_v: 'l1.w', w_o: 'l1.w', w1: 'l1.w', w2: 'l1.w', b1: null, b2: null }], new TensorSet(store));
   tracker.stage('collapse');
   // one read per second for 60 s, layer 0 then layer 1
   for (let s = 1; s <= 60; s++) {

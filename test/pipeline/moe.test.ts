@@ -10,6 +10,12 @@ import { convert } from '../../src/convert.js';
 import { verifyPackage } from '../../src/index.js';
 import { parseJson } from '../../src/format/json-parse.js';
 import { ConversionLog } from '../../src/log.js';
+import { openCheckpoint } from '../../src/io/shards.js';
+import { loadSafetensorsReader } from '../../src/io/safetensors.js';
+import { parseModelConfig } from '../../src/model/config.js';
+import { planLayers } from '../../src/model/layer-plan.js';
+import { TensorSet } from '../../src/model/tensors.js';
+import type { PyValue } from '../../src/format/pyvalue.js';
 
 let root = '';
 test.before(() => { root = mkdtempSync(join(tmpdir(), 'sera-moe-')); });
@@ -82,6 +88,23 @@ test('2-D MXFP4 checkpoints keep the reference path and write no shards by defau
   await convert({ source: join(c.dir, 'input'), output: out, r: 8, rv: 4, topL: 4, log: quiet() });
   assert.not.ok(existsSync(join(out, 'arrays', 'mxfp4')));
   assert.ok(readFileSync(join(out, 'arrays', 'linear_weights.bin')).equals(readFileSync(join(c.dir, 'expected/out/arrays/linear_weights.bin'))));
+});
+
+test('MoE with tensor shapes over config: n_heads comes from the Q tensors, as in the dense regime', async () => {
+  await loadSafetensorsReader();
+  const src = join(root, 'heads');
+  synthesize({ preset: 'tiny', output: src, layout: 'hf' }); // separate Q/K/V: 4 heads of 16 over d_model 64
+  const raw = parseJson(readFileSync(join(src, 'config.json'), 'utf8')) as Map<string, PyValue>;
+  raw.set('num_attention_heads', 8n); // 8 × 16 = 128: no attention tensor has that width
+  const store = openCheckpoint(join(src, 'model.safetensors.index.json'));
+  try {
+    const plan = planLayers(parseModelConfig(raw), new TensorSet(store));
+    assert.is(plan.regime, 'moe');
+    assert.ok(plan.deviations.includes('tensor-shapes-over-config'));
+    assert.is(plan.nHeads, 4);
+  } finally {
+    store.close();
+  }
 });
 
 test.run();
