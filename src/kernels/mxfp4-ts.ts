@@ -19,17 +19,18 @@ const POW2: Float64Array = (() => {
 })();
 
 /**
- * Decodes `scales.length` blocks (16 bytes each, low nibble first) into `out`
- * (32 values per block). A Float32Array receives the exact double rounded once.
+ * Decodes `scales.length` blocks (`groupBytes` bytes each, 16 in OCP MX, low
+ * nibble first) into `out` (2·groupBytes values per block). A Float32Array
+ * receives the exact double rounded once.
  */
-export function decodeMxfp4Ts(blocks: Uint8Array, scales: Uint8Array, out: Float32Array | Float64Array): void {
+export function decodeMxfp4Ts(blocks: Uint8Array, scales: Uint8Array, out: Float32Array | Float64Array, groupBytes = 16): void {
   const n = scales.length;
   for (let i = 0; i < n; i++) {
     const p = POW2[scales[i]!]!;
-    for (let j = 0; j < 16; j++) {
-      const b = blocks[i * 16 + j]!;
-      out[i * 32 + 2 * j] = LUT[b & 15]! * p;
-      out[i * 32 + 2 * j + 1] = LUT[b >> 4]! * p;
+    for (let j = 0; j < groupBytes; j++) {
+      const b = blocks[i * groupBytes + j]!;
+      out[2 * (i * groupBytes + j)] = LUT[b & 15]! * p;
+      out[2 * (i * groupBytes + j) + 1] = LUT[b >> 4]! * p;
     }
   }
 }

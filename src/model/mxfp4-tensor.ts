@@ -5,22 +5,7 @@
 import { Tensor, type FileTensor } from './tensors.js';
 import { ModelError } from '../errors.js';
 import { decodeMxfp4Into, mxfp4Loaded } from '../kernels/mxfp4.js';
-
-const LUT = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, -0.0, -0.5, -1.0, -1.5, -2.0, -3.0, -4.0, -6.0];
-/** 2^(s-127) for every scale byte, built by exact doubling. */
-const POW2 = (() => {
-  const t = new Float64Array(256);
-  let v = 1;
-  for (let i = 0; i < 127; i++) v /= 2;
-  for (let s = 0; s < 256; s++) { t[s] = v; v *= 2; }
-  return t;
-})();
-/** Both decoded values of every byte at scale 2^0, interleaved: [lo, hi] per byte. */
-const PAIRS = (() => {
-  const t = new Float64Array(512);
-  for (let b = 0; b < 256; b++) { t[2 * b] = LUT[b & 15]!; t[2 * b + 1] = LUT[b >> 4]!; }
-  return t;
-})();
+import { decodeMxfp4Ts } from '../kernels/mxfp4-ts.js';
 
 export class Mxfp4Tensor extends Tensor {
   readonly name: string;
@@ -84,15 +69,7 @@ export class Mxfp4Tensor extends Tensor {
       decodeMxfp4Into(bytes, scales, res); // the wasm kernel: exact doubles, same bits as below
       return res;
     }
-    let o = 0;
-    for (let g = 0; g < g1 - g0; g++) {
-      const p = POW2[scales[g]!]!;
-      for (let b = g * B, e = b + B; b < e; b++) {
-        const byte = bytes[b]!;
-        res[o++] = PAIRS[2 * byte]! * p;
-        res[o++] = PAIRS[2 * byte + 1]! * p;
-      }
-    }
+    decodeMxfp4Ts(bytes, scales, res, B); // other group sizes, or before the kernel is loaded
     return res;
   }
 

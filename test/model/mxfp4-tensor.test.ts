@@ -1,0 +1,56 @@
+// Mxfp4Tensor decodes through the wasm kernel for 16-byte groups and through the
+// plain TypeScript codec otherwise: both give value = LUT[nibble] * 2^(scale-127),
+// low nibble first.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FileTensor, type RawStore } from '../../src/model/tensors.js';
+import { Mxfp4Tensor } from '../../src/model/mxfp4-tensor.js';
+import { loadMxfp4 } from '../../src/kernels/mxfp4.js';
+import type { StDtype, TensorInfo } from '../../src/io/safetensors.js';
+
+const LUT = [0, 0.5, 1, 1.5, 2, 3, 4, 6, -0, -0.5, -1, -1.5, -2, -3, -4, -6];
+
+function pair(groupBytes: number, groups: number): Mxfp4Tensor {
+  const blocks = Uint8Array.from({ length: groups * groupBytes }, (_, i) => (i * 37 + 11) & 0xff);
+  const scales = Uint8Array.from({ length: groups }, (_, i) => 118 + (i % 17));
+  const infos = new Map<string, TensorInfo>();
+  const data = new Map<string, Uint8Array>();
+  const add = (name: string, dtype: StDtype, shape: number[], b: Uint8Array) => {
+    infos.set(name, { name, dtype, shape, file: 'mem', offset: 0, byteLength: b.length });
+    data.set(name, b);
+  };
+  add('w.blocks', 'U8', [2, groups / 2, groupBytes], blocks);
+  add('w.scales', 'U8', [2, groups / 2], scales);
+  const s: RawStore = {
+    names: () => [...infos.keys()],
+    get: (n) => infos.get(n),
+    read: (info, start = 0, length = info.byteLength) => data.get(info.name)!.slice(start, start + length),
+  };
+  return new Mxfp4Tensor('w', new FileTensor(s, s.get('w.blocks')!), new FileTensor(s, s.get('w.scales')!));
+}
+
+/** The decoding rule written out, byte by byte. */
+function expected(t: Mxfp4Tensor): number[] {
+  const b = t.blocks.store.read(t.blocks.info);
+  const sc = t.scales.store.read(t.scales.info);
+  const out: number[] = [];
+  for (let i = 0; i < b.length; i++) {
+    const p = 2 ** (sc[Math.floor(i / t.groupBytes)]! - 127);
+    out.push(LUT[b[i]! & 15]! * p, LUT[b[i]! >> 4]! * p);
+  }
+  return out;
+}
+
+test('16-byte groups (kernel) and 8-byte groups (TypeScript) decode by the rule, -0 included', async () => {
+  await loadMxfp4();
+  for (const B of [16, 8]) {
+    const t = pair(B, 6);
+    assert.equal(t.shape, [2, 3 * 2 * B]);
+    const got = Array.from(t.readAll());
+    const want = expected(t);
+    assert.is(got.length, want.length);
+    got.forEach((v, i) => assert.ok(Object.is(v, want[i]), `B=${B} element ${i}: ${v} != ${want[i]}`));
+  }
+});
+
+test.run();
