@@ -12,6 +12,7 @@ import { dict, int, type PyValue } from '../format/pyvalue.js';
 import { toHexDigest } from '../format/hash.js';
 import { ModelError } from '../errors.js';
 import type { RawStore } from '../model/tensors.js';
+import { mxfp4Base } from '../model/mxfp4-tensor.js';
 import { ENCODER_RULE, type QuantizedTensor } from './quantize.js';
 import type { TensorInfo } from '../io/safetensors.js';
 
@@ -29,14 +30,15 @@ const CHUNK = 8 * 1024 * 1024;
 export function findMxfp4Pairs(store: RawStore): Mxfp4Pair[] {
   const pairs: Mxfp4Pair[] = [];
   for (const name of store.names()) {
-    const m = /^(.*)([._])blocks$/.exec(name);
-    if (!m) continue;
-    const scales = store.get(`${m[1]}${m[2]}scales`);
+    const m = mxfp4Base(name);
+    if (m?.part !== 'blocks') continue;
+    const scalesName = `${m.base}${m.sep}scales`;
+    const scales = store.get(scalesName);
     const blocks = store.get(name)!;
     if (!scales) {
-      throw new ModelError(`MXFP4 tensor '${name}' has no scales tensor '${m[1]}${m[2]}scales'`, 'the checkpoint is incomplete; re-download it');
+      throw new ModelError(`MXFP4 tensor '${name}' has no scales tensor '${scalesName}'`, 'the checkpoint is incomplete; re-download it');
     }
-    pairs.push({ base: m[1]!, blocks, scales });
+    pairs.push({ base: m.base, blocks, scales });
   }
   return pairs;
 }
