@@ -38,12 +38,12 @@ export interface ProgressEvent {
 
 export type ProgressListener = (e: ProgressEvent) => void;
 
-/** Layer fields each stage reads, and how many times (hash + values), for the first layer's estimate. */
-const STAGE_READS: Record<string, [readonly string[], number]> = {
-  prf: [['w_k'], 1],
-  overlays: [['w_o'], 1],
-  collapse: [['w1', 'w2', 'b1', 'b2'], 1],
-  bridge: [['w_q', 'w_k', 'w_v', 'w_o', 'w1', 'w2', 'b1', 'b2'], 1],
+/** Layer fields each stage reads (once each: the seed hashes are fed while reading), for the first layer's estimate. */
+const STAGE_READS: Record<string, readonly string[]> = {
+  prf: ['w_k'],
+  overlays: ['w_o'],
+  collapse: ['w1', 'w2', 'b1', 'b2'],
+  bridge: ['w_q', 'w_k', 'w_v', 'w_o', 'w1', 'w2', 'b1', 'b2'],
 };
 
 function commonPrefix(names: string[]): string {
@@ -182,10 +182,9 @@ export class ProgressTracker {
   #expectedLayerBytes(layer: number): number {
     const fields = this.#fieldBytes[layer];
     if (!fields) return 1;
-    const [names, times] = STAGE_READS[this.#stage] ?? [[...fields.keys()], 1];
     let n = 0;
-    for (const f of names) n += fields.get(f) ?? 0;
-    return n * times;
+    for (const f of STAGE_READS[this.#stage] ?? fields.keys()) n += fields.get(f) ?? 0;
+    return n;
   }
 
   #emit(kind: ProgressEvent['kind']): void {
