@@ -13,7 +13,7 @@ import { mix64Halves } from '../numeric/splitmix64.js';
 import { clampInt, psum, roundHalfEven } from '../numeric/python.js';
 import { dict, int, type PyValue } from '../format/pyvalue.js';
 import type { ModelView } from './types.js';
-import { bridgeArrays, type BridgeResult } from './bridge.js';
+import { bridgeArrays, bridgeTokens, type BridgeResult } from './bridge.js';
 import type { MoeInfo } from '../model/layer-plan.js';
 import { FileTensor } from '../model/tensors.js';
 import { dotRowsBf16, moeLoaded } from '../kernels/moe.js';
@@ -68,7 +68,7 @@ function quantize(x: Float64Array): { q: Int16Array; scale: number } {
 
 export function bridgeMoe(view: ModelView, moe: MoeInfo, keyWeights: Float64Array, vocabSize: number): BridgeResult {
   const H = view.dModel;
-  const V = Math.max(1, vocabSize || H || 16);
+  const V = bridgeTokens(vocabSize, H);
   const s = new Float64Array(H);
   for (let l = 0; l < view.layers.length; l++) for (let j = 0; j < H; j++) s[j] = s[j]! + keyWeights[l * H + j]!;
 
