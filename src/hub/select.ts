@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import { unsafeShardName } from '../io/shards.js';
 import { HubError } from './errors.js';
+import { TOKENIZER_NAMES } from '../stages/tokenizer/assets.js';
 
 export interface RemoteFile {
   path: string;
@@ -23,8 +24,6 @@ export interface Selection {
   isIndex: boolean;
   tokenizers: string[];
 }
-
-const TOKENIZER_NAMES = ['tokenizer.json', 'tokenizer.model'];
 
 export function searchRoots(has: (p: string) => boolean, originalSubdir: string | null): string[] {
   const roots = [''];
