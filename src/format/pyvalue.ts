@@ -1,6 +1,7 @@
 // The value model for everything serialised the way Python's json/msgpack see it:
 // bigint = Python int, number = Python float (the distinction prints as 4 vs 4.0),
 // Uint8Array = bytes, Map = dict with insertion order (keys already str()-ed).
+import { toHexDigest } from './hash.js';
 
 export type PyValue =
   | null
@@ -33,14 +34,9 @@ export function int(n: number | bigint): bigint {
 
 /** Python's `_json_value` transform of bytes (FORMAT.md §5.2). */
 export function bytesTag(b: Uint8Array): string {
-  return '__sera_bytes__:' + toHex(b);
+  return '__sera_bytes__:' + toHexDigest(b);
 }
 
-export function toHex(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
-  return s;
-}
 
 export function fromHex(s: string): Uint8Array {
   const out = new Uint8Array(s.length >>> 1);

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeManifest, encodeManifest, FIXED_BYTES } from '../../src/format/manifest.js';
-import { toHex } from '../../src/format/pyvalue.js';
+import { toHexDigest as toHex } from '../../src/format/hash.js';
 import { corpusCases } from '../helpers/corpus.js';
 
 test('fixed part is 428 bytes', () => {

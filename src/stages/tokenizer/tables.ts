@@ -1,7 +1,6 @@
 // Tokenizer seeds (ALGORITHMS.md §7.5) and the per-length tables T_k (§7.8).
 import { TokenizerError } from '../../errors.js';
-import { first64OfDigest, sha256 } from '../../format/hash.js';
-import { toHex } from '../../format/pyvalue.js';
+import { first64OfDigest, sha256, toHexDigest } from '../../format/hash.js';
 import { mix64 } from '../../numeric/splitmix64.js';
 
 export interface TokenizerSeeds {
@@ -31,7 +30,7 @@ export function tokenizerSeeds(pieces: readonly Uint8Array[], ids: readonly numb
     o += 4 + pieces[i]!.length;
   }
   const digest = sha256(buf);
-  return { vocabDigest: toHex(digest), globalSeed: first64OfDigest(digest) };
+  return { vocabDigest: toHexDigest(digest), globalSeed: first64OfDigest(digest) };
 }
 
 const U64 = (1n << 64n) - 1n;
