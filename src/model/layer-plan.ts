@@ -3,7 +3,7 @@
 // pairing; plus the design spec's rules where the reference gives up on valid
 // input (unmatched tensors ignored, module prefixes merged, tensor shapes over
 // config, optional FFN biases), each recorded as a deviation.
-import type { ParsedConfig } from './config.js';
+import type { ExplicitLayer, ParsedConfig } from './config.js';
 import { pyDiv, pyMod } from './config.js';
 import { pyRepr } from './pybuiltins.js';
 import { roleTable, normalizeToken, isRoleCandidate, matchRoleSuffix, layerName, FUSED_QKV, type Role, type RoleTable } from './roles.js';
@@ -13,15 +13,8 @@ import { ModelError } from '../errors.js';
 import { compareCodePoints } from '../numeric/python.js';
 import { scanMoe, planMoe } from './moe-plan.js';
 
-export interface LayerSpec {
-  name: string;
-  w_q: string;
-  w_k: string;
-  w_v: string;
-  w_o: string;
-  w1: string;
-  w2: string;
-  /** null when the checkpoint has no FFN bias (design spec: optional input, feature off). */
+/** A layer's tensor names by role; the biases are null when the checkpoint has none (design spec: optional input, feature off). */
+export interface LayerSpec extends Omit<ExplicitLayer, 'b1' | 'b2'> {
   b1: string | null;
   b2: string | null;
 }

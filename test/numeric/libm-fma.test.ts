@@ -1,30 +1,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gunzipSync } from 'node:zlib';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readFile } from '../../src/io/fs.js';
+import { records, same, hex } from './libm-fixtures.js';
 import { fma, fmaExact, fmaSlow } from '../../src/numeric/libm/fma.js';
 
 // Golden vectors from C fma() (glibc 2.36): records (a, b, c, fma(a, b, c)),
 // written by scripts/gen-libm-vectors.py. The fixture stays in the source tree.
-const FIXTURE = resolve(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures/libm-fma.bin.gz');
-
-function records(): Float64Array {
-  const raw = gunzipSync(readFile(FIXTURE));
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.length);
-  return Float64Array.from({ length: raw.length / 8 }, (_, i) => view.getFloat64(i * 8, true));
-}
-
-const same = (x: number, y: number) => Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y));
-const hex = (x: number) => {
-  const v = new DataView(new ArrayBuffer(8));
-  v.setFloat64(0, x);
-  return v.getBigUint64(0).toString(16).padStart(16, '0');
-};
 
 function check(name: string, f: (a: number, b: number, c: number) => number, filter: (a: number, b: number, c: number) => boolean) {
-  const r = records();
+  const r = records('libm-fma.bin.gz');
   let n = 0;
   const bad: string[] = [];
   for (let i = 0; i < r.length; i += 4) {

@@ -1,9 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gunzipSync } from 'node:zlib';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readFile } from '../../src/io/fs.js';
+import { records, same, hex } from './libm-fixtures.js';
 import { cos, log, sin } from '../../src/numeric/libm/index.js';
 import { fma } from '../../src/numeric/libm/fma.js';
 import { LN2HI, LOGC } from '../../src/numeric/libm/log-data.js';
@@ -12,20 +9,6 @@ import { SplitMix64 } from '../../src/numeric/splitmix64.js';
 // Golden vectors from glibc 2.36's __log_fma/__sin_fma/__cos_fma (what Python's
 // math.log/sin/cos call on x86_64 with FMA), written by
 // scripts/gen-libm-vectors.py. The fixtures stay in the source tree.
-const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../test/fixtures');
-
-function records(name: string): Float64Array {
-  const raw = gunzipSync(readFile(resolve(FIXTURES, name)));
-  const view = new DataView(raw.buffer, raw.byteOffset, raw.length);
-  return Float64Array.from({ length: raw.length / 8 }, (_, i) => view.getFloat64(i * 8, true));
-}
-
-const same = (x: number, y: number) => Object.is(x, y) || (Number.isNaN(x) && Number.isNaN(y));
-const hex = (x: number) => {
-  const v = new DataView(new ArrayBuffer(8));
-  v.setFloat64(0, x);
-  return v.getBigUint64(0).toString(16).padStart(16, '0');
-};
 
 /** Compares f on column 0 against column `col` of every record; asserts no difference. */
 function check(name: string, f: (x: number) => number, rec: Float64Array, stride: number, col: number, min: number) {
