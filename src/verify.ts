@@ -3,7 +3,7 @@
 // against the file it names, and every sera_state.json artefact record.
 import { join } from 'node:path';
 import { exists, isDirectory, listDir, readFile } from './io/fs.js';
-import { checkArrayFile, decodeHeader, ARRAY_MAGIC, HEADER_BYTES, PAYLOAD_OFFSET, type ArrayCheck, type ArrayRecord } from './format/array-file.js';
+import { checkArrayFile, readArrayHeader, ARRAY_MAGIC, PAYLOAD_OFFSET, type ArrayCheck, type ArrayRecord } from './format/array-file.js';
 import { DTYPE_CODES } from './format/dtypes.js';
 import { ReadHandle } from './io/fs.js';
 import { decodeManifest, entryName, ARRAY_KINDS, MANIFEST_MAGIC, SECTION_NAMES, type Manifest } from './format/manifest.js';
@@ -176,11 +176,11 @@ export function selfCheck(dir: string, records: ArrayRecord[], manifestBytes: Ui
   return problems;
 }
 
-function readHeaderOnly(path: string): { header: ReturnType<typeof decodeHeader>; size: number } | null {
+function readHeaderOnly(path: string): ReturnType<typeof readArrayHeader> {
   try {
     const fh = new ReadHandle(path);
     try {
-      return { header: decodeHeader(fh.readAt(0, HEADER_BYTES)), size: fh.size };
+      return readArrayHeader(fh);
     } finally {
       fh.close();
     }

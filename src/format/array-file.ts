@@ -175,16 +175,22 @@ export interface ArrayCheck {
 const CHUNK = 8 * 1024 * 1024;
 
 /** Reads one array file in full (streaming) and checks header vs payload (FORMAT.md §2). */
+/** An array file's header and size, or null when the file is shorter than a header. */
+export function readArrayHeader(fh: ReadHandle): { header: ArrayHeader; size: number } | null {
+  return fh.size < HEADER_BYTES ? null : { header: decodeHeader(fh.readAt(0, HEADER_BYTES)), size: fh.size };
+}
+
 export function checkArrayFile(path: string): ArrayCheck {
   const res: ArrayCheck = { path, header: null, dtype: undefined, shape: [], fileSize: 0, problems: [], sha256: null, payloadBytes: 0 };
   const fh = new ReadHandle(path);
   try {
     res.fileSize = fh.size;
-    if (fh.size < HEADER_BYTES) {
+    const read = readArrayHeader(fh);
+    if (!read) {
       res.problems.push(`file is ${fh.size} bytes, shorter than the ${HEADER_BYTES}-byte header`);
       return res;
     }
-    const h = decodeHeader(fh.readAt(0, HEADER_BYTES));
+    const h = read.header;
     res.header = h;
     const p = res.problems;
     if (h.magic !== ARRAY_MAGIC) p.push(`magic: expected 0x${ARRAY_MAGIC.toString(16)}, found 0x${h.magic.toString(16)}`);
