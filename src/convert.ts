@@ -22,7 +22,8 @@ import { planLayers } from './model/layer-plan.js';
 import { TensorSet } from './model/tensors.js';
 import { ConversionLog } from './log.js';
 import { SeraError } from './errors.js';
-import { SearchRoots, resolvePath, HINT_CONFIG, openWeights, parseConfigJson } from './pipeline/discover.js';
+import { resolvePath } from './io/paths.js';
+import { SearchRoots, HINT_CONFIG, openWeights, parseConfigJson } from './pipeline/discover.js';
 import { setupDeterminism, determinismMetadata } from './pipeline/determinism.js';
 import { stateValue } from './pipeline/state.js';
 import {

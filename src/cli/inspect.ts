@@ -1,7 +1,7 @@
 // `sera-transfer inspect DIR`: the manifest sections and a table of the arrays.
 import { join } from 'node:path';
 import { isDirectory, listDir, readFile } from '../io/fs.js';
-import { resolvePath } from '../pipeline/discover.js';
+import { resolvePath } from '../io/paths.js';
 import { loadCrc32c } from '../kernels/crc32c.js';
 import { decodeManifest, MANIFEST_LAYOUT, SECTION_NAMES, entryName } from '../format/manifest.js';
 import { checkArrayFile } from '../format/array-file.js';

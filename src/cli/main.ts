@@ -8,7 +8,7 @@ import { UsageError } from '../errors.js';
 import { CONVERT_FLAGS, choiceFlag, lastValue, normalizeArgv, parseIntFlag, reportFlags, resolveVerbose, validateBackendFlags } from './args.js';
 import { reportError, reportErrorJson } from './report.js';
 import { addSynthOptions, synthCommand } from '../synth/cli.js';
-import { resolvePath } from '../pipeline/discover.js';
+import { resolvePath } from '../io/paths.js';
 import { InterruptGuard, InterruptedError } from './signals.js';
 import { prepareRun, WORKFLOW_FLAGS, type RunFlags } from './workflow.js';
 import { applyProfile } from './profiles.js';

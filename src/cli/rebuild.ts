@@ -1,7 +1,7 @@
 // `sera-transfer rebuild DIR`: regenerates sera_manifest.bin and the artefact
 // records of sera_state.json from arrays/ and the state's recorded inputs.
 import { loadCrc32c } from '../kernels/crc32c.js';
-import { resolvePath } from '../pipeline/discover.js';
+import { resolvePath } from '../io/paths.js';
 import { rebuildPackage } from '../rebuild.js';
 import type { CliIO } from './main.js';
 

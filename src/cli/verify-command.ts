@@ -1,7 +1,7 @@
 // `sera-transfer verify DIR`: exit 0 when every check holds, 1 with the list of problems.
 import { verifyPackage } from '../verify.js';
 import { isDirectory } from '../io/fs.js';
-import { resolvePath } from '../pipeline/discover.js';
+import { resolvePath } from '../io/paths.js';
 import { loadCrc32c } from '../kernels/crc32c.js';
 import { UsageError } from '../errors.js';
 import { dumps } from '../format/pyjson.js';

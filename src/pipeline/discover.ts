@@ -2,34 +2,13 @@
 // the weights and the tokenizer are found. config.json and the weights are
 // looked up independently, as the reference does. Sharded checkpoints
 // (model.safetensors.index.json) are found where model.safetensors is missing.
-import { isAbsolute, join, resolve } from 'node:path';
-import { exists, realpath } from '../io/fs.js';
+import { isAbsolute, join } from 'node:path';
+import { exists } from '../io/fs.js';
 import { ConfigError, NotFoundError } from '../errors.js';
 import { openCheckpoint, type TensorStore } from '../io/shards.js';
 import { parseJsonBytes, JsonParseError } from '../format/json-parse.js';
 import type { PyDict, PyValue } from '../format/pyvalue.js';
 import type { ConversionLog } from '../log.js';
-import { homedir } from 'node:os';
-
-/** `Path(p).expanduser().resolve()` (non-strict: symlinks of the existing prefix resolved). */
-export function resolvePath(p: string): string {
-  let s = p;
-  if (s === '~' || s.startsWith('~/')) s = join(homedir(), s.slice(1));
-  const abs = resolve(s);
-  const tail: string[] = [];
-  let head = abs;
-  for (;;) {
-    try {
-      const real = realpath(head);
-      return tail.length ? join(real, ...tail.reverse()) : real;
-    } catch {
-      const parent = resolve(head, '..');
-      if (parent === head) return abs;
-      tail.push(head.slice(parent.length).replace(/^\/+/, ''));
-      head = parent;
-    }
-  }
-}
 
 export class SearchRoots {
   readonly roots: string[] = [];

@@ -25,7 +25,8 @@ import { fileTensors } from '../model/file-tensors.js';
 import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
 import { ConversionLog } from '../log.js';
 import type { ConvertOptions } from '../convert.js';
-import { SearchRoots, resolvePath, HINT_CONFIG, openWeights, parseConfigJson } from './discover.js';
+import { resolvePath } from '../io/paths.js';
+import { SearchRoots, HINT_CONFIG, openWeights, parseConfigJson } from './discover.js';
 import { setupDeterminism, determinismMetadata } from './determinism.js';
 import { stateValue } from './state.js';
 import {

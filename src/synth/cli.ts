@@ -1,7 +1,7 @@
 // `sera-transfer synth`: options and action of the synthetic checkpoint command.
 import { UsageError } from '../errors.js';
 import { lastValue, parseIntFlag } from '../cli/args.js';
-import { resolvePath } from '../pipeline/discover.js';
+import { resolvePath } from '../io/paths.js';
 import { isPreset, PRESETS } from './presets.js';
 import { parseByteSize } from './sharding.js';
 import type { SynthOptions } from './synth.js';

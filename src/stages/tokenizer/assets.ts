@@ -3,7 +3,8 @@
 // first successful load wins, failures collected as "<path>: <message>".
 import * as nodePath from 'node:path';
 import { TokenizerError } from '../../errors.js';
-import { exists, readFile, realpath } from '../../io/fs.js';
+import { exists, readFile } from '../../io/fs.js';
+import { resolvePath } from '../../io/paths.js';
 import { loadSentencePieceModel } from './sentencepiece.js';
 import { loadTokenizerJson } from './tokenizer-json.js';
 import type { TokenizerAssets } from './types.js';
@@ -27,19 +28,6 @@ export class TokenizerLoadError extends TokenizerError {
       'fix or remove the broken tokenizer file (tokenizer.json from Hugging Face, or a SentencePiece tokenizer.model)',
     );
     this.errors = errors;
-  }
-}
-
-/**
- * Python's Path.resolve() (non-strict): symlinks resolved where the path exists.
- * A path that does not exist only needs a stable spelling for deduplication,
- * because such candidates are dropped before loading.
- */
-function resolvePath(p: string): string {
-  try {
-    return realpath(p);
-  } catch {
-    return nodePath.resolve(p);
   }
 }
 
