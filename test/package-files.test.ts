@@ -3,9 +3,10 @@
 // "files" only breaks installed copies, never this checkout.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { repoRoot } from './helpers/corpus.js';
+import { walkTree } from './helpers/shared.js';
 
 const files: string[] = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).files;
 
@@ -20,12 +21,7 @@ function packaged(path: string): boolean {
   });
 }
 
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? walk(p) : [p];
-  });
-}
+const walk = (dir: string): string[] => walkTree(dir).filter((e) => !e.isDir).map((e) => e.path);
 
 test('every src/… file referenced by a runtime URL is listed in package.json "files"', () => {
   const refs = new Set<string>();

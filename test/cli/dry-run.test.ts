@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusCases } from '../helpers/corpus.js';
+import { withPaths } from '../helpers/shared.js';
 import { runCli } from './run-cli.js';
 import { tempDir, treeBytes } from './files.js';
 import { planConversion } from '../../src/pipeline/plan.js';
@@ -18,10 +19,9 @@ import { synthesize } from '../../src/synth/synth.js';
 import { convert } from '../../src/convert.js';
 import { ConversionLog } from '../../src/log.js';
 
-/** A case's argument list with its input/out paths made absolute. */
+/** A case's argument list with its input/out paths made absolute, without --summary-format. */
 function caseArgs(args: string[], input: string, out: string): string[] {
-  return args.map((a, i) => (args[i - 1] === '--source' ? input : args[i - 1] === '--output' ? out : a))
-    .filter((a, i, all) => !(a === '--summary-format' || all[i - 1] === '--summary-format'));
+  return withPaths(args, input, out).filter((a, i, all) => !(a === '--summary-format' || all[i - 1] === '--summary-format'));
 }
 
 test('every converting corpus case: the dry run writes nothing and estimates within 5%', async () => {

@@ -9,4 +9,4 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 const shared = await import(pathToFileURL(join(repoRoot, 'scripts/lib/shared.mjs')).href) as typeof import('../../scripts/lib/shared.mjs');
-export const { caseCommand, corpusDir, readTree, spawnCli, walkTree } = shared;
+export const { CLI, caseCommand, corpusDir, readTree, spawnCli, walkTree, withPaths } = shared;

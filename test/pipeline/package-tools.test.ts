@@ -7,16 +7,15 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { corpusCases, repoRoot } from '../helpers/corpus.js';
+import { corpusCases } from '../helpers/corpus.js';
+import { CLI as cli } from '../helpers/shared.js';
 import { verifyPackage, rebuildPackage } from '../../src/index.js';
-import { checkArrayFile } from '../../src/format/array-file.js';
-import { writeArrayFile } from '../../src/format/array-file.js';
+import { checkArrayFile, writeArrayFile } from '../../src/format/array-file.js';
 
 let root = '';
 test.before(() => { root = mkdtempSync(join(tmpdir(), 'sera-tools-')); });
 test.after(() => { rmSync(root, { recursive: true, force: true }); });
 
-const cli = join(repoRoot, 'bin/sera-transfer.js');
 const expectedOuts = () => corpusCases().filter((c) => c.expect === 'identical').map((c) => ({ name: c.name, dir: join(c.dir, 'expected/out') }));
 
 test('verify passes on every expected output of the corpus', async () => {
