@@ -58,21 +58,23 @@ export async function collapseMoeParallel(
   const url = new URL('./collapse-moe-worker.js', import.meta.url);
   const pool: Worker[] = [];
   const exited: Promise<unknown>[] = [];
+  const finished = new Set<Worker>(); // closed their checkpoint; terminating them is expected
   let next = 0;
   let done = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       const fail = (e: unknown) => reject(e);
-      // a worker with nothing left to do closes its checkpoint and exits
+      // a worker with nothing left to do closes its checkpoint, then is terminated
       const feed = (w: Worker) => w.postMessage(next < jobs.length ? { type: 'layer', job: jobs[next++] } : { type: 'close' });
       for (let i = 0; i < workers; i++) {
         const w = new Worker(url, { workerData: { source, params: p } });
         pool.push(w);
         exited.push(new Promise((r) => w.once('exit', r)));
         w.on('error', fail);
-        w.on('exit', (code) => { if (code !== 0 && done < jobs.length) fail(new StageError(`collapse worker exited with code ${code}`)); });
+        w.on('exit', (code) => { if (code !== 0 && !finished.has(w) && done < jobs.length) fail(new StageError(`collapse worker exited with code ${code}`)); });
         w.on('message', (m: any) => {
           if (m.type === 'ready') { feed(w); return; }
+          if (m.type === 'closed') { finished.add(w); void w.terminate(); return; }
           if (m.type === 'error') return fail(errorFromMessage(m));
           outs[m.li] = { weights: new Float64Array(m.weights), records: new Uint8Array(m.records, m.recordsOffset, m.recordsLength), bias: m.bias, dropped: m.dropped };
           if (++done === jobs.length) resolve();
@@ -86,7 +88,7 @@ export async function collapseMoeParallel(
     await Promise.all(pool.map((w) => w.terminate()));
     throw e;
   }
-  // every worker closes its checkpoint and exits (one that already did ignores this)
+  // every worker closes its checkpoint and is terminated (one that already was ignores this)
   for (const w of pool) w.postMessage({ type: 'close' });
   await Promise.all(exited);
   return combineMoeLayers(outs, p, opts);

@@ -1,6 +1,7 @@
 // Worker thread of the parallel MoE collapse: opens the checkpoint, then
 // collapses the layers the main thread sends, one message per layer, until it
-// is told to close.
+// is told to close. It closes its checkpoint and says so; the main thread then
+// terminates it (Deno's parentPort has no close(), so the thread cannot end itself portably).
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadMoe } from '../kernels/moe.js';
 import type { FileTensor, Tensor } from '../model/tensors.js';
@@ -23,7 +24,7 @@ function tensor(r: TensorRef): Tensor {
 port.on('message', (m: { type: 'layer'; job: LayerJob } | { type: 'close' }) => {
   if (m.type === 'close') {
     close();
-    port.close(); // nothing else keeps the thread alive: it exits
+    port.postMessage({ type: 'closed' });
     return;
   }
   try {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { synthesize } from '../../src/synth/synth.js';
 import { convert } from '../../src/convert.js';
 import { ConversionLog } from '../../src/log.js';
+import { Worker } from 'node:worker_threads';
 
 let root = '';
 let src = '';
@@ -48,6 +49,12 @@ async function run(output: string, threads: string, stopAt?: (stage: string, wit
   }
 }
 
+/** The whole error (class, message, stack, own fields) for a failure message. */
+function describe(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}\n${e.stack ?? ''}\n${JSON.stringify(e)}`;
+  return `${typeof e} ${JSON.stringify(e)}`;
+}
+
 function tree(dir: string, at = ''): Map<string, string> {
   const m = new Map<string, string>();
   for (const e of readdirSync(join(dir, at), { withFileTypes: true })) {
@@ -60,7 +67,7 @@ function tree(dir: string, at = ''): Map<string, string> {
 
 test('the shard copy and the threaded collapse have checkpoints between tensors and layers', async () => {
   const { calls, error } = await run(join(root, 'full'), '2');
-  assert.is(error, null, String(error));
+  assert.is(error, null, describe(error));
   const within = (s: string) => calls.filter((c) => c === `${s} (within)`).length;
   assert.ok(within('mxfp4-shards') >= 4, `mxfp4-shards checkpoints: ${within('mxfp4-shards')}`); // one per MXFP4 tensor
   assert.ok(within('collapse') >= 1, `collapse checkpoints: ${within('collapse')}`); // between layers handed to workers
@@ -81,7 +88,7 @@ for (const stage of ['mxfp4-shards', 'collapse']) {
 
 test('the dense collapse checks between layers; a stop there leaves nothing', async () => {
   const full = await run(join(root, 'dense-full'), '1', undefined, dense);
-  assert.is(full.error, null, String(full.error));
+  assert.is(full.error, null, describe(full.error));
   assert.is(full.calls.filter((c) => c === 'collapse (within)').length, 2, 'one checkpoint between each pair of the 3 layers');
   const out = join(root, 'dense-stop');
   const r = await run(out, '1', (s, within, n) => s === 'collapse' && within && n === 2, dense);
@@ -92,14 +99,36 @@ test('the dense collapse checks between layers; a stop there leaves nothing', as
 
 test('threaded and single-thread MoE collapse write identical packages', async () => {
   const a = join(root, 'one'), b = join(root, 'two');
-  assert.is((await run(a, '1')).error, null);
+  const one = await run(a, '1');
+  assert.is(one.error, null, describe(one.error));
   const r = await run(b, '2');
-  assert.is(r.error, null);
+  assert.is(r.error, null, describe(r.error));
   assert.ok(r.calls.includes('collapse (within)'), 'the second run used workers');
   const ta = tree(a), tb = tree(b);
   assert.ok(ta.size > 10);
   assert.equal([...ta.keys()].sort(), [...tb.keys()].sort());
   for (const [k, v] of ta) assert.ok(tb.get(k) === v, `${k} differs between 1 and 2 threads`);
+});
+
+// A worker handed 'close' while others still work (more workers than layers
+// left) must end cleanly in every runtime: Deno's parentPort has no close().
+test('a collapse worker told to close before any layer closes its checkpoint and reports it', async () => {
+  const w = new Worker(new URL('../../src/stages/collapse-moe-worker.js', import.meta.url), { workerData: { source: join(src, 'model.safetensors'), params: {} } });
+  const events: string[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      w.on('error', (e) => { events.push(`error ${String(e)}`); reject(e); });
+      w.on('message', (m: { type: string }) => {
+        events.push(m.type);
+        if (m.type === 'ready') w.postMessage({ type: 'close' });
+        else if (m.type === 'closed') resolve();
+        else reject(new Error(`unexpected message ${JSON.stringify(m)}`));
+      });
+    });
+  } finally {
+    await w.terminate();
+  }
+  assert.equal(events, ['ready', 'closed']);
 });
 
 test.run();
