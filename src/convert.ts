@@ -2,7 +2,7 @@
 // tokenizer → PRF → overlays → FFN collapse → memory → bridge → manifest →
 // runtime snapshot → state → summary. Everything is written into a staging
 // folder and moved into place only after a self-check.
-import { readFile, mkdirp, writeFile } from './io/fs.js';
+import { readFile, mkdirp, writeFile, SyncQueue } from './io/fs.js';
 import { StagedOutput, type StageOptions } from './io/staged-output.js';
 import type { TensorStore } from './io/shards.js';
 import { loadSafetensorsReader } from './io/safetensors.js';
@@ -110,6 +110,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
 
   const determinism = setupDeterminism(!!opts.assumeFtz, !!opts.assumeFma);
   const out = new StagedOutput(output, { force: opts.force } satisfies StageOptions);
+  const syncs = new SyncQueue(); // array flushes overlap the stages that follow
   const logPath = out.finalPath('conversion.log');
   let store: TensorStore | null = null;
   let bridgeJob: BridgeJob | null = null;
@@ -160,7 +161,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     mkdirp(out.path('arrays'));
     const records: ArrayRecord[] = [];
     const store1 = (a: ArrayOut) => {
-      records.push(writeArrayFile(a.name, out.path('arrays', `${a.name}.bin`), a.dtype, a.shape, a.payload));
+      records.push(writeArrayFile(a.name, out.path('arrays', `${a.name}.bin`), a.dtype, a.shape, a.payload, syncs));
     };
     const metadata: PyDict = new Map();
     const compat: PyDict = new Map();
@@ -204,7 +205,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       lin.arrays.forEach(store1);
     } else {
       // the residual records go straight to their file: unbounded in the reference's rule
-      const cuckoo = new ArrayFileWriter('cuckoo_delta', out.path('arrays', 'cuckoo_delta.bin'), 'u8', [0]);
+      const cuckoo = new ArrayFileWriter('cuckoo_delta', out.path('arrays', 'cuckoo_delta.bin'), 'u8', [0], syncs);
       try {
         const residuals = new Records((chunk) => cuckoo.write(chunk));
         lin = await collapseFfn(view, topL, { residuals, between });
@@ -257,7 +258,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const digests = new Map<string, ArrayDigestInfo>(records.map((x) => [x.name, { bytes: x.bytes, sha256: x.sha256 }]));
     const manifestBytes = packageManifest(cfg, plan, settings, determinism, digests,
       { mphf: lin.salts.mphf, key: lin.salts.key, trustGate: trust.salt }, br.enabled);
-    writeFile(out.path('sera_manifest.bin'), manifestBytes);
+    writeFile(out.path('sera_manifest.bin'), manifestBytes, syncs);
     detMeta.set('manifest_path', 'sera_manifest.bin');
     detMeta.set('manifest_digest', toHexDigest(sha256(manifestBytes)));
 
@@ -276,7 +277,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const manifestPath = out.finalPath('sera_manifest.bin');
     const state = stateValue(cfg, plan, records, (...rel) => out.finalPath(...rel), metadata, snap.snapshot);
     await stage('state');
-    writeJsonFile(out.path('sera_state.json'), state);
+    writeJsonFile(out.path('sera_state.json'), state, syncs);
 
     const summary: Summary = {
       source, output,
@@ -296,17 +297,19 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     if (problems.length) {
       throw new SeraError(`self-check of the written package failed: ${problems.join('; ')}`, 'this is a bug in sera-transfer; please report it with --debug output');
     }
-    writeFile(out.path('conversion.log'), log.text());
+    writeFile(out.path('conversion.log'), log.text(), syncs);
     if (opts.debugLogs) {
       mkdirp(out.path('logs'));
-      writeFile(out.path('logs', 'conversion-debug.log'), log.text());
+      writeFile(out.path('logs', 'conversion-debug.log'), log.text(), syncs);
     }
+    await syncs.settle(); // every file is on disk before the package is moved into place
     await opts.checkpoint?.('commit');
     out.commit();
     tracker?.finish();
     return { summary, log };
   } catch (err) {
     if (err instanceof SeraError) log.error(`Conversion failed: ${err.message}`);
+    await syncs.settle().catch(() => undefined); // the files are discarded: only their descriptors matter
     out.discard();
     await bridgeJob?.cancel();
     throw err;

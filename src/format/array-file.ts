@@ -1,6 +1,6 @@
 // Sera array files (FORMAT.md §2): an 80-byte header, 48 zero bytes, then the
 // payload at offset 128. Written header-last so payloads can stream.
-import { WriteHandle, ReadHandle } from '../io/fs.js';
+import { WriteHandle, ReadHandle, type SyncQueue } from '../io/fs.js';
 import { crc32cSync } from '../kernels/crc32c.js';
 import { FormatError } from '../errors.js';
 import { newSha256, sha256Low64 } from './hash.js';
@@ -88,8 +88,11 @@ export class ArrayFileWriter {
   #sha = newSha256();
   #crc = 0;
   #bytes = 0;
+  readonly #sync: boolean | SyncQueue;
 
-  constructor(name: string, path: string, dtype: SeraDtype, shape: number[]) {
+  /** `sync`: a SyncQueue flushes the finished file off the main thread (see WriteHandle.close). */
+  constructor(name: string, path: string, dtype: SeraDtype, shape: number[], sync: boolean | SyncQueue = true) {
+    this.#sync = sync;
     this.name = name;
     this.path = path;
     this.dtype = dtype;
@@ -133,7 +136,7 @@ export class ArrayFileWriter {
     });
     try {
       this.#out.writeAt(0, header);
-      this.#out.close();
+      this.#out.close(this.#sync);
     } catch (err) {
       this.#out.abandon();
       throw err;
@@ -148,8 +151,9 @@ export class ArrayFileWriter {
 }
 
 /** Writes a whole payload at once. */
-export function writeArrayFile(name: string, path: string, dtype: SeraDtype, shape: number[], payload: Uint8Array): ArrayRecord {
-  const w = new ArrayFileWriter(name, path, dtype, shape);
+export function writeArrayFile(name: string, path: string, dtype: SeraDtype, shape: number[], payload: Uint8Array,
+  sync: boolean | SyncQueue = true): ArrayRecord {
+  const w = new ArrayFileWriter(name, path, dtype, shape, sync);
   w.write(payload);
   return w.finish();
 }

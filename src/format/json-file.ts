@@ -1,16 +1,16 @@
 // Writes a Python-style JSON document (json.dump(indent=2, sort_keys=True) plus a
 // newline) to a file as it is produced: the state of a real model is tens of MB.
-import { WriteHandle } from '../io/fs.js';
+import { WriteHandle, type SyncQueue } from '../io/fs.js';
 import { dumpTo } from './pyjson.js';
 import type { PyValue } from './pyvalue.js';
 
-export function writeJsonFile(path: string, value: PyValue): void {
+export function writeJsonFile(path: string, value: PyValue, sync: boolean | SyncQueue = true): void {
   const out = new WriteHandle(path);
   const enc = new TextEncoder();
   try {
     dumpTo(value, (chunk) => out.write(enc.encode(chunk)));
     out.write(enc.encode('\n'));
-    out.close();
+    out.close(sync);
   } catch (err) {
     out.abandon();
     throw err;

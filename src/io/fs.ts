@@ -10,6 +10,8 @@ export interface FsBackend {
   readSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number;
   writeSync(fd: number, buf: Uint8Array, offset: number, length: number, position: number | null): number;
   fsyncSync(fd: number): void;
+  /** fsync on the thread pool (a backend without it flushes with fsyncSync instead). */
+  fsync?(fd: number, done: (err: Error | null) => void): void;
   fstatSync(fd: number): nodeFs.Stats;
   statSync(path: string): nodeFs.Stats;
   lstatSync(path: string): nodeFs.Stats;
@@ -27,6 +29,7 @@ const nodeBackend: FsBackend = {
   readSync: (fd, b, o, l, p) => nodeFs.readSync(fd, b, o, l, p),
   writeSync: (fd, b, o, l, p) => nodeFs.writeSync(fd, b, o, l, p),
   fsyncSync: (fd) => nodeFs.fsyncSync(fd),
+  fsync: (fd, done) => nodeFs.fsync(fd, done),
   fstatSync: (fd) => nodeFs.fstatSync(fd),
   statSync: (p) => nodeFs.statSync(p),
   lstatSync: (p) => nodeFs.lstatSync(p),
@@ -194,6 +197,26 @@ export class ReadHandle {
 /** How a WriteHandle opens its file: truncate, append, or create a new one (fails with EEXIST). */
 export type WriteFlags = 'w' | 'a' | 'wx';
 
+/**
+ * Flushes handed off by {@link WriteHandle.close}: each runs on the thread pool
+ * while the caller goes on computing; {@link settle} waits for all of them and
+ * throws the first failure. A conversion settles before it commits.
+ */
+export class SyncQueue {
+  #pending: Promise<IoError | null>[] = [];
+
+  add(flush: Promise<IoError | null>): void {
+    this.#pending.push(flush);
+  }
+
+  /** Waits for every flush started so far; throws the first that failed. */
+  async settle(): Promise<void> {
+    const results = await Promise.all(this.#pending.splice(0));
+    const failed = results.find((e) => e !== null);
+    if (failed) throw failed;
+  }
+}
+
 /** A file opened for sequential writes, fsynced on close. */
 export class WriteHandle {
   readonly path: string;
@@ -242,11 +265,25 @@ export class WriteHandle {
     }
   }
 
-  /** Flushes to stable storage and closes. */
-  close(sync = true): void {
+  /**
+   * Flushes to stable storage and closes. With a SyncQueue the flush and the close
+   * run later, off the main thread; their failure is reported by the queue's settle().
+   */
+  close(sync: boolean | SyncQueue = true): void {
     if (this.#fd < 0) return;
     const fd = this.#fd;
     this.#fd = -1;
+    const be = backend;
+    if (sync instanceof SyncQueue && be.fsync) {
+      const { path } = this;
+      const hint = this.#hint;
+      sync.add(new Promise((resolve) => be.fsync!(fd, (err) => {
+        let failed = err ? wrap(err, 'flush to disk', path, hint) : null;
+        try { be.closeSync(fd); } catch (e) { failed ??= wrap(e, 'write', path, hint); }
+        resolve(failed);
+      })));
+      return;
+    }
     try {
       if (sync) backend.fsyncSync(fd);
     } catch (err) {
@@ -283,11 +320,11 @@ export function readText(path: string): string {
   return new TextDecoder('utf-8').decode(readFile(path));
 }
 
-export function writeFile(path: string, data: Uint8Array | string): void {
+export function writeFile(path: string, data: Uint8Array | string, sync: boolean | SyncQueue = true): void {
   const h = new WriteHandle(path);
   try {
     h.write(typeof data === 'string' ? new TextEncoder().encode(data) : data);
-    h.close();
+    h.close(sync);
   } catch (err) {
     h.abandon();
     throw err;

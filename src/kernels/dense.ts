@@ -47,7 +47,11 @@ export class DenseLayer {
       ['eff', this.keysPerChunk * 8], ['rec', (this.keysPerChunk * hid + 1) * 16], ['top', 64 * 4 + 64 * 8 + 64], ['flag', hid],
     ]);
     this.#o = at;
-    k.u8.fill(0, at.w1, end);
+    // only the accumulators and the flags must start at zero (every other region is
+    // written before it is read): zeroing the ~32 MiB of a big layer cost more than its collapse
+    const u8 = k.u8;
+    u8.fill(0, at.sgn, at.sg + hid * 8);
+    u8.fill(0, at.flag, end);
   }
 
   #f64(name: Region, n: number): Float64Array {

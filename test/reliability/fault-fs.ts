@@ -99,6 +99,18 @@ export class FaultyFs implements FsBackend {
     if (!this.#skipSync) this.#base.fsyncSync(fd);
   }
 
+  /** The thread-pool fsync: the same faults, reported through the callback. */
+  fsync(fd: number, done: (err: Error | null) => void): void {
+    const path = this.#fds.get(fd) ?? `fd ${fd}`;
+    const f = this.#hit('fsync', path);
+    if (f && f.kind !== 'partial' && f.kind !== 'zero') {
+      setImmediate(() => done(sysError(f.kind, 'fsync', path)));
+      return;
+    }
+    if (this.#skipSync || !this.#base.fsync) setImmediate(() => done(null));
+    else this.#base.fsync(fd, done);
+  }
+
   mkdirSync(path: string, opts: { recursive: boolean }): unknown {
     const f = this.#hit('mkdir', path);
     if (f && f.kind !== 'partial' && f.kind !== 'zero') throw sysError(f.kind, 'mkdir', path);

@@ -3,10 +3,10 @@
 // writes reported, and a descriptor closed exactly once whatever fails.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getFsBackend, setFsBackend, readFile, ReadHandle, WriteHandle, type FsBackend } from '../../src/io/fs.js';
+import { getFsBackend, setFsBackend, readFile, ReadHandle, SyncQueue, WriteHandle, type FsBackend } from '../../src/io/fs.js';
 import { IoError } from '../../src/errors.js';
 import { MemFs } from './mem-fs.js';
 import { FaultyFs } from './fault-fs.js';
@@ -66,6 +66,33 @@ test('fsync or close failing: the descriptor is closed exactly once', () => {
       h.abandon();
     });
     assert.is(closes.length, 1, `${op}: closed ${closes.length} times`);
+  }
+});
+
+test('a SyncQueue flush or close failing: settle() throws naming the file, the descriptor is closed once', async () => {
+  for (const op of ['fsync', 'close'] as const) {
+    const base = getFsBackend();
+    const closes: number[] = [];
+    const counting: FsBackend = Object.assign(Object.create(base) as FsBackend, {
+      closeSync: (fd: number) => { closes.push(fd); base.closeSync(fd); },
+    });
+    const p = join(root, `queued-${op}.bin`);
+    const ok = join(root, `queued-${op}-ok.bin`);
+    const q = new SyncQueue();
+    withBackend(new FaultyFs(counting, [{ op, path: new RegExp(`queued-${op}\\.bin$`), kind: 'EIO' }]), () => {
+      for (const path of [ok, p]) {
+        const h = new WriteHandle(path);
+        h.write(new Uint8Array(4));
+        h.close(q); // returns at once: the flush is pending
+      }
+    });
+    assert.is(closes.length, 0, `${op}: nothing is closed before the flushes finish`);
+    let err: unknown = null;
+    try { await q.settle(); } catch (e) { err = e; }
+    assert.ok(err instanceof IoError && err.code === 'EIO' && err.message.includes(p), `${op}: ${String(err)}`);
+    assert.is(closes.length, 2, `${op}: closed ${closes.length} times for 2 files`);
+    assert.equal([...readFileSync(ok)], [0, 0, 0, 0]);
+    await q.settle(); // settled flushes are not reported twice
   }
 });
 
