@@ -17,6 +17,8 @@ import { loadMph } from './kernels/mph.js';
 import { loadMxfp4 } from './kernels/mxfp4.js';
 import { loadMoe } from './kernels/moe.js';
 import { loadDense } from './kernels/dense.js';
+import { loadGaussian } from './kernels/gaussian.js';
+import { loadLinalg } from './kernels/linalg.js';
 import { parseModelConfig } from './model/config.js';
 import { planLayers } from './model/layer-plan.js';
 import { TensorSet } from './model/tensors.js';
@@ -101,7 +103,7 @@ function configKeys(raw: PyDict): string {
 }
 
 export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
-  await Promise.all([loadCrc32c(), loadMph(), loadSafetensorsReader(), loadMxfp4(), loadMoe(), loadDense()]);
+  await Promise.all([loadCrc32c(), loadMph(), loadSafetensorsReader(), loadMxfp4(), loadMoe(), loadDense(), loadGaussian(), loadLinalg()]);
   const source = resolvePath(opts.source);
   const output = resolvePath(opts.output);
   const log = opts.log ?? new ConversionLog({ verbose: opts.verbose });

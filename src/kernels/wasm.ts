@@ -3,7 +3,7 @@
 // instance, no managed objects, so no loader glue is needed (see README).
 import { readFile } from 'node:fs/promises';
 
-export type KernelName = 'crc32c' | 'mxfp4' | 'validate' | 'mph' | 'moe' | 'dense';
+export type KernelName = 'crc32c' | 'mxfp4' | 'validate' | 'mph' | 'moe' | 'dense' | 'gaussian' | 'linalg';
 
 const modules = new Map<KernelName, Promise<WebAssembly.Module>>();
 
@@ -92,12 +92,16 @@ export class Kernel<E extends Record<string, unknown>> {
 
 const instances = new Map<KernelName, Promise<Kernel<any>>>();
 
-/** The shared instance of a kernel (compiled and instantiated once per process). */
-export function kernel<E extends Record<string, unknown>>(name: KernelName): Promise<Kernel<E>> {
+/**
+ * The shared instance of a kernel (compiled and instantiated once per process).
+ * `env` adds host functions the kernel imports (the same on every call for a name).
+ */
+export function kernel<E extends Record<string, unknown>>(name: KernelName, env: Record<string, (...args: number[]) => number> = {}): Promise<Kernel<E>> {
   let k = instances.get(name);
   if (!k) {
     k = compile(name).then(async (mod) => new Kernel<E>(await WebAssembly.instantiate(mod, {
       env: {
+        ...env,
         abort(_msg: number, _file: number, line: number, col: number) {
           throw new Error(`wasm kernel '${name}' aborted at ${line}:${col}`);
         },

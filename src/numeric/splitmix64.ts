@@ -68,6 +68,16 @@ export class SplitMix64 {
     this.#lo = Number(s & 0xffffffffn);
   }
 
+  /** The state as [high, low] 32-bit halves (a kernel continues the generator from it). */
+  stateHalves(): [number, number] {
+    return [this.#hi, this.#lo];
+  }
+
+  setStateHalves(hi: number, lo: number): void {
+    this.#hi = hi >>> 0;
+    this.#lo = lo >>> 0;
+  }
+
   /** Advances and leaves the output in outHi/outLo. */
   nextHalves(): void {
     add64(this.#hi, this.#lo, GAMMA_HI, GAMMA_LO);

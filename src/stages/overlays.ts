@@ -3,7 +3,8 @@
 // the reference's truncating matmul (the inner size is the right operand's rows).
 import { newSha256, first64OfDigest } from '../format/hash.js';
 import { SplitMix64 } from '../numeric/splitmix64.js';
-import { gaussianVector } from '../numeric/gaussian.js';
+import { gaussianRows } from '../kernels/gaussian.js';
+import { linalgLoaded, matmulTransposedWasm, matmulWasm } from '../kernels/linalg.js';
 import { orthonormalMatrix } from '../numeric/householder.js';
 import { StageError } from '../errors.js';
 import { f32Payload, matrixShape, type ArrayOut, type ModelView } from './types.js';
@@ -27,6 +28,7 @@ function checkInner(inner: number, leftCols: number): void {
 /** `matmul(A, B)` of the reference: A is aRows × (≥ inner), B is inner × bCols; inner = len(B). */
 function matmul(A: Float64Array, aRows: number, aCols: number, B: Float64Array, inner: number, bCols: number): Float64Array {
   checkInner(inner, aCols);
+  if (linalgLoaded()) return matmulWasm(A, aRows, aCols, B, inner, bCols);
   const out = new Float64Array(aRows * bCols);
   for (let i = 0; i < aRows; i++) {
     for (let j = 0; j < bCols; j++) {
@@ -45,6 +47,7 @@ function matmul(A: Float64Array, aRows: number, aCols: number, B: Float64Array, 
  */
 function matmulTransposed(S: Float64Array, sRows: number, sCols: number, B: Float64Array, inner: number, bCols: number): Float64Array {
   checkInner(inner, sRows);
+  if (linalgLoaded()) return matmulTransposedWasm(S, sCols, B, inner, bCols);
   const out = new Float64Array(sCols * bCols);
   for (let k = 0; k < inner; k++) {
     const sb = k * sCols;
@@ -107,12 +110,7 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
   const hRows = H.length ? fd : 0;
 
   // Omega (rows × rv) continues the same generator; Y = Aᵀ Ω (cols × rv)
-  const omega = new Float64Array(rows * width);
-  const g = new Float64Array(width);
-  for (let i = 0; i < rows; i++) {
-    gaussianVector(prng, rv, g);
-    omega.set(g, i * width);
-  }
+  const omega = gaussianRows(prng, rows, width);
   let Y: Float64Array = new Float64Array(0);
   if (rows > 0 && width > 0) {
     Y = matmulTransposed(A, rows, cols, omega, rows, width);

@@ -2,7 +2,7 @@
 // features and whitening variances.
 import { newSha256, first64OfDigest } from '../format/hash.js';
 import { SplitMix64 } from '../numeric/splitmix64.js';
-import { gaussianVector } from '../numeric/gaussian.js';
+import { gaussianRows } from '../kernels/gaussian.js';
 import { psum, pyMax } from '../numeric/python.js';
 import { f32Payload, matrixShape, vectorShape, type ArrayOut, type ModelView } from './types.js';
 
@@ -53,12 +53,11 @@ export function computePrf(view: ModelView, r: number): PrfResult {
   const inv = 1.0 / Math.sqrt(rSafe);
   const W = new Float64Array(rows * Math.max(0, d));
   const sig2: number[] = [];
-  const g = new Float64Array(Math.max(0, d));
+  const G = gaussianRows(prng, rows, d); // row i is the i-th gaussian_vector(prng, d)
   const terms = new Float64Array(Math.max(0, d));
   for (let i = 0; i < rows; i++) {
-    gaussianVector(prng, d, g);
     for (let j = 0; j < d; j++) {
-      const s = (g[j]! * sqrtDiag[j]!) * inv;
+      const s = (G[i * d + j]! * sqrtDiag[j]!) * inv;
       W[i * d + j] = s;
       terms[j] = (s * s) * diag[j]!;
     }
