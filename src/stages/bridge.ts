@@ -10,7 +10,7 @@ import { dict, int, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { bytesOf } from '../format/array-file.js';
 import { expectVector } from './collapse.js';
 import { checkF32, type ArrayOut, type ModelView } from './types.js';
-import type { Tensor } from '../model/tensors.js';
+import { ReuseBuffer, type Tensor } from '../model/tensors.js';
 
 export interface BridgeResult {
   enabled: boolean;
@@ -42,11 +42,11 @@ function q88(x: number): { pair: [number, number]; scale: number } {
   return { pair: [sq, q], scale: s };
 }
 
-/** Reads every row of `t` in chunks (rows r0..r1 each), feeding its tensor_bytes to `h`. */
-function readAllHashed(t: Tensor, h: Hash, use: (v: Float64Array, r0: number, r1: number) => void): void {
+/** Reads every row of `t` in chunks (rows r0..r1 each, decoded into `buf`, valid during `use`), feeding its tensor_bytes to `h`. */
+function readAllHashed(t: Tensor, h: Hash, buf: ReuseBuffer, use: (v: Float64Array, r0: number, r1: number) => void): void {
   for (let r0 = 0; r0 < t.rows; r0 += ROW_CHUNK) {
     const r1 = Math.min(t.rows, r0 + ROW_CHUNK);
-    use(t.readRowsHashed(r0, r1, h), r0, r1);
+    use(t.readRowsHashed(r0, r1, h, buf.take((r1 - r0) * t.rowSize)), r0, r1);
   }
 }
 
@@ -70,6 +70,7 @@ export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult 
   const aout = new Float64Array(V);
   const seeds: bigint[] = [];
   const D = newSha256();
+  const buf = new ReuseBuffer();
   for (const layer of view.layers) {
     const b1T = layer.b1 === null ? null : view.tensors.get(layer.b1)!;
     const b2T = layer.b2 === null ? null : view.tensors.get(layer.b2)!;
@@ -88,7 +89,7 @@ export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult 
     const hid = W1.rows;
     const cols1 = W1.rowSize;
     const total = new Float64Array(F);
-    readAllHashed(W1, lh, (v, r0, r1) => {
+    readAllHashed(W1, lh, buf, (v, r0, r1) => {
       if (cols1 === 0) return;
       for (let r = 0; r < r1 - r0; r++) {
         const base = r * cols1;
@@ -100,7 +101,7 @@ export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult 
     const out = W2.rows;
     const cols2 = W2.rowSize;
     const avg2 = new Float64Array(out);
-    readAllHashed(W2, lh, (v, r0, r1) => {
+    readAllHashed(W2, lh, buf, (v, r0, r1) => {
       for (let r = r0; r < r1; r++) avg2[r] = psum(v, (r - r0) * cols2, (r - r0 + 1) * cols2) / Math.max(1, cols2);
     });
     const b1 = b1T ? b1T.readRowsHashed(0, b1T.rows, lh) : new Float64Array(0);

@@ -53,4 +53,17 @@ test('16-byte groups (kernel) and 8-byte groups (TypeScript) decode by the rule,
   }
 });
 
+test('a larger `out` is filled from the start and the result has the exact length; a smaller one is refused', async () => {
+  await loadMxfp4();
+  const t = pair(16, 6);
+  const want = Array.from(t.readRows(1, 2));
+  const out = new Float64Array(want.length + 40).fill(7);
+  const got = t.readRows(1, 2, out);
+  assert.is(got.length, want.length);
+  assert.is(got.buffer, out.buffer);
+  assert.equal(Array.from(got), want);
+  assert.is(out[want.length], 7, 'nothing written past the rows');
+  assert.throws(() => t.readRows(0, 2, new Float64Array(3)), /room for 3 values/);
+});
+
 test.run();
