@@ -16,8 +16,8 @@ function run(cmd, args, opts = {}) {
   return r;
 }
 
-// 1. compile TypeScript (wasm is built by `npm run build` / prepare). tsconfig is
-// incremental, so after `npm ci` (prepare) or a build this is a quick no-op check.
+// 1. compile TypeScript (wasm is built by `npm run build` / prepare) and bundle the CLI.
+// tsconfig is incremental, so after `npm ci` (prepare) or a build this is a quick check.
 const { kernels } = JSON.parse(readFileSync(join(root, 'asconfig.json'), 'utf8'));
 for (const k of kernels) {
   if (!existsSync(join(root, 'build', `${k}.wasm`))) {
@@ -28,6 +28,13 @@ for (const k of kernels) {
 const tsc = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
 if (tsc.status !== 0) {
   console.log('TypeScript compilation failed');
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+// the CLI runs from the bundle: rebuild it from what tsc just wrote, so it is never stale
+const bundle = run(process.execPath, [join(root, 'scripts/bundle.mjs')]);
+if (bundle.status !== 0) {
+  console.log('bundling the CLI failed');
   console.log('0 passed, 1 failed');
   process.exit(1);
 }

@@ -19,7 +19,8 @@ export function denseLoaded(): boolean {
   return k !== undefined;
 }
 
-const RECORD_CHUNK_BYTES = 16 * 1024 * 1024;
+// records are hashed, checksummed and written while still in cache
+const RECORD_CHUNK_BYTES = 2 * 1024 * 1024;
 
 /** Regions of a layer's working set: `w1` is the input (W2 chunks, then W1). */
 type Region = 'w1' | 'wT' | 'sgn' | 'cab' | 'sg' | 'eff' | 'rec' | 'top' | 'flag';
