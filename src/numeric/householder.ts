@@ -5,11 +5,12 @@
 // results are bit-identical, at O(m·c) per candidate instead of O(m²·c).
 import { psum } from './python.js';
 import { StageError } from '../errors.js';
+import { householderQWasm, linalgLoaded } from '../kernels/linalg.js';
 
 export const HOUSEHOLDER_TOLERANCE = 1e-12;
 
 /** A reflector I - 2vvᵀ acting on rows k..m-1 (v[k..m-1] stored). */
-interface Reflector {
+export interface Reflector {
   k: number;
   v: Float64Array;
 }
@@ -70,7 +71,11 @@ export function orthonormalMatrix(rows: number, cols: number, columns: () => Arr
     accepted.push(r);
     if (accepted.length === cols) break;
   }
-  // Q = H_0 H_1 ... applied to the identity, column by column; keep rows < cols (M = Qᵀ[:, :cols])
+  return linalgLoaded() ? householderQWasm(accepted, m, cols) : householderQ(accepted, m, cols); // the same operations
+}
+
+/** Q = H_0 H_1 ... applied to the identity, column by column; keeps rows < cols (M = Qᵀ[:, :cols]). */
+export function householderQ(accepted: readonly Reflector[], m: number, cols: number): Float64Array {
   const out = new Float64Array(m * cols);
   const q = new Float64Array(m);
   for (let j = 0; j < m; j++) {

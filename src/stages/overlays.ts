@@ -4,10 +4,9 @@
 import { newSha256, first64OfDigest } from '../format/hash.js';
 import { SplitMix64 } from '../numeric/splitmix64.js';
 import { gaussianRows } from '../kernels/gaussian.js';
-import { linalgLoaded, matmulTransposedWasm, matmulWasm } from '../kernels/linalg.js';
+import { linalgLoaded, matmulTransposedWasm, matmulWasm, RowSums } from '../kernels/linalg.js';
 import { orthonormalMatrix } from '../numeric/householder.js';
 import { StageError } from '../errors.js';
-import { ReuseBuffer } from '../model/tensors.js';
 import { f32Payload, matrixShape, type ArrayOut, type ModelView } from './types.js';
 
 export interface OverlaysResult {
@@ -62,30 +61,12 @@ function matmulTransposed(S: Float64Array, sRows: number, sCols: number, B: Floa
   return out;
 }
 
-/**
- * A[i][j] += v[i - r0][j] for rows r0..r1-1 and the first `n` columns (A has `aCols`
- * columns, v has `vCols`). Its own function, so V8 optimizes the loop at once.
- */
-function addRows(A: Float64Array, aCols: number, v: Float64Array, vCols: number, r0: number, r1: number, n: number): void {
-  for (let i = r0; i < r1; i++) {
-    const src = (i - r0) * vCols;
-    const dst = i * aCols;
-    for (let j = 0; j < n; j++) A[dst + j] = A[dst + j]! + v[src + j]!;
-  }
-}
-
-/** A[i] /= count for every element: the layer average. */
-function divideAll(A: Float64Array, count: number): void {
-  for (let i = 0; i < A.length; i++) A[i] = A[i]! / count;
-}
-
 export function computeOverlays(view: ModelView, r: number, rv: number): OverlaysResult {
   const digest = newSha256();
-  let A: Float64Array | null = null;
+  let sums: RowSums | null = null;
   let rows = 0;
   let cols = 0;
   let count = 0;
-  const buf = new ReuseBuffer();
   for (const layer of view.layers) {
     const W = view.tensors.get(layer.w_o);
     if (!W) continue;
@@ -93,8 +74,8 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
     digest.update(layer.w_o);
     const R = W.rows;
     const C = R ? W.rowSize : 0;
-    if (A === null) {
-      A = new Float64Array(R * C);
+    if (sums === null) {
+      sums = new RowSums(R, C);
       rows = R;
       cols = C;
     }
@@ -103,13 +84,13 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
     // every row is read (the seed hashes the whole tensor); the sum uses the first `rows`
     for (let r0 = 0; r0 < R; r0 += ROW_CHUNK) {
       const r1 = Math.min(R, r0 + ROW_CHUNK);
-      const v = W.readRowsHashed(r0, r1, digest, buf.take((r1 - r0) * C));
-      addRows(A, cols, v, C, r0, Math.min(r1, useRows), useCols);
+      W.readRowsHashed(r0, r1, digest, sums.input((r1 - r0) * C));
+      sums.add(cols, r0, C, Math.max(0, Math.min(r1, useRows) - r0), useCols);
     }
     count++;
   }
-  if (A === null || count === 0) throw noOverlayInput();
-  divideAll(A, count);
+  if (sums === null || count === 0) throw noOverlayInput();
+  const A = sums.divideAndTake(count);
 
   const prng = new SplitMix64(first64OfDigest(new Uint8Array(digest.digest())));
   const { fd, width } = overlayDims(r, rv, rows, cols);

@@ -4,7 +4,7 @@ import { newSha256, first64OfDigest } from '../format/hash.js';
 import { SplitMix64 } from '../numeric/splitmix64.js';
 import { gaussianRows } from '../kernels/gaussian.js';
 import { psum, pyMax } from '../numeric/python.js';
-import { ReuseBuffer } from '../model/tensors.js';
+import { SquareSums } from '../kernels/linalg.js';
 import { f32Payload, matrixShape, vectorShape, type ArrayOut, type ModelView } from './types.js';
 
 export interface PrfResult {
@@ -15,27 +15,11 @@ export interface PrfResult {
 
 const ROW_CHUNK = 4096;
 
-/**
- * acc[j] += x² for the first `used` columns of `rows` rows, rows in order. A function
- * of its own so V8 optimizes the loop at once (inside computePrf, on-stack
- * replacement deoptimized again and again on code that had not run yet).
- */
-function addSquares(acc: Float64Array, v: Float64Array, rows: number, cols: number, used: number): void {
-  for (let row = 0; row < rows; row++) {
-    const base = row * cols;
-    for (let j = 0; j < used; j++) {
-      const x = v[base + j]!;
-      acc[j] = acc[j]! + x * x;
-    }
-  }
-}
-
 export function computePrf(view: ModelView, r: number): PrfResult {
   const d = view.dModel;
   const digest = newSha256();
-  const acc = new Float64Array(Math.max(0, d));
+  const sums = new SquareSums(Math.max(0, d));
   const cnt = new Float64Array(Math.max(0, d));
-  const buf = new ReuseBuffer();
   for (const layer of view.layers) {
     const K = view.tensors.get(layer.w_k);
     if (!K) continue; // the reference skips layers whose W_K is absent
@@ -45,12 +29,13 @@ export function computePrf(view: ModelView, r: number): PrfResult {
     const used = Math.min(cols, d);
     for (let r0 = 0; r0 < K.rows; r0 += ROW_CHUNK) {
       const r1 = Math.min(K.rows, r0 + ROW_CHUNK);
-      const v = K.readRowsHashed(r0, r1, digest, buf.take((r1 - r0) * cols)); // every row, in order: the seed hashes the whole tensor
-      addSquares(acc, v, r1 - r0, cols, used);
+      K.readRowsHashed(r0, r1, digest, sums.input((r1 - r0) * cols)); // every row, in order: the seed hashes the whole tensor
+      sums.add(r1 - r0, cols, used);
     }
     // every row adds 1 to the count of each used column: exact integers, so once per layer
     for (let j = 0; j < used; j++) cnt[j] = cnt[j]! + K.rows;
   }
+  const acc = sums.result();
   const diag = new Float64Array(Math.max(0, d));
   const sqrtDiag = new Float64Array(Math.max(0, d));
   for (let j = 0; j < d; j++) {

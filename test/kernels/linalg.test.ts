@@ -2,7 +2,8 @@
 // each element sums its products from 0.0 in ascending k, no fused multiply-add.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadLinalg, matmulTransposedWasm, matmulWasm } from '../../src/kernels/linalg.js';
+import { householderQWasm, loadLinalg, matmulTransposedWasm, matmulWasm, RowSums, SquareSums } from '../../src/kernels/linalg.js';
+import { householderQ } from '../../src/numeric/householder.js';
 import { SplitMix64 } from '../../src/numeric/splitmix64.js';
 
 test.before(async () => { await loadLinalg(); });
@@ -46,6 +47,45 @@ test('matmulTransposed: transpose(S) × B without building the transpose, same b
     const want = reference(transpose(S, sRows, sCols), sRows, sCols, B, inner, bCols);
     assert.equal(bits(matmulTransposedWasm(S, sCols, B, inner, bCols)), bits(want), `${sRows}×${sCols}ᵀ·${inner}×${bCols}`);
   }
+});
+
+test('SquareSums: column sums of squares over streamed chunks, rows in order', () => {
+  const rows = 37, cols = 11, used = 9;
+  const v = random(rows * cols, 5n);
+  const sums = new SquareSums(used + 2);
+  const want = new Float64Array(used + 2);
+  for (const [r0, r1] of [[0, 16], [16, 30], [30, 37]] as const) {
+    sums.input((r1 - r0) * cols).set(v.subarray(r0 * cols, r1 * cols));
+    sums.add(r1 - r0, cols, used);
+    for (let r = r0; r < r1; r++) for (let j = 0; j < used; j++) want[j] = want[j]! + v[r * cols + j]! * v[r * cols + j]!;
+  }
+  assert.equal(bits(sums.result()), bits(want));
+  assert.equal(bits(new SquareSums(3).result()), bits(new Float64Array(3)), 'a new instance starts from zero');
+});
+
+test('RowSums: chunks added at their rows, narrower chunks leave the rest, then a true division', () => {
+  const rows = 6, cols = 5;
+  const sums = new RowSums(rows, cols);
+  const want = new Float64Array(rows * cols);
+  const chunks = [{ r0: 0, n: 4, vCols: 7, cols: 5 }, { r0: 4, n: 2, vCols: 7, cols: 5 }, { r0: 0, n: 6, vCols: 3, cols: 3 }];
+  chunks.forEach((c, i) => {
+    const v = random(c.n * c.vCols, BigInt(i + 1));
+    sums.input(c.n * c.vCols).set(v);
+    sums.add(cols, c.r0, c.vCols, c.n, c.cols);
+    for (let r = 0; r < c.n; r++) for (let j = 0; j < c.cols; j++) want[(c.r0 + r) * cols + j] = want[(c.r0 + r) * cols + j]! + v[r * c.vCols + j]!;
+  });
+  for (let i = 0; i < want.length; i++) want[i] = want[i]! / 3;
+  assert.equal(bits(sums.divideAndTake(3)), bits(want));
+});
+
+test('householderQ in wasm equals the TypeScript loop bit for bit', () => {
+  const m = 40, cols = 6;
+  const refl = Array.from({ length: cols }, (_, r) => {
+    const v = random(m, BigInt(100 + r));
+    for (let i = 0; i < r; i++) v[i] = 0;
+    return { k: r, v };
+  });
+  assert.equal(bits(householderQWasm(refl, m, cols)), bits(householderQ(refl, m, cols)));
 });
 
 test.run();
