@@ -90,7 +90,44 @@ export function transpose(src: usize, rows: u32, cols: u32, d: u32, dst: usize):
   }
 }
 
+/**
+ * transpose for f32 input: each value widened to f64 (exact) on the way, so W1
+ * stored as f32 needs no separate decode pass and half the reading.
+ */
+export function transposeF32(src: usize, rows: u32, cols: u32, d: u32, dst: usize): void {
+  for (let r0: u32 = 0; r0 < rows; r0 += 16) {
+    const r1 = r0 + 16 < rows ? r0 + 16 : rows;
+    for (let c0: u32 = 0; c0 < d; c0 += 16) {
+      const c1 = c0 + 16 < d ? c0 + 16 : d;
+      for (let r = r0; r < r1; r++) {
+        const s = src + ((<usize>r * cols) << 2);
+        for (let c = c0; c < c1; c++) store<f64>(dst + ((<usize>c * rows + r) << 3), <f64>load<f32>(s + (<usize>c << 2)));
+      }
+    }
+  }
+}
+
 /** sgn[h] += x, cab[h] += |x| over rows of `cols` values, for h < m (rows in order). */
 export { columnStats } from './shared/colstats';
+
+/** columnStats over f32 rows, each value widened to f64 (exact) first: the same sums, bit for bit. */
+export function columnStatsF32(v: usize, rows: u32, stride: u32, n: u32, sgn: usize, cab: usize): void {
+  for (let r: u32 = 0; r < rows; r++) {
+    const row = v + ((<usize>r * stride) << 2);
+    let h: usize = 0;
+    for (; h + 1 < <usize>n; h += 2) {
+      const o = h << 3;
+      const x = f64x2.promote_low_f32x4(v128.load64_zero(row + (h << 2)));
+      v128.store(sgn + o, f64x2.add(v128.load(sgn + o), x));
+      v128.store(cab + o, f64x2.add(v128.load(cab + o), f64x2.abs(x)));
+    }
+    for (; h < <usize>n; h++) {
+      const o = h << 3;
+      const x = <f64>load<f32>(row + (h << 2));
+      store<f64>(sgn + o, load<f64>(sgn + o) + x);
+      store<f64>(cab + o, load<f64>(cab + o) + abs<f64>(x));
+    }
+  }
+}
 
 export { HEAP_BASE };

@@ -6,7 +6,9 @@ type DenseExports = {
   collapseKeys(wT: number, hid: number, j0: number, j1: number, cab: number, sg: number, k: number,
     eff: number, rec: number, li: number, top: number, flag: number): number;
   transpose(src: number, rows: number, cols: number, d: number, dst: number): void;
+  transposeF32(src: number, rows: number, cols: number, d: number, dst: number): void;
   columnStats(v: number, rows: number, cols: number, m: number, sgn: number, cab: number): void;
+  columnStatsF32(v: number, rows: number, cols: number, m: number, sgn: number, cab: number): void;
 };
 
 let k: Kernel<DenseExports> | undefined;
@@ -68,23 +70,34 @@ export class DenseLayer {
     return this.#f64('w1', n);
   }
 
-  /** sgn[h] += x, cab[h] += |x| for h < m over `rows` rows of `cols` doubles placed in input(). */
-  columnStats(rows: number, cols: number, m: number): void {
-    this.#k.exports.columnStats(this.#o.w1 >>> 0, rows, cols, m, this.#o.sgn >>> 0, this.#o.cab >>> 0);
+  /**
+   * The input region as raw bytes for `n` little-endian f32 values (W2 chunks or W1
+   * stored as F32, read straight from the file): the *F32 variants widen them in the kernel.
+   */
+  inputF32Bytes(n: number): Uint8Array {
+    if (n > this.#inputLength) throw new RangeError(`dense layer: input of ${n} values exceeds ${this.#inputLength}`);
+    return new Uint8Array(this.#k.memory.buffer, this.#o.w1, n * 4);
+  }
+
+  /** sgn[h] += x, cab[h] += |x| for h < m over `rows` rows of `cols` values placed in input() (or inputF32Bytes()). */
+  columnStats(rows: number, cols: number, m: number, f32 = false): void {
+    const e = this.#k.exports;
+    (f32 ? e.columnStatsF32 : e.columnStats)(this.#o.w1 >>> 0, rows, cols, m, this.#o.sgn >>> 0, this.#o.cab >>> 0);
   }
 
   get sgn(): Float64Array { return this.#f64('sgn', this.hid).slice(); }
 
   /**
-   * The keys of the layer: W1 (hid × cols doubles) placed in input(), `sg` the sign of each unit's
+   * The keys of the layer: W1 (hid × cols doubles placed in input(), or f32 values in
+   * inputF32Bytes() with `f32`), `sg` the sign of each unit's
    * column sum; kTop = -1 keeps every unit in index order. Records go to `onRecords`
    * in key order (the chunk is only valid during the call). Returns the weights, or
    * the key whose residual overflows f32.
    */
-  collapse(cols: number, sg: Float64Array, kTop: number, li: number, onRecords: (chunk: Uint8Array) => void): { effects: Float64Array } | { overflowKey: number } {
+  collapse(cols: number, sg: Float64Array, kTop: number, li: number, onRecords: (chunk: Uint8Array) => void, f32 = false): { effects: Float64Array } | { overflowKey: number } {
     const kk = this.#k;
     const o = this.#o;
-    kk.exports.transpose(o.w1 >>> 0, this.hid, cols, this.d, o.wT >>> 0);
+    (f32 ? kk.exports.transposeF32 : kk.exports.transpose)(o.w1 >>> 0, this.hid, cols, this.d, o.wT >>> 0);
     this.#f64('sg', this.hid).set(sg);
     const effects = new Float64Array(this.d);
     for (let j0 = 0; j0 < this.d; j0 += this.keysPerChunk) {

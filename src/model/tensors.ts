@@ -153,10 +153,10 @@ export class FileTensor extends Tensor {
     const es = ST_DTYPE_SIZE[this.info.dtype];
     return decodeToF64(this.info.dtype, transientRead(this.store, this.info, start * es, count * es), out);
   }
-  /** Raw stored bytes of rows [r0, r1). */
-  readRawRows(r0: number, r1: number): Uint8Array {
+  /** Raw stored bytes of rows [r0, r1) (into `into`, of exactly that length, when given). */
+  readRawRows(r0: number, r1: number, into?: Uint8Array): Uint8Array {
     const rowBytes = this.rowSize * ST_DTYPE_SIZE[this.info.dtype];
-    return this.store.read(this.info, r0 * rowBytes, (r1 - r0) * rowBytes);
+    return this.store.read(this.info, r0 * rowBytes, (r1 - r0) * rowBytes, into);
   }
   override readRowsHashed(r0: number, r1: number, h: Hash, out?: Float64Array): Float64Array {
     // BF16 read straight from the file hashes its stored bytes (the reference's raw_bytes path)

@@ -8,7 +8,7 @@ import { ModelError } from '../errors.js';
 import { dict, dictOf, int, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { bytesOf } from '../format/array-file.js';
 import { checkF32, f32Payload, f32TooLarge, type ArrayOut, type ModelView } from './types.js';
-import type { Tensor } from '../model/tensors.js';
+import { FileTensor, type Tensor } from '../model/tensors.js';
 import { DenseLayer, denseLoaded } from '../kernels/dense.js';
 
 export interface CollapseResult {
@@ -173,6 +173,11 @@ function topIndices(scores: Float64Array, n: number, L: number, out: Int32Array)
 
 const ROW_CHUNK = 2048;
 
+/** A tensor stored as little-endian f32 in the file (not a slice, quantized or MXFP4 view). */
+function storedF32(t: Tensor): boolean {
+  return t instanceof FileTensor && t.dtype === 'F32';
+}
+
 /**
  * `residuals`: where the residual records go (a streaming Records writes them to
  * cuckoo_delta while the collapse runs: for a 7B dense model they are ~23 GB); the
@@ -225,15 +230,19 @@ export async function collapseFfn(view: ModelView, topL: number,
     const kTop = hid <= topL ? -1 : topL >= 0 && topL <= 64 ? topL : null;
     if (kTop !== null && denseLoaded() && opts.useKernel !== false) {
       const rowsPerChunk = Math.max(1, Math.min(out, Math.floor((1 << 21) / Math.max(1, hid2))));
-      // W2 chunks, then W1, are decoded straight into the kernel's memory
+      // W2 chunks, then W1, are decoded straight into the kernel's memory; stored f32
+      // goes in raw and is widened by the kernel (exact, the same doubles)
       const dl = new DenseLayer(hid, cols, d, hid2, rowsPerChunk);
+      const f32 = storedF32(W2) && storedF32(W1);
       for (let r0 = 0; r0 < out; r0 += rowsPerChunk) {
         const r1 = Math.min(out, r0 + rowsPerChunk);
-        W2.readRows(r0, r1, dl.input((r1 - r0) * hid2));
-        dl.columnStats(r1 - r0, hid2, m);
+        if (f32) (W2 as FileTensor).readRawRows(r0, r1, dl.inputF32Bytes((r1 - r0) * hid2));
+        else W2.readRows(r0, r1, dl.input((r1 - r0) * hid2));
+        dl.columnStats(r1 - r0, hid2, m, f32);
       }
-      W1.readRows(0, hid, dl.input(hid * cols));
-      const r = dl.collapse(cols, dl.sgn.map(sign), kTop, li, (chunk) => records.append(chunk));
+      if (f32) (W1 as FileTensor).readRawRows(0, hid, dl.inputF32Bytes(hid * cols));
+      else W1.readRows(0, hid, dl.input(hid * cols));
+      const r = dl.collapse(cols, dl.sgn.map(sign), kTop, li, (chunk) => records.append(chunk), f32);
       if ('overflowKey' in r) throw f32TooLarge(`a residual of key (layer ${li}, feature ${r.overflowKey})`, F32_HINT);
       for (let j = 0; j < d; j++) {
         keys[nKeys] = (BigInt(li) << 32n) | BigInt(j);

@@ -5,7 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { collapseFfn } from '../../src/stages/collapse.js';
 import { collapseMoeLayer, RESIDUALS_PER_KEY, type MoeParams } from '../../src/stages/collapse-moe.js';
-import { MemoryTensor, TensorSet, type RawStore } from '../../src/model/tensors.js';
+import { FileTensor, MemoryTensor, TensorSet, type RawStore } from '../../src/model/tensors.js';
+import type { TensorInfo } from '../../src/io/safetensors.js';
 import { loadDense } from '../../src/kernels/dense.js';
 import { loadMoe } from '../../src/kernels/moe.js';
 import { loadMph } from '../../src/kernels/mph.js';
@@ -44,6 +45,41 @@ test('dense kernel = TypeScript path (weights, bias, residual records) for every
       const b = await collapseFfn(view, L, { useKernel: false });
       for (let i = 0; i < a.arrays.length; i++) assert.equal(a.arrays[i]!.payload, b.arrays[i]!.payload, `${a.arrays[i]!.name} d=${d} hid=${hid} L=${L}`);
     }
+  }
+});
+
+test('dense kernel on F32 tensors read raw (widened in the kernel) = the TypeScript path', async () => {
+  const prng = new SplitMix64(12n);
+  const data = new Map<string, Uint8Array>();
+  const infos = new Map<string, TensorInfo>();
+  const store: RawStore = {
+    names: () => [...infos.keys()],
+    get: (n) => infos.get(n),
+    read: (info, start = 0, length = info.byteLength - start, into) => {
+      const b = data.get(info.name)!.subarray(start, start + length);
+      if (!into) return b.slice();
+      into.set(b);
+      return into;
+    },
+  };
+  const set = new TensorSet(store);
+  const f32 = (name: string, shape: number[], v: Float64Array) => {
+    const bytes = new Uint8Array(Float32Array.from(v).buffer);
+    data.set(name, bytes);
+    infos.set(name, { name, dtype: 'F32', shape, file: 'mem', offset: 0, byteLength: bytes.length });
+    set.set(name, new FileTensor(store, infos.get(name)!));
+  };
+  const [d, hid, out] = [7, 33, 5];
+  const layers = [0, 1].map((li) => {
+    f32(`w1.${li}`, [hid, d + 2], grid(prng, hid * (d + 2))); // wider than d_model: only the first d columns are keys
+    f32(`w2.${li}`, [out, hid], grid(prng, out * hid));
+    return { name: `l${li}`, w_q: '', w_k: '', w_v: '', w_o: '', w1: `w1.${li}`, w2: `w2.${li}`, b1: null, b2: null };
+  });
+  const view = { layers, tensors: set, dModel: d };
+  for (const L of [0, 1, 8, hid]) {
+    const a = await collapseFfn(view, L, { useKernel: true });
+    const b = await collapseFfn(view, L, { useKernel: false });
+    for (let i = 0; i < a.arrays.length; i++) assert.equal(a.arrays[i]!.payload, b.arrays[i]!.payload, `${a.arrays[i]!.name} L=${L}`);
   }
 });
 
