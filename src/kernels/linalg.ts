@@ -47,111 +47,96 @@ export function matmulTransposedWasm(S: Float64Array, sCols: number, B: Float64A
 }
 
 /**
- * Column sums of squares over streamed rows (the PRF diagonal): decode each chunk
- * into input(n), then add(). The sums live in the kernel (one user at a time);
- * without the kernel the same loop runs in TypeScript.
+ * An accumulator of `n` doubles fed by streamed chunks: decode a chunk into
+ * input(n), then add it. In the kernel (accumulator first, then the chunk; one
+ * user of the kernel at a time) or, without the kernel, in TypeScript.
  */
-export class SquareSums {
-  readonly #d: number;
-  #js: Float64Array | null = null;
-  #buf = new Float64Array(0);
+abstract class StreamedSums {
+  protected readonly n: number;
+  /** The accumulator and the last chunk when the kernel is not loaded. */
+  protected js: Float64Array | null = null;
+  protected buf = new Float64Array(0);
 
-  constructor(d: number) {
-    this.#d = d;
+  constructor(n: number) {
+    this.n = n;
     if (k) {
-      const at = k.scratch(d * 8); // grows first: a view taken before the growth would be detached
-      k.u8.fill(0, at, at + d * 8);
+      const at = k.scratch(n * 8); // grows first: a view taken before the growth would be detached
+      k.u8.fill(0, at, at + n * 8);
     } else {
-      this.#js = new Float64Array(d);
+      this.js = new Float64Array(n);
     }
   }
 
   /** Room for the next chunk of `n` values (valid until the next call). */
   input(n: number): Float64Array {
     if (!k) {
-      if (this.#buf.length < n) this.#buf = new Float64Array(n);
-      return this.#buf.subarray(0, n);
+      if (this.buf.length < n) this.buf = new Float64Array(n);
+      return this.buf.subarray(0, n);
     }
-    const { at } = k.regions<'acc' | 'v'>([['acc', this.#d * 8], ['v', n * 8]]);
-    return k.f64(at.v, n);
+    return k.f64(this.pointers(n).v, n);
   }
 
-  /** acc[j] += x² for the first `used` columns of the `rows` × `cols` chunk in input(). */
+  /** Kernel pointers of the accumulator and of a chunk of `n` values. */
+  protected pointers(n: number): { acc: number; v: number } {
+    return k!.regions<'acc' | 'v'>([['acc', this.n * 8], ['v', n * 8]]).at;
+  }
+
+  /** A copy of the accumulator. */
+  protected values(): Float64Array {
+    return this.js ? this.js.slice() : k!.f64(k!.base, this.n).slice();
+  }
+}
+
+/** Column sums of squares over streamed rows: the PRF diagonal. */
+export class SquareSums extends StreamedSums {
+  /** acc[j] += x² for the first `used` columns of the `rows` × `cols` chunk in input(), rows in order. */
   add(rows: number, cols: number, used: number): void {
-    if (this.#js) {
-      addSquaresTs(this.#js, this.#buf, rows, cols, used);
+    if (!this.js) {
+      const p = this.pointers(rows * cols);
+      k!.exports.addSquares(p.acc >>> 0, p.v >>> 0, rows, cols, used);
       return;
     }
-    const { at } = k!.regions<'acc' | 'v'>([['acc', this.#d * 8], ['v', rows * cols * 8]]);
-    k!.exports.addSquares(at.acc >>> 0, at.v >>> 0, rows, cols, used);
+    const acc = this.js, v = this.buf;
+    for (let row = 0; row < rows; row++) {
+      for (let j = 0; j < used; j++) {
+        const x = v[row * cols + j]!;
+        acc[j] = acc[j]! + x * x;
+      }
+    }
   }
 
   result(): Float64Array {
-    return this.#js ? this.#js.slice() : k!.f64(k!.base, this.#d).slice();
+    return this.values();
   }
 }
 
-function addSquaresTs(acc: Float64Array, v: Float64Array, rows: number, cols: number, used: number): void {
-  for (let row = 0; row < rows; row++) {
-    const base = row * cols;
-    for (let j = 0; j < used; j++) {
-      const x = v[base + j]!;
-      acc[j] = acc[j]! + x * x;
-    }
-  }
-}
-
-/**
- * A rows × cols matrix summed from streamed row chunks (the overlays' W_O sum):
- * decode a chunk into input(n), add() it at its first row, divide() at the end.
- * The matrix lives in the kernel (one user at a time) or, without it, in TypeScript.
- */
-export class RowSums {
-  readonly #n: number;
-  #js: Float64Array | null = null;
-  #buf = new Float64Array(0);
-
+/** A rows × cols matrix summed from streamed row chunks: the overlays' W_O layer sum. */
+export class RowSums extends StreamedSums {
   constructor(rows: number, cols: number) {
-    this.#n = rows * cols;
-    if (k) {
-      const at = k.scratch(this.#n * 8);
-      k.u8.fill(0, at, at + this.#n * 8);
-    } else {
-      this.#js = new Float64Array(this.#n);
-    }
-  }
-
-  input(n: number): Float64Array {
-    if (!k) {
-      if (this.#buf.length < n) this.#buf = new Float64Array(n);
-      return this.#buf.subarray(0, n);
-    }
-    const { at } = k.regions<'a' | 'v'>([['a', this.#n * 8], ['v', n * 8]]);
-    return k.f64(at.v, n);
+    super(rows * cols);
   }
 
   /** A[r0 + i][j] += v[i][j] for i < rows, j < n, v being the chunk in input() with vCols columns; A has aCols. */
   add(aCols: number, r0: number, vCols: number, rows: number, n: number): void {
-    if (this.#js) {
-      const A = this.#js, v = this.#buf;
-      for (let i = 0; i < rows; i++) {
-        for (let j = 0; j < n; j++) A[(r0 + i) * aCols + j] = A[(r0 + i) * aCols + j]! + v[i * vCols + j]!;
-      }
+    if (!this.js) {
+      const p = this.pointers(rows * vCols);
+      k!.exports.addRows(p.acc >>> 0, aCols, r0, p.v >>> 0, vCols, rows, n);
       return;
     }
-    const { at } = k!.regions<'a' | 'v'>([['a', this.#n * 8], ['v', rows * vCols * 8]]);
-    k!.exports.addRows(at.a >>> 0, aCols, r0, at.v >>> 0, vCols, rows, n);
+    const A = this.js, v = this.buf;
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < n; j++) A[(r0 + i) * aCols + j] = A[(r0 + i) * aCols + j]! + v[i * vCols + j]!;
+    }
   }
 
-  /** Every element divided by `d`, and the matrix returned. */
+  /** Every element divided by `d` (a true division, as the reference's), as a copy. */
   divideAndTake(d: number): Float64Array {
-    if (this.#js) {
-      const A = this.#js;
-      for (let i = 0; i < A.length; i++) A[i] = A[i]! / d;
-      return A;
+    if (!this.js) {
+      k!.exports.divideAll(k!.base >>> 0, this.n, d);
+      return this.values();
     }
-    k!.exports.divideAll(k!.base >>> 0, this.#n, d);
-    return k!.f64(k!.base, this.#n).slice();
+    for (let i = 0; i < this.js.length; i++) this.js[i] = this.js[i]! / d;
+    return this.values();
   }
 }
 
