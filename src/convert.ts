@@ -130,6 +130,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     opts.onConfig?.(raw, withDefaults(opts));
     log.detail(`Model config keys: ${configKeys(raw)}`);
     const maxBytes = store.tensors().reduce((m, t) => Math.max(m, t.byteLength), 0);
+    const totalBytes = store.tensors().reduce((s, t) => s + t.byteLength, 0);
     log.debug(`Initialised tensor store for ${store.source} (budget=${maxBytes + 536870912}, max_layer=${maxBytes})`);
 
     const assets = loadTokenizerAssets(roots.roots);
@@ -159,7 +160,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const { topL, localR, localRv } = settings;
     const view: ModelView = { layers: plan.layers, tensors, dModel: cfg.dModel };
     // the reference bridge depends on no other stage: on a second core it overlaps PRF, overlays and the collapse
-    bridgeJob = plan.regime === 'reference' ? startBridgeWorker(store.source, configBytes, configPath, opts.quantizeExperts) : null;
+    bridgeJob = plan.regime === 'reference' ? startBridgeWorker(store.source, configBytes, configPath, totalBytes, opts.quantizeExperts) : null;
     mkdirp(out.path('arrays'));
     const records: ArrayRecord[] = [];
     const store1 = (a: ArrayOut) => {

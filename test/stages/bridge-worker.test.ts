@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { synthesize } from '../../src/synth/synth.js';
 import { convert } from '../../src/convert.js';
@@ -16,7 +16,7 @@ import { parseJsonBytes } from '../../src/format/json-parse.js';
 import { parseModelConfig } from '../../src/model/config.js';
 import { planLayers } from '../../src/model/layer-plan.js';
 import { TensorSet } from '../../src/model/tensors.js';
-import { startBridgeWorker } from '../../src/stages/bridge-parallel.js';
+import { BRIDGE_WORKER_MIN_BYTES, startBridgeWorker } from '../../src/stages/bridge-parallel.js';
 import { bridgeRecords, type BridgeResult } from '../../src/stages/bridge.js';
 import { quantizeFfnWeights } from '../../src/stages/quantize.js';
 
@@ -52,7 +52,7 @@ test('the bridge worker applies --quantize-experts as the main thread does', asy
   let fromWorker;
   try {
     const configPath = join(src, 'config.json');
-    const job = startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, 'mxfp4');
+    const job = startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, 0, 'mxfp4');
     assert.ok(job, 'a worker was started');
     fromWorker = await job!.result;
   } finally {
@@ -71,6 +71,21 @@ function contents(dir: string): Map<string, string> {
     .filter((f) => statSync(join(dir, f)).isFile() && !/(conversion\.log|sera_state\.json)$/.test(f)).sort();
   return new Map(files.map((f) => [f, readFileSync(join(dir, f)).toString('hex')]));
 }
+
+test('without SERA_TRANSFER_THREADS a small checkpoint bridges on the main thread, a big one on a worker', () => {
+  const saved = process.env.SERA_TRANSFER_THREADS;
+  delete process.env.SERA_TRANSFER_THREADS;
+  try {
+    const configPath = join(src, 'config.json');
+    assert.is(startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, BRIDGE_WORKER_MIN_BYTES - 1), null);
+    const job = startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, BRIDGE_WORKER_MIN_BYTES);
+    if (availableParallelism() < 2) assert.is(job, null, 'one core: never a worker');
+    else assert.ok(job, 'a worker was started');
+    void job?.cancel();
+  } finally {
+    if (saved !== undefined) process.env.SERA_TRANSFER_THREADS = saved;
+  }
+});
 
 test('a quantized dense conversion writes the same bytes with 1 and 2 threads', async () => {
   const saved = process.env.SERA_TRANSFER_THREADS;
