@@ -231,7 +231,13 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
 
     log.info('Constructing bridge records');
     await stage('bridge');
+    const waitFrom = performance.now();
     const fromWorker = bridgeJob ? await bridgeJob.result : null;
+    if (bridgeJob?.doneAt != null) {
+      // when tuning threads: a worker that finishes long before it is needed has room for more work
+      const ms = (t: number) => `${Math.round(t)} ms`;
+      log.debug(`Bridge worker: ${ms(bridgeJob.doneAt - bridgeJob.startedAt)} on its thread, ${bridgeJob.doneAt <= waitFrom ? `done ${ms(waitFrom - bridgeJob.doneAt)} before it was needed` : `waited for ${ms(bridgeJob.doneAt - waitFrom)}`}`);
+    }
     if (fromWorker) for (const r of bridgeJob!.reads) tracker?.recordRead(r.name, r.bytes);
     if (fromWorker instanceof Error) throw fromWorker;
     const br = plan.moe && lin.keyWeights

@@ -13,6 +13,9 @@ export interface BridgeJob {
   result: Promise<BridgeResult | Error | null>;
   /** The worker's checkpoint reads, in order (for the progress display). */
   reads: { name: string; bytes: number }[];
+  /** performance.now() when the worker started, and when its result arrived (null before). */
+  startedAt: number;
+  doneAt: number | null;
   cancel(): Promise<void>;
 }
 
@@ -40,14 +43,19 @@ export function startBridgeWorker(source: string, configBytes: Uint8Array, confi
     return null;
   }
   const reads: { name: string; bytes: number }[] = [];
-  const result = new Promise<BridgeResult | Error | null>((resolve) => {
-    worker.on('message', (m: any) => {
-      if (m.type === 'read') reads.push({ name: m.name, bytes: m.bytes });
-      else if (m.type === 'error') resolve(errorFromMessage(m));
-      else resolve(m.res as BridgeResult);
-    });
-    worker.once('error', () => resolve(null));
-    worker.once('exit', () => resolve(null));
-  });
-  return { result, reads, cancel: async () => { await worker.terminate(); } };
+  const job: BridgeJob = {
+    result: new Promise<BridgeResult | Error | null>((resolve) => {
+      const done = (r: BridgeResult | Error | null) => { job.doneAt ??= performance.now(); resolve(r); };
+      worker.on('message', (m: any) => {
+        if (m.type === 'read') reads.push({ name: m.name, bytes: m.bytes });
+        else if (m.type === 'error') done(errorFromMessage(m));
+        else done(m.res as BridgeResult);
+      });
+      worker.once('error', () => done(null));
+      worker.once('exit', () => done(null));
+    }),
+    reads, startedAt: performance.now(), doneAt: null,
+    cancel: async () => { await worker.terminate(); },
+  };
+  return job;
 }
