@@ -1,6 +1,6 @@
 // Thin wrapper over the linalg kernel: the overlays stage's products in the
 // reference's summation order (see assembly/linalg.ts).
-import { kernel, type Kernel } from './wasm.js';
+import { kernel, renewKernel, type Kernel } from './wasm.js';
 
 type LinalgExports = {
   matmul(a: number, aRows: number, aCols: number, b: number, inner: number, bCols: number, out: number): void;
@@ -19,6 +19,17 @@ export async function loadLinalg(): Promise<void> {
 
 export function linalgLoaded(): boolean {
   return k !== undefined;
+}
+
+const SHRINK_ABOVE = 16 * 1024 * 1024;
+
+/**
+ * After a stage that grew the kernel's memory (the W_O sum of a large model is
+ * ~100 MB), a fresh instance gives it back: otherwise it would stay for the rest of
+ * the conversion and add to the collapse's peak.
+ */
+export function shrinkLinalg(): void {
+  if (k && k.memory.buffer.byteLength > SHRINK_ABOVE) k = renewKernel<LinalgExports>('linalg');
 }
 
 function loaded(): Kernel<LinalgExports> {

@@ -99,17 +99,36 @@ const instances = new Map<KernelName, Promise<Kernel<any>>>();
 export function kernel<E extends Record<string, unknown>>(name: KernelName, env: Record<string, (...args: number[]) => number> = {}): Promise<Kernel<E>> {
   let k = instances.get(name);
   if (!k) {
-    k = compile(name).then(async (mod) => new Kernel<E>(await WebAssembly.instantiate(mod, {
+    const imports = {
       env: {
         ...env,
         abort(_msg: number, _file: number, line: number, col: number) {
           throw new Error(`wasm kernel '${name}' aborted at ${line}:${col}`);
         },
       },
-    })));
+    };
+    k = compile(name).then(async (mod) => {
+      compiled.set(name, { mod, imports });
+      return new Kernel<E>(await WebAssembly.instantiate(mod, imports));
+    });
     instances.set(name, k);
   }
   return k as Promise<Kernel<E>>;
+}
+
+const compiled = new Map<KernelName, { mod: WebAssembly.Module; imports: Record<string, Record<string, unknown>> }>();
+
+/**
+ * A fresh instance of a loaded kernel, which the cache hands out from now on: a
+ * wasm memory never shrinks, so a kernel that grew for one big stage is replaced
+ * to give that memory back (the old instance is collected once unreferenced).
+ */
+export function renewKernel<E extends Record<string, unknown>>(name: KernelName): Kernel<E> {
+  const c = compiled.get(name);
+  if (!c) throw new Error(`wasm kernel '${name}' is not loaded`);
+  const k = new Kernel<E>(new WebAssembly.Instance(c.mod, c.imports));
+  instances.set(name, Promise.resolve(k));
+  return k;
 }
 
 /** Chunk size used by wrappers that stream large inputs through scratch memory. */

@@ -21,7 +21,7 @@ const CHUNK_ELEMS = 1 << 19; // 512k doubles = 4 MiB per hashing/reading chunk
 // buffer per thread: a fresh buffer per read costs a page fault per 4 KiB touched,
 // a third of a small conversion's time. Reads above the cap get their own buffer,
 // so the retained memory stays bounded.
-const SCRATCH_CAP = 64 * 1024 * 1024;
+const SCRATCH_CAP = 16 * 1024 * 1024;
 let scratch = new Uint8Array(0);
 
 function transientRead(store: RawStore, info: TensorInfo, start: number, length: number): Uint8Array {

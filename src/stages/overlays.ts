@@ -4,7 +4,7 @@
 import { newSha256, first64OfDigest } from '../format/hash.js';
 import { SplitMix64 } from '../numeric/splitmix64.js';
 import { gaussianRows } from '../kernels/gaussian.js';
-import { linalgLoaded, matmulTransposedWasm, matmulWasm, RowSums } from '../kernels/linalg.js';
+import { linalgLoaded, matmulTransposedWasm, matmulWasm, RowSums, shrinkLinalg } from '../kernels/linalg.js';
 import { orthonormalMatrix } from '../numeric/householder.js';
 import { StageError } from '../errors.js';
 import { f32Payload, matrixShape, type ArrayOut, type ModelView } from './types.js';
@@ -129,6 +129,7 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
     const AH = matmul(A, rows, cols, H, hRows, width); // rows × rv, uses A's first fd columns
     Z = matmulTransposed(U, cols, width, AH, rows, width); // rv × rv, uses Uᵀ's first `rows` columns
   }
+  shrinkLinalg(); // every result is a copy: the products' memory goes back
   const payloads = [H, U, Z];
   return { arrays: overlayShapes(hRows, uRows, width).map((a, i) => ({ ...a, payload: f32Payload(payloads[i]!) })), rows: hRows, cols: uRows };
 }

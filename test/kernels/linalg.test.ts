@@ -2,7 +2,8 @@
 // each element sums its products from 0.0 in ascending k, no fused multiply-add.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { householderQWasm, loadLinalg, matmulTransposedWasm, matmulWasm, RowSums, SquareSums } from '../../src/kernels/linalg.js';
+import { householderQWasm, loadLinalg, matmulTransposedWasm, matmulWasm, RowSums, shrinkLinalg, SquareSums } from '../../src/kernels/linalg.js';
+import { kernel } from '../../src/kernels/wasm.js';
 import { householderQ } from '../../src/numeric/householder.js';
 import { SplitMix64 } from '../../src/numeric/splitmix64.js';
 
@@ -86,6 +87,21 @@ test('householderQ in wasm equals the TypeScript loop bit for bit', () => {
     return { k: r, v };
   });
   assert.equal(bits(householderQWasm(refl, m, cols)), bits(householderQ(refl, m, cols)));
+});
+
+test('shrinkLinalg: a kernel grown past 16 MiB is replaced by a fresh one, which computes the same', async () => {
+  const A = random(6 * 5, 3n), B = random(5 * 4, 4n);
+  const before = bits(matmulWasm(A, 6, 5, B, 5, 4));
+  new RowSums(1024, 4096); // 32 MiB of accumulator
+  const grown = await kernel('linalg');
+  assert.ok(grown.memory.buffer.byteLength > 16 * 1024 * 1024);
+  shrinkLinalg();
+  const fresh = await kernel('linalg');
+  assert.is.not(fresh, grown, 'the cache hands out the new instance');
+  assert.ok(fresh.memory.buffer.byteLength < 1024 * 1024, `fresh memory: ${fresh.memory.buffer.byteLength} bytes`);
+  assert.equal(bits(matmulWasm(A, 6, 5, B, 5, 4)), before);
+  shrinkLinalg(); // small: kept
+  assert.is(await kernel('linalg'), fresh);
 });
 
 test.run();
