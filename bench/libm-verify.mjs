@@ -1,6 +1,6 @@
-// Checks the libm port (dist/src/numeric/libm) against the host's glibc, live,
-// on millions of pseudo-random inputs per function, then times it against V8's
-// Math.*. The oracle is python3's math.log/sin/cos (plain calls into libm.so.6)
+// Checks the libm ports (dist/src/numeric/libm, and the gaussian wasm kernel's
+// log/sin/cos/fma) against the host's glibc, live, on millions of pseudo-random
+// inputs per function, then times the TypeScript port against V8's Math.*. The oracle is python3's math.log/sin/cos (plain calls into libm.so.6)
 // and ctypes' fma; it is only meaningful on x86_64 Linux with glibc 2.36 and an
 // FMA+AVX2 CPU (where glibc picks __log_fma/__sin_fma/__cos_fma).
 //
@@ -11,6 +11,12 @@
 import { spawnSync } from 'node:child_process';
 import { fma, log, sin, cos } from '../dist/src/numeric/libm/index.js';
 import { SplitMix64 } from '../dist/src/numeric/splitmix64.js';
+import { loadGaussian, wasmLibm } from '../dist/src/kernels/gaussian.js';
+
+await loadGaussian();
+const wasm = wasmLibm();
+/** The kernel's sin/cos cover |x| < 105414336 (its callers' angles are below 2π). */
+const wasmCovers = (name, x) => name === 'log' || !(Math.abs(x) >= 105414336) || !Number.isFinite(x);
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -78,18 +84,26 @@ for (const name of ['log', 'sin', 'cos']) {
   for (const [label, gen] of Object.entries(distributions[name])) {
     const xs = fill(N, gen);
     const want = oracle(name, xs);
-    let bad = 0, vsMath = 0;
-    const fn = ours[name], mf = Math[name];
+    let bad = 0, vsMath = 0, badWasm = 0, nWasm = 0;
+    const fn = ours[name], mf = Math[name], wf = wasm[name];
     for (let i = 0; i < N; i++) {
       const got = fn(xs[i]);
       if (!same(got, want[i])) {
         if (bad < 5) console.log(`  MISMATCH ${name}(${xs[i]}): glibc ${want[i]}, ours ${got}`);
         bad++;
       }
+      if (wasmCovers(name, xs[i])) {
+        nWasm++;
+        const w = wf(xs[i]);
+        if (!same(w, want[i])) {
+          if (badWasm < 5) console.log(`  MISMATCH wasm ${name}(${xs[i]}): glibc ${want[i]}, kernel ${w}`);
+          badWasm++;
+        }
+      }
       if (!same(mf(xs[i]), want[i])) vsMath++;
     }
-    totalBad += bad;
-    console.log(`${name.padEnd(4)} ${label.padEnd(42)} ${bad} / ${N} mismatches (Math.${name} differs on ${(100 * vsMath / N).toFixed(2)}%)`);
+    totalBad += bad + badWasm;
+    console.log(`${name.padEnd(4)} ${label.padEnd(42)} ${bad} / ${N} mismatches, wasm ${nWasm ? `${badWasm} / ${nWasm}` : 'n/a (out of its range)'} (Math.${name} differs on ${(100 * vsMath / N).toFixed(2)}%)`);
     timingInputs[name] ??= xs;
   }
 }
@@ -119,16 +133,17 @@ for (const name of ['log', 'sin', 'cos']) {
       }
     }
     const want = oracle('fma', abc);
-    let bad = 0;
+    let bad = 0, badWasm = 0;
     for (let i = 0, j = 0; i < n; i += 3, j++) {
       const got = fma(abc[i], abc[i + 1], abc[i + 2]);
       if (!same(got, want[j])) {
         if (bad < 5) console.log(`  MISMATCH fma(${abc[i]}, ${abc[i + 1]}, ${abc[i + 2]}): glibc ${want[j]}, ours ${got}`);
         bad++;
       }
+      if (!same(wasm.fma(abc[i], abc[i + 1], abc[i + 2]), want[j])) badWasm++;
     }
-    totalBad += bad;
-    console.log(`fma  ${label.padEnd(42)} ${bad} / ${n / 3} mismatches`);
+    totalBad += bad + badWasm;
+    console.log(`fma  ${label.padEnd(42)} ${bad} / ${n / 3} mismatches, wasm ${badWasm} / ${n / 3}`);
   }
 }
 
