@@ -47,6 +47,34 @@ function run(a: Float64Array, b: Float64Array, outLength: number, f: (e: LinalgE
   return kk.f64(at.out, outLength).slice();
 }
 
+/** matmulWasm's TypeScript twin (the same operations in the same order), for hosts without the kernel. */
+export function matmulTs(A: Float64Array, aRows: number, aCols: number, B: Float64Array, inner: number, bCols: number): Float64Array {
+  const out = new Float64Array(aRows * bCols);
+  for (let i = 0; i < aRows; i++) {
+    for (let j = 0; j < bCols; j++) {
+      let s = 0.0;
+      for (let k = 0; k < inner; k++) s += A[i * aCols + k]! * B[k * bCols + j]!;
+      out[i * bCols + j] = s;
+    }
+  }
+  return out;
+}
+
+/**
+ * matmulTransposedWasm's TypeScript twin: S is read row by row (k outer), and every
+ * output element still sums its products from 0.0 in ascending k, as matmul does.
+ */
+export function matmulTransposedTs(S: Float64Array, sCols: number, B: Float64Array, inner: number, bCols: number): Float64Array {
+  const out = new Float64Array(sCols * bCols);
+  for (let k = 0; k < inner; k++) {
+    for (let i = 0; i < sCols; i++) {
+      const a = S[k * sCols + i]!;
+      for (let j = 0; j < bCols; j++) out[i * bCols + j] = out[i * bCols + j]! + a * B[k * bCols + j]!;
+    }
+  }
+  return out;
+}
+
 /** matmul(A, B): A is aRows × aCols (first `inner` columns used), B is inner × bCols. */
 export function matmulWasm(A: Float64Array, aRows: number, aCols: number, B: Float64Array, inner: number, bCols: number): Float64Array {
   return run(A, B, aRows * bCols, (e, pa, pb, po) => e.matmul(pa, aRows, aCols, pb, inner, bCols, po));

@@ -4,7 +4,7 @@
 import { newSha256, first64OfDigest } from '../format/hash.js';
 import { SplitMix64 } from '../numeric/splitmix64.js';
 import { gaussianRows } from '../kernels/gaussian.js';
-import { linalgLoaded, matmulTransposedWasm, matmulWasm, RowSums, shrinkLinalg } from '../kernels/linalg.js';
+import { linalgLoaded, matmulTransposedTs, matmulTransposedWasm, matmulTs, matmulWasm, RowSums, shrinkLinalg } from '../kernels/linalg.js';
 import { orthonormalMatrix } from '../numeric/householder.js';
 import { StageError } from '../errors.js';
 import { f32Payload, matrixShape, type ArrayOut, type ModelView } from './types.js';
@@ -28,37 +28,13 @@ function checkInner(inner: number, leftCols: number): void {
 /** `matmul(A, B)` of the reference: A is aRows × (≥ inner), B is inner × bCols; inner = len(B). */
 function matmul(A: Float64Array, aRows: number, aCols: number, B: Float64Array, inner: number, bCols: number): Float64Array {
   checkInner(inner, aCols);
-  if (linalgLoaded()) return matmulWasm(A, aRows, aCols, B, inner, bCols);
-  const out = new Float64Array(aRows * bCols);
-  for (let i = 0; i < aRows; i++) {
-    for (let j = 0; j < bCols; j++) {
-      let s = 0.0;
-      for (let k = 0; k < inner; k++) s += A[i * aCols + k]! * B[k * bCols + j]!;
-      out[i * bCols + j] = s;
-    }
-  }
-  return out;
+  return (linalgLoaded() ? matmulWasm : matmulTs)(A, aRows, aCols, B, inner, bCols);
 }
 
-/**
- * `matmul(transpose(S), B)` for S stored sRows × sCols, without building the
- * transpose: S is read row by row (k outer), and every output element still sums
- * its products from 0.0 in ascending k, as matmul does, so the bits are the same.
- */
+/** `matmul(transpose(S), B)` for S stored sRows × sCols (first `inner` rows used). */
 function matmulTransposed(S: Float64Array, sRows: number, sCols: number, B: Float64Array, inner: number, bCols: number): Float64Array {
   checkInner(inner, sRows);
-  if (linalgLoaded()) return matmulTransposedWasm(S, sCols, B, inner, bCols);
-  const out = new Float64Array(sCols * bCols);
-  for (let k = 0; k < inner; k++) {
-    const sb = k * sCols;
-    const bb = k * bCols;
-    for (let i = 0; i < sCols; i++) {
-      const a = S[sb + i]!;
-      const ob = i * bCols;
-      for (let j = 0; j < bCols; j++) out[ob + j] = out[ob + j]! + a * B[bb + j]!;
-    }
-  }
-  return out;
+  return (linalgLoaded() ? matmulTransposedWasm : matmulTransposedTs)(S, sCols, B, inner, bCols);
 }
 
 export function computeOverlays(view: ModelView, r: number, rv: number): OverlaysResult {
