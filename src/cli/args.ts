@@ -3,14 +3,53 @@
 // int() parsing of numeric flags with argparse's messages.
 import { UsageError } from '../errors.js';
 
-/** Long flags of the convert command: name → takes a value. */
-export const CONVERT_FLAGS: Record<string, boolean> = {
-  source: true, output: true, r: true, rv: true, topL: true, 'original-subdir': true,
-  verbose: false, quiet: false, interactive: false, 'no-summary': false, 'summary-format': true, 'summary-output': true,
-  'mxfp4-backend': true, 'torch-threads': true, 'numpy-threads': true, 'cpu-affinity': true,
-  'assume-ftz': false, 'assume-fma': false, debug: false, force: false, 'strict-tokenizer': false,
-  help: false, version: false, 'mxfp4-shards': false, 'no-mxfp4-shards': false, 'allow-nan-scales': false, 'quantize-experts': true,
-};
+/** One option of the convert command: cac's spec (`--name <value>` takes a value), help text, cac config. */
+export interface OptionSpec {
+  spec: string;
+  description: string;
+  config?: { default?: unknown; type?: unknown[] };
+}
+
+/** The convert command's options, declared once: cac gets them all, CONVERT_FLAGS is derived. */
+export const CONVERT_OPTIONS: readonly OptionSpec[] = [
+  { spec: '--source <dir>', description: 'Checkpoint folder (config.json + model.safetensors or a sharded index), or hf:ORG/MODEL[@REV]' },
+  { spec: '--output <dir>', description: 'Output folder for the Sera package' },
+  { spec: '--r <n>', description: 'PRF feature count (clamped to d_model)', config: { type: [String] } },
+  { spec: '--rv <n>', description: 'Overlay value rank (clamped to r)', config: { type: [String] } },
+  { spec: '--topL <n>', description: 'Hidden units kept per input feature in the FFN collapse', config: { type: [String] } },
+  { spec: '--original-subdir <path>', description: 'Extra search root relative to --source (replaces the original/ probing)' },
+  { spec: '--verbose', description: 'Echo the conversion log to stderr' },
+  { spec: '--quiet', description: 'Only errors on stderr' },
+  { spec: '--debug', description: 'Verbose logs under OUTPUT/logs/ and stack traces on errors' },
+  { spec: '--no-summary', description: 'Do not print the summary' },
+  { spec: '--summary-format <format>', description: 'Summary format: table or json', config: { default: 'table' } },
+  { spec: '--summary-output <file>', description: 'Also write the summary to this file' },
+  { spec: '--assume-ftz', description: 'Attest flush-to-zero (always refused: JS engines keep denormals)' },
+  { spec: '--assume-fma', description: 'Attest fused multiply-add support (recorded in the manifest)' },
+  { spec: '--strict-tokenizer', description: 'Abort like the reference when the tokenizer is missing or not uniquely decodable' },
+  { spec: '--force', description: 'Replace a non-empty --output that is not a Sera package' },
+  { spec: '--mxfp4-shards', description: 'Copy MXFP4 tensors to arrays/mxfp4/ (default for mixture-of-experts checkpoints; --no-mxfp4-shards skips)' },
+  { spec: '--allow-nan-scales', description: 'Accept 0xFF (NaN) MXFP4 scale bytes' },
+  { spec: '--quantize-experts <format>', description: 'Encode float FFN/expert weights to MXFP4 shards (mxfp4); the stages read the decoded values' },
+  { spec: '--interactive', description: 'Ask for the settings step by step (the reference assistant)' },
+  { spec: '--profile <name>', description: 'r 512, rv 12, topL 12 for gpt-oss-20b or gpt-oss-120b (explicit flags win)' },
+  { spec: '--dry-run', description: 'Print the plan (layers, roles, arrays, estimated bytes) and write nothing' },
+  { spec: '--log-format <format>', description: 'stderr as text (default) or json (one object per line)' },
+  { spec: '--cache-dir <dir>', description: 'Download cache for hf: sources (default ~/.cache/sera-transfer/hub)' },
+  { spec: '--mxfp4-backend <name>', description: 'Accepted for compatibility (python|numpy|torch); decoding is always exact', config: { default: 'python' } },
+  { spec: '--torch-threads <n>', description: 'Accepted for compatibility; no effect', config: { type: [String] } },
+  { spec: '--numpy-threads <n>', description: 'Accepted for compatibility; no effect', config: { type: [String] } },
+  { spec: '--cpu-affinity <list>', description: 'Accepted for compatibility; no effect', config: { type: [String] } },
+];
+
+/**
+ * Long flags of the convert command: name → takes a value (for prefix expansion),
+ * from CONVERT_OPTIONS plus cac's --help/--version and the --no- form of --mxfp4-shards.
+ */
+export const CONVERT_FLAGS: Record<string, boolean> = Object.fromEntries([
+  ...CONVERT_OPTIONS.map((o) => [o.spec.split(' ')[0]!.slice(2), o.spec.includes('<')] as const),
+  ['help', false], ['version', false], ['no-mxfp4-shards', false],
+]);
 
 const NUMBER_RE = /^-\d+$|^-\d*\.\d+$/;
 

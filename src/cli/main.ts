@@ -5,12 +5,12 @@ import { dirname } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { mkdirp, writeFile } from '../io/fs.js';
 import { UsageError } from '../errors.js';
-import { CONVERT_FLAGS, choiceFlag, lastValue, normalizeArgv, parseIntFlag, reportFlags, resolveVerbose, validateBackendFlags } from './args.js';
+import { CONVERT_FLAGS, CONVERT_OPTIONS, choiceFlag, lastValue, normalizeArgv, parseIntFlag, reportFlags, resolveVerbose, validateBackendFlags } from './args.js';
 import { reportError, reportErrorJson } from './report.js';
 import { addSynthOptions, synthCommand } from '../synth/cli.js';
 import { resolvePath } from '../io/paths.js';
 import { InterruptGuard, InterruptedError } from './signals.js';
-import { prepareRun, WORKFLOW_FLAGS, type RunFlags } from './workflow.js';
+import { prepareRun, type RunFlags } from './workflow.js';
 import { applyProfile } from './profiles.js';
 
 export interface CliIO {
@@ -33,7 +33,6 @@ function version(): string {
 type Opts = Record<string, any>;
 
 /** Long flags of the convert command (name → takes a value), for prefix expansion. */
-const FLAGS: Record<string, boolean> = { ...CONVERT_FLAGS, ...WORKFLOW_FLAGS };
 
 async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number> {
   const debug = !!o.debug;
@@ -108,38 +107,13 @@ function lastFlag(v: unknown): boolean | undefined {
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   try {
     const cli = cac('sera-transfer');
-    const addConvertOptions = (c: ReturnType<typeof cli.command>) => c
-      .option('--source <dir>', 'Checkpoint folder (config.json + model.safetensors or a sharded index), or hf:ORG/MODEL[@REV]')
-      .option('--output <dir>', 'Output folder for the Sera package')
-      .option('--r <n>', 'PRF feature count (clamped to d_model)', { type: [String] })
-      .option('--rv <n>', 'Overlay value rank (clamped to r)', { type: [String] })
-      .option('--topL <n>', 'Hidden units kept per input feature in the FFN collapse', { type: [String] })
-      .option('--original-subdir <path>', 'Extra search root relative to --source (replaces the original/ probing)')
-      .option('--verbose', 'Echo the conversion log to stderr')
-      .option('--quiet', 'Only errors on stderr')
-      .option('--debug', 'Verbose logs under OUTPUT/logs/ and stack traces on errors')
-      .option('--no-summary', 'Do not print the summary')
-      .option('--summary-format <format>', 'Summary format: table or json', { default: 'table' })
-      .option('--summary-output <file>', 'Also write the summary to this file')
-      .option('--assume-ftz', 'Attest flush-to-zero (always refused: JS engines keep denormals)')
-      .option('--assume-fma', 'Attest fused multiply-add support (recorded in the manifest)')
-      .option('--strict-tokenizer', "Abort like the reference when the tokenizer is missing or not uniquely decodable")
-      .option('--force', 'Replace a non-empty --output that is not a Sera package')
-      .option('--mxfp4-shards', 'Copy MXFP4 tensors to arrays/mxfp4/ (default for mixture-of-experts checkpoints; --no-mxfp4-shards skips)')
-      .option('--allow-nan-scales', 'Accept 0xFF (NaN) MXFP4 scale bytes')
-      .option('--quantize-experts <format>', 'Encode float FFN/expert weights to MXFP4 shards (mxfp4); the stages read the decoded values')
-      .option('--interactive', 'Ask for the settings step by step (the reference assistant)')
-      .option('--profile <name>', 'r 512, rv 12, topL 12 for gpt-oss-20b or gpt-oss-120b (explicit flags win)')
-      .option('--dry-run', 'Print the plan (layers, roles, arrays, estimated bytes) and write nothing')
-      .option('--log-format <format>', 'stderr as text (default) or json (one object per line)')
-      .option('--cache-dir <dir>', 'Download cache for hf: sources (default ~/.cache/sera-transfer/hub)')
-      .option('--mxfp4-backend <name>', 'Accepted for compatibility (python|numpy|torch); decoding is always exact', { default: 'python' })
-      .option('--torch-threads <n>', 'Accepted for compatibility; no effect', { type: [String] })
-      .option('--numpy-threads <n>', 'Accepted for compatibility; no effect', { type: [String] })
-      .option('--cpu-affinity <list>', 'Accepted for compatibility; no effect', { type: [String] });
+    const addConvertOptions = (c: ReturnType<typeof cli.command>) => {
+      for (const o of CONVERT_OPTIONS) c.option(o.spec, o.description, o.config);
+      return c;
+    };
 
     let code = 0;
-    const normalized = normalizeArgv(argv, FLAGS);
+    const normalized = normalizeArgv(argv, CONVERT_FLAGS);
     addConvertOptions(cli.command('[...args]', 'Convert a checkpoint (same as `convert`)'))
       .action(async (args: string[], o: Opts) => {
         if (args.length) throw new UsageError(`unknown command or argument: ${args[0]}`, "run 'sera-transfer --help'");
@@ -164,7 +138,7 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
     await cli.runMatchedCommand();
     return code;
   } catch (err) {
-    const { debug, jsonLogs } = reportFlags(argv, FLAGS);
+    const { debug, jsonLogs } = reportFlags(argv, CONVERT_FLAGS);
     return jsonLogs ? reportErrorJson(err, io.stderr, debug) : reportError(err, io.stderr, debug);
   }
 }

@@ -12,11 +12,6 @@ import { isHubSource } from '../hub/source.js';
 import { choiceFlag, lastValue } from './args.js';
 import type { ConvertOptions } from '../convert.js';
 
-/** Flags this module adds to the convert command (name → takes a value), for prefix expansion. */
-export const WORKFLOW_FLAGS: Record<string, boolean> = {
-  profile: true, 'dry-run': false, 'log-format': true, 'cache-dir': true,
-};
-
 export interface WorkflowIO {
   stdout: OutStream;
   stderr: OutStream;

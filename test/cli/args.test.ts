@@ -2,8 +2,7 @@
 // argparse's message, and "the last occurrence wins" for repeated flags.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CONVERT_FLAGS, choiceFlag, lastValue, parseIntFlag, pyInt, reportFlags, validateBackendFlags } from '../../src/cli/args.js';
-import { WORKFLOW_FLAGS } from '../../src/cli/workflow.js';
+import { CONVERT_FLAGS, CONVERT_OPTIONS, choiceFlag, lastValue, parseIntFlag, pyInt, reportFlags, validateBackendFlags } from '../../src/cli/args.js';
 import { UsageError } from '../../src/errors.js';
 import { runCli } from './run-cli.js';
 
@@ -58,7 +57,7 @@ test('the command line checks --quantize-experts before anything runs', async ()
 });
 
 test('--debug and --log-format for the error report: abbreviations count, nothing after --, the last value wins', async () => {
-  const flags = (argv: string[]) => reportFlags(argv, { ...CONVERT_FLAGS, ...WORKFLOW_FLAGS });
+  const flags = (argv: string[]) => reportFlags(argv, CONVERT_FLAGS);
   assert.equal(flags(['--deb']), { debug: true, jsonLogs: false });
   assert.equal(flags(['--s', 'x', '--debug']), { debug: true, jsonLogs: false }, 'an ambiguous prefix does not hide them');
   assert.equal(flags(['--', '--debug', '--log-format=json']), { debug: false, jsonLogs: false });
@@ -67,6 +66,14 @@ test('--debug and --log-format for the error report: abbreviations count, nothin
   const r = await runCli(['--source', '/nonexistent/ckpt', '--output', '/nonexistent/out', '--summary-format', 'xml', '--deb']);
   assert.is(r.code, 2);
   assert.match(r.stderr, /^ {2}\[debug\] at /m, 'an abbreviated --debug shows the stack');
+});
+
+test('CONVERT_FLAGS is derived from the declared options: every flag, and which ones take a value', () => {
+  assert.is(Object.keys(CONVERT_FLAGS).length, CONVERT_OPTIONS.length + 3);
+  for (const [name, takes] of [['source', true], ['topL', true], ['log-format', true], ['cache-dir', true], ['dry-run', false],
+    ['no-summary', false], ['mxfp4-shards', false], ['no-mxfp4-shards', false], ['help', false], ['version', false]] as const) {
+    assert.is(CONVERT_FLAGS[name], takes, name);
+  }
 });
 
 test.run();

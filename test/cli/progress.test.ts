@@ -10,7 +10,6 @@ import { runCli } from './run-cli.js';
 import { tempDir } from './files.js';
 import { Reporter, describeProgress, formatBytes, formatDuration } from '../../src/cli/progress.js';
 import { CONVERT_FLAGS, reportFlags } from '../../src/cli/args.js';
-import { WORKFLOW_FLAGS } from '../../src/cli/workflow.js';
 import { ProgressTracker, type ProgressEvent } from '../../src/pipeline/read-progress.js';
 import { TensorSet } from '../../src/model/tensors.js';
 
@@ -131,7 +130,7 @@ test('helpers: byte and duration formats, JSON-log detection', () => {
   assert.is(formatDuration(42_000), '42s');
   assert.is(formatDuration(138_000), '2:18');
   assert.is(formatDuration(3_723_000), '1:02:03');
-  const wantsJsonLogs = (argv: string[]) => reportFlags(argv, { ...CONVERT_FLAGS, ...WORKFLOW_FLAGS }).jsonLogs;
+  const wantsJsonLogs = (argv: string[]) => reportFlags(argv, CONVERT_FLAGS).jsonLogs;
   assert.ok(wantsJsonLogs(['--log-format', 'json']));
   assert.ok(wantsJsonLogs(['--log=json']));
   assert.not.ok(wantsJsonLogs(['--log-format', 'text']));
