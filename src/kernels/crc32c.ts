@@ -1,18 +1,18 @@
 // CRC-32C over any byte length, streamed through the kernel's scratch in chunks.
-import { kernel, CHUNK_BYTES, type Kernel } from './wasm.js';
+import { KernelSlot, CHUNK_BYTES } from './wasm.js';
 
 type Crc32cExports = { crc32c(crc: number, ptr: number, len: number): number };
 
-let k: Kernel<Crc32cExports> | undefined;
+const slot = new KernelSlot<Crc32cExports>('crc32c', 'await loadCrc32c() first');
 
 /** Loads the CRC-32C kernel; call once before the synchronous API. */
-export async function loadCrc32c(): Promise<void> {
-  k ??= await kernel<Crc32cExports>('crc32c');
+export function loadCrc32c(): Promise<void> {
+  return slot.load();
 }
 
 /** Running CRC-32C: pass the previous result as `crc` to continue (start with 0). */
 export function crc32cSync(data: Uint8Array, crc = 0): number {
-  if (!k) throw new Error('crc32c kernel not loaded: await loadCrc32c() first');
+  const k = slot.get();
   const ptr = k.scratch(Math.min(CHUNK_BYTES, data.length));
   for (let off = 0; off < data.length; off += CHUNK_BYTES) {
     const part = data.subarray(off, Math.min(off + CHUNK_BYTES, data.length));

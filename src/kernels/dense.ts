@@ -1,6 +1,6 @@
 // Thin wrapper over the dense kernel: the reference FFN collapse of one layer
 // (column statistics of W2, then top-L weights and residual records per key).
-import { kernel, type Kernel } from './wasm.js';
+import { KernelSlot, type Kernel } from './wasm.js';
 
 type DenseExports = {
   collapseKeys(wT: number, hid: number, j0: number, j1: number, cab: number, sg: number, k: number,
@@ -11,14 +11,14 @@ type DenseExports = {
   columnStatsF32(v: number, rows: number, cols: number, m: number, sgn: number, cab: number): void;
 };
 
-let k: Kernel<DenseExports> | undefined;
+const slot = new KernelSlot<DenseExports>('dense', 'await loadDense() first');
 
-export async function loadDense(): Promise<void> {
-  k ??= await kernel<DenseExports>('dense');
+export function loadDense(): Promise<void> {
+  return slot.load();
 }
 
 export function denseLoaded(): boolean {
-  return k !== undefined;
+  return slot.loaded;
 }
 
 // records are hashed, checksummed and written while still in cache
@@ -39,8 +39,7 @@ export class DenseLayer {
 
   /** hid × cols is W1's shape; W2 rows of up to `w2Cols` values arrive `w2Rows` at a time. */
   constructor(hid: number, cols: number, d: number, w2Cols: number, w2Rows: number) {
-    if (!k) throw new Error('dense kernel not loaded: await loadDense() first');
-    this.#k = k;
+    const k = (this.#k = slot.get());
     this.hid = hid;
     this.d = d;
     this.keysPerChunk = Math.max(1, Math.min(d, Math.floor(RECORD_CHUNK_BYTES / Math.max(16, hid * 16))));

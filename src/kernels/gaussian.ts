@@ -2,7 +2,7 @@
 // drawn in wasm (no JIT warm-up, doubles never boxed), continuing a SplitMix64.
 // The kernel imports the exact BigInt fma for the rare operands its fast path
 // cannot take, so its values equal the TypeScript port's for every input.
-import { kernel, type Kernel } from './wasm.js';
+import { KernelSlot } from './wasm.js';
 import { fmaExact } from '../numeric/libm/fma.js';
 import type { SplitMix64 } from '../numeric/splitmix64.js';
 import { gaussianVector } from '../numeric/gaussian.js';
@@ -15,19 +15,14 @@ type GaussianExports = {
   fmaExport(a: number, b: number, c: number): number;
 };
 
-let k: Kernel<GaussianExports> | undefined;
+const slot = new KernelSlot<GaussianExports>('gaussian', 'await loadGaussian() first', { env: { fmaExact } });
 
-export async function loadGaussian(): Promise<void> {
-  k ??= await kernel<GaussianExports>('gaussian', { fmaExact });
+export function loadGaussian(): Promise<void> {
+  return slot.load();
 }
 
 export function gaussianLoaded(): boolean {
-  return k !== undefined;
-}
-
-function loaded(): Kernel<GaussianExports> {
-  if (!k) throw new Error('gaussian kernel not loaded: await loadGaussian() first');
-  return k;
+  return slot.loaded;
 }
 
 /**
@@ -35,7 +30,7 @@ function loaded(): Kernel<GaussianExports> {
  * `prng` advances exactly as the TypeScript gaussianVector would advance it.
  */
 export function gaussianRowsWasm(prng: SplitMix64, rows: number, length: number): Float64Array {
-  const kk = loaded();
+  const kk = slot.get();
   const n = Math.max(0, rows) * Math.max(0, length);
   const { at } = kk.regions<'state' | 'out'>([['state', 8], ['out', n * 8]]);
   const st = new Uint32Array(kk.memory.buffer, at.state, 2);
@@ -48,13 +43,13 @@ export function gaussianRowsWasm(prng: SplitMix64, rows: number, length: number)
 
 /** The kernel's log, sin, cos (sin/cos for |x| < 105414336) and fma, for known-answer tests. */
 export function wasmLibm(): { log(x: number): number; sin(x: number): number; cos(x: number): number; fma(a: number, b: number, c: number): number } {
-  const e = loaded().exports;
+  const e = slot.get().exports;
   return { log: e.log, sin: e.sin, cos: e.cos, fma: e.fmaExport };
 }
 
 /** gaussianRowsWasm when the kernel is loaded, else the TypeScript port (same values, same generator advance). */
 export function gaussianRows(prng: SplitMix64, rows: number, length: number): Float64Array {
-  if (k) return gaussianRowsWasm(prng, rows, length);
+  if (slot.loaded) return gaussianRowsWasm(prng, rows, length);
   const len = Math.max(0, length);
   const out = new Float64Array(Math.max(0, rows) * len);
   for (let r = 0; r < rows; r++) gaussianVector(prng, len, out.subarray(r * len, (r + 1) * len));

@@ -1,6 +1,6 @@
 // Thin wrapper over the linalg kernel: the overlays stage's products in the
 // reference's summation order (see assembly/linalg.ts).
-import { kernel, renewKernel, type Kernel } from './wasm.js';
+import { KernelSlot } from './wasm.js';
 
 type LinalgExports = {
   matmul(a: number, aRows: number, aCols: number, b: number, inner: number, bCols: number, out: number): void;
@@ -11,14 +11,14 @@ type LinalgExports = {
   householderQ(vs: number, ks: number, n: number, m: number, cols: number, q: number, out: number): void;
 };
 
-let k: Kernel<LinalgExports> | undefined;
+const slot = new KernelSlot<LinalgExports>('linalg', 'await loadLinalg() first');
 
-export async function loadLinalg(): Promise<void> {
-  k ??= await kernel<LinalgExports>('linalg');
+export function loadLinalg(): Promise<void> {
+  return slot.load();
 }
 
 export function linalgLoaded(): boolean {
-  return k !== undefined;
+  return slot.loaded;
 }
 
 const SHRINK_ABOVE = 16 * 1024 * 1024;
@@ -29,17 +29,12 @@ const SHRINK_ABOVE = 16 * 1024 * 1024;
  * the conversion and add to the collapse's peak.
  */
 export function shrinkLinalg(): void {
-  if (k && k.memory.buffer.byteLength > SHRINK_ABOVE) k = renewKernel<LinalgExports>('linalg');
-}
-
-function loaded(): Kernel<LinalgExports> {
-  if (!k) throw new Error('linalg kernel not loaded: await loadLinalg() first');
-  return k;
+  if (slot.current && slot.current.memory.buffer.byteLength > SHRINK_ABOVE) slot.renew();
 }
 
 /** Copies the operands in, runs `f` on their pointers, returns a copy of the `outLength` result. */
 function run(a: Float64Array, b: Float64Array, outLength: number, f: (e: LinalgExports, pa: number, pb: number, po: number) => void): Float64Array {
-  const kk = loaded();
+  const kk = slot.get();
   const { at } = kk.regions<'a' | 'b' | 'out'>([['a', a.length * 8], ['b', b.length * 8], ['out', outLength * 8]]);
   kk.f64(at.a, a.length).set(a);
   kk.f64(at.b, b.length).set(b);
@@ -98,6 +93,7 @@ abstract class StreamedSums {
 
   constructor(n: number) {
     this.n = n;
+    const k = slot.current;
     if (k) {
       const at = k.scratch(n * 8); // grows first: a view taken before the growth would be detached
       k.u8.fill(0, at, at + n * 8);
@@ -108,21 +104,21 @@ abstract class StreamedSums {
 
   /** Room for the next chunk of `n` values (valid until the next call). */
   input(n: number): Float64Array {
-    if (!k) {
+    if (this.js) {
       if (this.buf.length < n) this.buf = new Float64Array(n);
       return this.buf.subarray(0, n);
     }
-    return k.f64(this.pointers(n).v, n);
+    return slot.get().f64(this.pointers(n).v, n);
   }
 
   /** Kernel pointers of the accumulator and of a chunk of `n` values. */
   protected pointers(n: number): { acc: number; v: number } {
-    return k!.regions<'acc' | 'v'>([['acc', this.n * 8], ['v', n * 8]]).at;
+    return slot.get().regions<'acc' | 'v'>([['acc', this.n * 8], ['v', n * 8]]).at;
   }
 
   /** A copy of the accumulator. */
   protected values(): Float64Array {
-    return this.js ? this.js.slice() : k!.f64(k!.base, this.n).slice();
+    return this.js ? this.js.slice() : slot.get().f64(this.pointers(0).acc, this.n).slice();
   }
 }
 
@@ -132,7 +128,7 @@ export class SquareSums extends StreamedSums {
   add(rows: number, cols: number, used: number): void {
     if (!this.js) {
       const p = this.pointers(rows * cols);
-      k!.exports.addSquares(p.acc >>> 0, p.v >>> 0, rows, cols, used);
+      slot.get().exports.addSquares(p.acc >>> 0, p.v >>> 0, rows, cols, used);
       return;
     }
     const acc = this.js, v = this.buf;
@@ -159,7 +155,7 @@ export class RowSums extends StreamedSums {
   add(aCols: number, r0: number, vCols: number, rows: number, n: number): void {
     if (!this.js) {
       const p = this.pointers(rows * vCols);
-      k!.exports.addRows(p.acc >>> 0, aCols, r0, p.v >>> 0, vCols, rows, n);
+      slot.get().exports.addRows(p.acc >>> 0, aCols, r0, p.v >>> 0, vCols, rows, n);
       return;
     }
     const A = this.js, v = this.buf;
@@ -171,7 +167,7 @@ export class RowSums extends StreamedSums {
   /** Every element divided by `d` (a true division, as the reference's), as a copy. */
   divideAndTake(d: number): Float64Array {
     if (!this.js) {
-      k!.exports.divideAll(k!.base >>> 0, this.n, d);
+      slot.get().exports.divideAll(this.pointers(0).acc >>> 0, this.n, d);
       return this.values();
     }
     for (let i = 0; i < this.js.length; i++) this.js[i] = this.js[i]! / d;
@@ -184,7 +180,7 @@ export class RowSums extends StreamedSums {
  * k..m-1 of an m-vector): row j of the result is e_j reflected by each in order.
  */
 export function householderQWasm(reflectors: readonly { k: number; v: Float64Array }[], m: number, cols: number): Float64Array {
-  const kk = loaded();
+  const kk = slot.get();
   const n = reflectors.length;
   const { at } = kk.regions<'vs' | 'ks' | 'q' | 'out'>([['vs', n * m * 8], ['ks', n * 4], ['q', m * 8], ['out', m * cols * 8]]);
   const vs = kk.f64(at.vs, n * m);

@@ -1,6 +1,6 @@
 // Thin wrapper over the moe kernel: the MoE collapse's per-layer selection state
 // lives in the kernel's memory; rows are streamed in (MXFP4 bytes or f64 values).
-import { alignScratch, kernel, type Kernel } from './wasm.js';
+import { alignScratch, KernelSlot, type Kernel } from './wasm.js';
 
 type MoeExports = {
   scanRowsMxfp4(st: number, blocks: number, scales: number, nRows: number, groups: number, unit0: number, k: number, ca: number, limit: number, row: number): void;
@@ -10,14 +10,14 @@ type MoeExports = {
   colStatsF64(v: number, nRows: number, cols: number, sgn: number, cab: number): void;
 };
 
-let k: Kernel<MoeExports> | undefined;
+const slot = new KernelSlot<MoeExports>('moe', 'await loadMoe() first');
 
-export async function loadMoe(): Promise<void> {
-  k ??= await kernel<MoeExports>('moe');
+export function loadMoe(): Promise<void> {
+  return slot.load();
 }
 
 export function moeLoaded(): boolean {
-  return k !== undefined;
+  return slot.loaded;
 }
 
 /** Regions of a layer's state; `input` (last) receives the streamed chunks. */
@@ -36,8 +36,7 @@ export class MoeScanner {
 
   /** `maxRows` and `maxInputBytes` bound one streamed chunk. */
   constructor(d: number, keep: number, resCap: number, units: number, rowWidth: number, maxRows: number, maxInputBytes: number) {
-    if (!k) throw new Error('moe kernel not loaded: await loadMoe() first');
-    this.#k = k;
+    const k = (this.#k = slot.get());
     this.d = d;
     this.keep = keep;
     this.resCap = resCap;
@@ -134,7 +133,7 @@ export class MoeScanner {
  * streamed through the kernel in chunks of rows.
  */
 export function dotRowsBf16(rows: Uint8Array, nRows: number, n: number, w: Float64Array, out: Float64Array, outOffset = 0): void {
-  if (!k) throw new Error('moe kernel not loaded: await loadMoe() first');
+  const k = slot.get();
   const { at } = k.regions([['w', n * 8], ['out', nRows * 8], ['in', rows.length]]);
   k.f64(at.w, n).set(w);
   k.u8.set(rows, at.in);

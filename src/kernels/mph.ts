@@ -1,5 +1,5 @@
 // Thin wrapper over the mph kernel: the reference's two-level minimal perfect hash.
-import { kernel, type Kernel } from './wasm.js';
+import { KernelSlot } from './wasm.js';
 
 type MphExports = {
   build(keys: number, n: number, m: number, seeds: number, slots: number, placeOrder: number, work: number, maxSeed: number): number;
@@ -7,10 +7,10 @@ type MphExports = {
   mix64Export(value: bigint, seed: bigint): bigint;
 };
 
-let k: Kernel<MphExports> | undefined;
+const slot = new KernelSlot<MphExports>('mph', 'await loadMph() first');
 
-export async function loadMph(): Promise<void> {
-  k ??= await kernel<MphExports>('mph');
+export function loadMph(): Promise<void> {
+  return slot.load();
 }
 
 export interface MphBuild {
@@ -27,7 +27,7 @@ export interface MphBuild {
  * `maxSeed` seeds (the reference raises MinimalPerfectHashError there).
  */
 export function buildMphRaw(keys: BigUint64Array, m: number, maxSeed = 65536): MphBuild | null {
-  if (!k) throw new Error('mph kernel not loaded: await loadMph() first');
+  const k = slot.get();
   const n = keys.length;
   const align = (x: number) => Math.ceil(x / 16) * 16;
   const keysOff = 0;
@@ -50,6 +50,5 @@ export function buildMphRaw(keys: BigUint64Array, m: number, maxSeed = 65536): M
 
 /** The kernel's mix64 (for cross-checks against the TS implementation). */
 export function mix64Wasm(value: bigint, seed: bigint): bigint {
-  if (!k) throw new Error('mph kernel not loaded: await loadMph() first');
-  return BigInt.asUintN(64, k.exports.mix64Export(value, seed));
+  return BigInt.asUintN(64, slot.get().exports.mix64Export(value, seed));
 }

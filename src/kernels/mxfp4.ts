@@ -1,7 +1,7 @@
 // Typed wrapper over the mxfp4 kernel: MXFP4 (OCP MX, E2M1 + E8M0) decode and
 // encode for arrays of any size, streamed through the kernel's scratch memory in
 // chunks. Sync functions need one `await loadMxfp4()` first.
-import { kernel, type Kernel } from './wasm.js';
+import { KernelSlot } from './wasm.js';
 
 /** Name of the encoder's rounding rule (see assembly/mxfp4.ts). */
 export const ENCODER_RULE = 'ocp-mx-v1-floor-rne';
@@ -46,27 +46,23 @@ type Mxfp4Exports = {
   encodeSimd: Raw;
 };
 
-let k: Kernel<Mxfp4Exports> | undefined;
+const slot = new KernelSlot<Mxfp4Exports>('mxfp4', 'await loadMxfp4() first (or use the async decodeMxfp4/encodeMxfp4)', {
+  init(k) {
+    const v = k.exports.abiVersion();
+    if (v !== ABI_VERSION) {
+      throw new Error(`mxfp4.wasm has ABI version ${v}, this wrapper expects ${ABI_VERSION}: rebuild with 'npm run build'`);
+    }
+  },
+});
 
 /** Loads the mxfp4 kernel (once per process); required before the sync functions. */
-export async function loadMxfp4(): Promise<void> {
-  if (k) return;
-  const kk = await kernel<Mxfp4Exports>('mxfp4');
-  const v = kk.exports.abiVersion();
-  if (v !== ABI_VERSION) {
-    throw new Error(`mxfp4.wasm has ABI version ${v}, this wrapper expects ${ABI_VERSION}: rebuild with 'npm run build'`);
-  }
-  k = kk;
+export function loadMxfp4(): Promise<void> {
+  return slot.load();
 }
 
 /** Whether the sync functions are usable (the kernel was loaded). */
 export function mxfp4Loaded(): boolean {
-  return k !== undefined;
-}
-
-function loaded(): Kernel<Mxfp4Exports> {
-  if (!k) throw new Error('mxfp4 kernel not loaded: await loadMxfp4() first (or use the async decodeMxfp4/encodeMxfp4)');
-  return k;
+  return slot.loaded;
 }
 
 // Blocks per chunk. 4 MiB of f32 per chunk (decode output / encode input) keeps
@@ -120,7 +116,7 @@ function precisionOf(name: string, out: unknown, precision: Mxfp4Precision | und
 
 // Runs the decode in chunks; `out` already has room for 32 values per block.
 function decodeChunks(blocks: Uint8Array, scales: Uint8Array, out: Float32Array | Float64Array, opts: Mxfp4DecodeOptions): void {
-  const kk = loaded();
+  const kk = slot.get();
   const n = scales.length;
   if (n === 0) return;
   const simd = opts.simd ?? true;
@@ -227,7 +223,7 @@ export function encodeMxfp4Into(values: Float32Array, blocks: Uint8Array, scales
       `${name}: ${values.length} values need ${g * 16} block bytes and ${g} scale bytes, got ${blocks.length} and ${scales.length}`,
     );
   }
-  const kk = loaded();
+  const kk = slot.get();
   if (g === 0) return 0;
   const chunk = Math.min(g, chunkBlocks);
   const base = kk.scratch(chunk * (128 + 17));

@@ -2,7 +2,7 @@
 // (contiguous, no holes/overlaps, sizes match shapes, ends exactly at the end of
 // the data) in u64 arithmetic. The JSON header is parsed in TS; this only sees
 // numbers. Callers must `await loadValidate()` once before `validateLayoutSync`.
-import { kernel, CHUNK_BYTES, type Kernel } from './wasm.js';
+import { KernelSlot, CHUNK_BYTES } from './wasm.js';
 
 // Exported AssemblyScript constants arrive as WasmGlobal objects.
 type WasmGlobal = { readonly value: number };
@@ -12,6 +12,9 @@ type ValidateExports = {
   OK: WasmGlobal; HOLE: WasmGlobal; OVERLAP: WasmGlobal;
   END_BEFORE_BEGIN: WasmGlobal; OVERFLOW: WasmGlobal;
   SIZE_MISMATCH: WasmGlobal; PAST_END: WasmGlobal; TRAILING: WasmGlobal;
+  checkMxfp4(bdims: number, brank: number, sdims: number, srank: number, out: number): number;
+  scanScales(ptr: number, n: number, out: number): void;
+  MX_OK: WasmGlobal; MX_RANK: WasmGlobal; MX_BLOCK_BYTES: WasmGlobal;
 };
 
 export type LayoutErrorCode =
@@ -40,30 +43,31 @@ export interface LayoutFailure {
   found: bigint;
 }
 
-let k: Kernel<ValidateExports> | undefined;
-let codes: Map<number, LayoutErrorCode | 'ok'> | undefined;
+let codes = new Map<number, LayoutErrorCode | 'ok'>();
+
+const slot = new KernelSlot<ValidateExports>('validate', 'await loadValidate() first', {
+  init({ exports: e }) {
+    // Codes come from the module's own exported constants, so they cannot drift.
+    codes = new Map<number, LayoutErrorCode | 'ok'>([
+      [e.OK.value, 'ok'],
+      [e.HOLE.value, 'hole'],
+      [e.OVERLAP.value, 'overlap'],
+      [e.END_BEFORE_BEGIN.value, 'end-before-begin'],
+      [e.OVERFLOW.value, 'overflow'],
+      [e.SIZE_MISMATCH.value, 'size-mismatch'],
+      [e.PAST_END.value, 'past-end'],
+      [e.TRAILING.value, 'trailing'],
+    ]);
+  },
+});
 
 /** Loads the validate kernel; call once before the synchronous API. */
-export async function loadValidate(): Promise<void> {
-  if (k) return;
-  const kk = await kernel<ValidateExports>('validate');
-  const e = kk.exports;
-  // Codes come from the module's own exported constants, so they cannot drift.
-  codes = new Map<number, LayoutErrorCode | 'ok'>([
-    [e.OK.value, 'ok'],
-    [e.HOLE.value, 'hole'],
-    [e.OVERLAP.value, 'overlap'],
-    [e.END_BEFORE_BEGIN.value, 'end-before-begin'],
-    [e.OVERFLOW.value, 'overflow'],
-    [e.SIZE_MISMATCH.value, 'size-mismatch'],
-    [e.PAST_END.value, 'past-end'],
-    [e.TRAILING.value, 'trailing'],
-  ]);
-  k = kk;
+export function loadValidate(): Promise<void> {
+  return slot.load();
 }
 
 export function isValidateLoaded(): boolean {
-  return k !== undefined;
+  return slot.loaded;
 }
 
 const OUT_BYTES = 32;
@@ -81,7 +85,7 @@ function u64(v: number | bigint, what: string): bigint {
  * each size = product(shape) x elemSize, last end = dataLength.
  */
 export function validateLayoutSync(entries: readonly LayoutEntry[], dataLength: number | bigint): LayoutFailure | null {
-  if (!k || !codes) throw new Error('validate kernel not loaded: await loadValidate() first');
+  const k = slot.get();
   const dataLen = u64(dataLength, 'data length');
   let cursor = 0n;
   let i = 0;
@@ -127,11 +131,6 @@ export function validateLayoutSync(entries: readonly LayoutEntry[], dataLength: 
 
 // ---- MXFP4 pairs ----
 
-type MxExports = {
-  checkMxfp4(bdims: number, brank: number, sdims: number, srank: number, out: number): number;
-  scanScales(ptr: number, n: number, out: number): void;
-};
-
 export type Mxfp4ShapeProblem =
   | { code: 'rank'; blocksRank: number; scalesRank: number }
   | { code: 'block-bytes'; found: number }
@@ -139,18 +138,17 @@ export type Mxfp4ShapeProblem =
 
 /** Checks an MXFP4 blocks/scales shape pair in the kernel; null when consistent. */
 export function checkMxfp4Sync(blocks: readonly number[], scales: readonly number[]): Mxfp4ShapeProblem | null {
-  if (!k) throw new Error('validate kernel not loaded: await loadValidate() first');
-  const x = k.exports as unknown as MxExports;
+  const k = slot.get();
+  const x = k.exports;
   const base = k.scratch(32 + 8 * (blocks.length + scales.length));
   const dims = new BigUint64Array(k.memory.buffer, base + 32, blocks.length + scales.length);
   blocks.forEach((d, i) => { dims[i] = BigInt(d); });
   scales.forEach((d, i) => { dims[blocks.length + i] = BigInt(d); });
   const rc = x.checkMxfp4((base + 32) >>> 0, blocks.length, (base + 32 + 8 * blocks.length) >>> 0, scales.length, base >>> 0);
   const v = new DataView(k.memory.buffer, base, 32);
-  const e = k.exports as unknown as Record<string, { value: number }>;
-  if (rc === e.MX_OK!.value) return null;
-  if (rc === e.MX_RANK!.value) return { code: 'rank', blocksRank: blocks.length, scalesRank: scales.length };
-  if (rc === e.MX_BLOCK_BYTES!.value) return { code: 'block-bytes', found: Number(v.getBigUint64(16, true)) };
+  if (rc === x.MX_OK.value) return null;
+  if (rc === x.MX_RANK.value) return { code: 'rank', blocksRank: blocks.length, scalesRank: scales.length };
+  if (rc === x.MX_BLOCK_BYTES.value) return { code: 'block-bytes', found: Number(v.getBigUint64(16, true)) };
   return { code: 'dim', index: v.getUint32(0, true), blocks: Number(v.getBigUint64(8, true)), scales: Number(v.getBigUint64(16, true)) };
 }
 
@@ -159,8 +157,8 @@ export class ScaleScan {
   max = 0;
   nan = 0;
   add(bytes: Uint8Array): void {
-    if (!k) throw new Error('validate kernel not loaded: await loadValidate() first');
-    const x = k.exports as unknown as MxExports;
+    const k = slot.get();
+    const x = k.exports;
     for (let off = 0; off < bytes.length; off += CHUNK_BYTES) {
       const part = bytes.subarray(off, Math.min(bytes.length, off + CHUNK_BYTES));
       const base = k.scratch(16 + part.length);

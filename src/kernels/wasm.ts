@@ -123,12 +123,58 @@ const compiled = new Map<KernelName, { mod: WebAssembly.Module; imports: Record<
  * wasm memory never shrinks, so a kernel that grew for one big stage is replaced
  * to give that memory back (the old instance is collected once unreferenced).
  */
-export function renewKernel<E extends Record<string, unknown>>(name: KernelName): Kernel<E> {
+function renewKernel<E extends Record<string, unknown>>(name: KernelName): Kernel<E> {
   const c = compiled.get(name);
   if (!c) throw new Error(`wasm kernel '${name}' is not loaded`);
   const k = new Kernel<E>(new WebAssembly.Instance(c.mod, c.imports));
   instances.set(name, Promise.resolve(k));
   return k;
+}
+
+/**
+ * A wrapper's hold on its kernel: `load()` once (async), then the synchronous
+ * functions take the instance with `get()`, which says how to load it when it is not.
+ */
+export class KernelSlot<E extends Record<string, unknown>> {
+  /** The instance, once loaded (wrappers with a TypeScript fallback test this). */
+  current: Kernel<E> | undefined;
+  readonly #name: KernelName;
+  readonly #hint: string;
+  readonly #env: Record<string, (...args: number[]) => number>;
+  readonly #init: ((k: Kernel<E>) => void) | undefined;
+
+  /**
+   * `hint` ends the not-loaded error (`await loadX() first`); `init` runs once on
+   * the instance before it is handed out (ABI checks, constants read from exports).
+   */
+  constructor(name: KernelName, hint: string, opts: { env?: Record<string, (...args: number[]) => number>; init?: (k: Kernel<E>) => void } = {}) {
+    this.#name = name;
+    this.#hint = hint;
+    this.#env = opts.env ?? {};
+    this.#init = opts.init;
+  }
+
+  async load(): Promise<void> {
+    if (this.current) return;
+    const k = await kernel<E>(this.#name, this.#env);
+    this.#init?.(k);
+    this.current = k;
+  }
+
+  get loaded(): boolean {
+    return this.current !== undefined;
+  }
+
+  get(): Kernel<E> {
+    if (!this.current) throw new Error(`${this.#name} kernel not loaded: ${this.#hint}`);
+    return this.current;
+  }
+
+  /** Replaces the instance with a fresh one (renewKernel) and returns it. */
+  renew(): Kernel<E> {
+    this.current = renewKernel<E>(this.#name);
+    return this.current;
+  }
 }
 
 /** Chunk size used by wrappers that stream large inputs through scratch memory. */
