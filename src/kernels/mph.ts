@@ -29,22 +29,17 @@ export interface MphBuild {
 export function buildMphRaw(keys: BigUint64Array, m: number, maxSeed = 65536): MphBuild | null {
   const k = slot.get();
   const n = keys.length;
-  const align = (x: number) => Math.ceil(x / 16) * 16;
-  const keysOff = 0;
-  const seedsOff = align(keysOff + n * 8);
-  const slotsOff = align(seedsOff + m * 4);
-  const orderOff = align(slotsOff + n * 8);
-  const workOff = align(orderOff + n * 4);
-  const total = workOff + (k.exports.workBytes(n, m) >>> 0);
-  const base = k.scratch(total);
-  new BigUint64Array(k.memory.buffer, base + keysOff, n).set(keys);
-  const rc = k.exports.build(base + keysOff, n, m, base + seedsOff, base + slotsOff, base + orderOff, base + workOff, maxSeed);
+  const { at } = k.regions<'keys' | 'seeds' | 'slots' | 'order' | 'work'>([
+    ['keys', n * 8], ['seeds', m * 4], ['slots', n * 8], ['order', n * 4], ['work', k.exports.workBytes(n, m) >>> 0],
+  ]);
+  new BigUint64Array(k.memory.buffer, at.keys, n).set(keys);
+  const rc = k.exports.build(at.keys, n, m, at.seeds, at.slots, at.order, at.work, maxSeed);
   if (rc !== 0) return null;
   const buf = k.memory.buffer;
   return {
-    seeds: new Uint32Array(buf.slice(base + seedsOff, base + seedsOff + m * 4)),
-    ordered: new BigUint64Array(buf.slice(base + slotsOff, base + slotsOff + n * 8)),
-    placeOrder: new Uint32Array(buf.slice(base + orderOff, base + orderOff + n * 4)),
+    seeds: new Uint32Array(buf.slice(at.seeds, at.seeds + m * 4)),
+    ordered: new BigUint64Array(buf.slice(at.slots, at.slots + n * 8)),
+    placeOrder: new Uint32Array(buf.slice(at.order, at.order + n * 4)),
   };
 }
 
