@@ -4,6 +4,7 @@
 // after earlier ones), the weight summed in rank order, and the residual records
 // of every other unit in h order. Python's max(0.0, x) is f64x2.pmax(0, x).
 import { HEAP_BASE } from './shared/heap';
+import { columnStatsOf } from './shared/colstats';
 
 /** pos = Python max(0.0, x): x if x > 0.0 else 0.0 (NaN and -0.0 give 0.0). */
 @inline function relu(x: f64): f64 {
@@ -76,35 +77,31 @@ export function collapseKeys(wT: usize, hid: u32, j0: u32, j1: u32, cab: usize, 
   return nrec;
 }
 
-/** Columns 0..d-1 of a rows × cols f64 matrix into a d × rows matrix, in 16×16 tiles. */
-export function transpose(src: usize, rows: u32, cols: u32, d: u32, dst: usize): void {
+/**
+ * Columns 0..d-1 of a rows × cols matrix of T into a d × rows f64 matrix, in
+ * 16×16 tiles; f32 values are widened (exactly) on the way.
+ */
+@inline function transposeOf<T>(src: usize, rows: u32, cols: u32, d: u32, dst: usize): void {
   for (let r0: u32 = 0; r0 < rows; r0 += 16) {
     const r1 = r0 + 16 < rows ? r0 + 16 : rows;
     for (let c0: u32 = 0; c0 < d; c0 += 16) {
       const c1 = c0 + 16 < d ? c0 + 16 : d;
       for (let r = r0; r < r1; r++) {
-        const s = src + ((<usize>r * cols) << 3);
-        for (let c = c0; c < c1; c++) store<f64>(dst + ((<usize>c * rows + r) << 3), load<f64>(s + (<usize>c << 3)));
+        const s = src + <usize>r * cols * sizeof<T>();
+        for (let c = c0; c < c1; c++) store<f64>(dst + ((<usize>c * rows + r) << 3), <f64>load<T>(s + <usize>c * sizeof<T>()));
       }
     }
   }
 }
 
-/**
- * transpose for f32 input: each value widened to f64 (exact) on the way, so W1
- * stored as f32 needs no separate decode pass and half the reading.
- */
+/** transposeOf a f64 matrix. */
+export function transpose(src: usize, rows: u32, cols: u32, d: u32, dst: usize): void {
+  transposeOf<f64>(src, rows, cols, d, dst);
+}
+
+/** transposeOf a f32 matrix: W1 stored as f32 needs no separate decode pass and half the reading. */
 export function transposeF32(src: usize, rows: u32, cols: u32, d: u32, dst: usize): void {
-  for (let r0: u32 = 0; r0 < rows; r0 += 16) {
-    const r1 = r0 + 16 < rows ? r0 + 16 : rows;
-    for (let c0: u32 = 0; c0 < d; c0 += 16) {
-      const c1 = c0 + 16 < d ? c0 + 16 : d;
-      for (let r = r0; r < r1; r++) {
-        const s = src + ((<usize>r * cols) << 2);
-        for (let c = c0; c < c1; c++) store<f64>(dst + ((<usize>c * rows + r) << 3), <f64>load<f32>(s + (<usize>c << 2)));
-      }
-    }
-  }
+  transposeOf<f32>(src, rows, cols, d, dst);
 }
 
 /** sgn[h] += x, cab[h] += |x| over rows of `cols` values, for h < m (rows in order). */
@@ -112,22 +109,7 @@ export { columnStats } from './shared/colstats';
 
 /** columnStats over f32 rows, each value widened to f64 (exact) first: the same sums, bit for bit. */
 export function columnStatsF32(v: usize, rows: u32, stride: u32, n: u32, sgn: usize, cab: usize): void {
-  for (let r: u32 = 0; r < rows; r++) {
-    const row = v + ((<usize>r * stride) << 2);
-    let h: usize = 0;
-    for (; h + 1 < <usize>n; h += 2) {
-      const o = h << 3;
-      const x = f64x2.promote_low_f32x4(v128.load64_zero(row + (h << 2)));
-      v128.store(sgn + o, f64x2.add(v128.load(sgn + o), x));
-      v128.store(cab + o, f64x2.add(v128.load(cab + o), f64x2.abs(x)));
-    }
-    for (; h < <usize>n; h++) {
-      const o = h << 3;
-      const x = <f64>load<f32>(row + (h << 2));
-      store<f64>(sgn + o, load<f64>(sgn + o) + x);
-      store<f64>(cab + o, load<f64>(cab + o) + abs<f64>(x));
-    }
-  }
+  columnStatsOf<f32>(v, rows, stride, n, sgn, cab);
 }
 
 export { HEAP_BASE };

@@ -116,7 +116,7 @@ export function colStatsMxfp4(blocks: usize, scales: usize, nRows: u32, groups: 
   const cols = <usize>groups << 5;
   for (let i: u32 = 0; i < nRows; i++) {
     decodeF64Simd(blocks + (<usize>i * groups << 4), scales + <usize>i * groups, <usize>groups, row);
-    accumulateRow(row, cols, sgn, cab);
+    accumulateRow<f64>(row, cols, sgn, cab);
   }
 }
 
