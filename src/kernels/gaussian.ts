@@ -31,14 +31,14 @@ export function gaussianLoaded(): boolean {
  */
 export function gaussianRowsWasm(prng: SplitMix64, rows: number, length: number): Float64Array {
   const kk = slot.get();
-  const n = Math.max(0, rows) * Math.max(0, length);
-  const { at } = kk.regions<'state' | 'out'>([['state', 8], ['out', n * 8]]);
-  const st = new Uint32Array(kk.memory.buffer, at.state, 2);
+  rows = Math.max(0, rows);
+  length = Math.max(0, length);
+  const { at } = kk.regions<'state' | 'out'>([['state', 8], ['out', rows * length * 8]]);
+  const st = new Uint32Array(kk.memory.buffer, at.state, 2); // the kernel never grows its memory: st stays valid
   [st[1], st[0]] = prng.stateHalves();
-  kk.exports.gaussianRows(at.state >>> 0, Math.max(0, rows), Math.max(0, length), at.out >>> 0);
-  const words = new Uint32Array(kk.memory.buffer, at.state, 2);
-  prng.setStateHalves(words[1]!, words[0]!);
-  return kk.f64(at.out, n).slice();
+  kk.exports.gaussianRows(at.state >>> 0, rows, length, at.out >>> 0);
+  prng.setStateHalves(st[1]!, st[0]!);
+  return kk.f64(at.out, rows * length).slice();
 }
 
 /** The kernel's log, sin, cos (sin/cos for |x| < 105414336) and fma, for known-answer tests. */

@@ -162,14 +162,13 @@ export class ScaleScan {
     for (let off = 0; off < bytes.length; off += CHUNK_BYTES) {
       const part = bytes.subarray(off, Math.min(bytes.length, off + CHUNK_BYTES));
       const base = k.scratch(16 + part.length);
-      const v = new DataView(k.memory.buffer, base, 16);
+      const v = new DataView(k.memory.buffer, base, 16); // valid until the next scratch(): the kernel never grows memory
       v.setUint32(0, this.max, true);
       v.setBigUint64(8, BigInt(this.nan), true);
       k.u8.set(part, base + 16);
       x.scanScales((base + 16) >>> 0, part.length, base >>> 0);
-      const r = new DataView(k.memory.buffer, base, 16);
-      this.max = r.getUint32(0, true);
-      this.nan = Number(r.getBigUint64(8, true));
+      this.max = v.getUint32(0, true);
+      this.nan = Number(v.getBigUint64(8, true));
     }
   }
 }
