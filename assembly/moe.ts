@@ -120,10 +120,8 @@ export function colStatsMxfp4(blocks: usize, scales: usize, nRows: u32, groups: 
   }
 }
 
-/** Column statistics over f64 rows of `cols` values. */
-export function colStatsF64(v: usize, nRows: u32, cols: u32, sgn: usize, cab: usize): void {
-  columnStats(v, nRows, cols, cols, sgn, cab);
-}
+/** Column statistics over f64 rows (the dense kernel's, shared). */
+export { columnStats };
 
 /**
  * Per-row dot products with f64 weights for BF16 rows (the MoE bridge's

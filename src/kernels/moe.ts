@@ -7,7 +7,7 @@ type MoeExports = {
   scanRowsF64(st: number, v: number, nRows: number, unit0: number, k: number, ca: number, limit: number): void;
   dotRowsBf16(rows: number, nRows: number, n: number, w: number, out: number): void;
   colStatsMxfp4(blocks: number, scales: number, nRows: number, groups: number, sgn: number, cab: number, row: number): void;
-  colStatsF64(v: number, nRows: number, cols: number, sgn: number, cab: number): void;
+  columnStats(v: number, rows: number, stride: number, n: number, sgn: number, cab: number): void;
 };
 
 const slot = new KernelSlot<MoeExports>('moe', 'await loadMoe() first');
@@ -110,7 +110,7 @@ export class MoeScanner {
 
   /** Column statistics of `nRows` rows of `cols` doubles placed in inputF64(). */
   colStatsF64(nRows: number, cols: number, unitOffset: number): void {
-    this.#k.exports.colStatsF64(this.#off.input >>> 0, nRows, cols, (this.#off.sgn + unitOffset * 8) >>> 0, (this.#off.cab + unitOffset * 8) >>> 0);
+    this.#k.exports.columnStats(this.#off.input >>> 0, nRows, cols, cols, (this.#off.sgn + unitOffset * 8) >>> 0, (this.#off.cab + unitOffset * 8) >>> 0);
   }
 
   /** Scans MXFP4 gate rows for units unit0.. with per-row term factors `kf` and column masses `ca`. */
