@@ -94,7 +94,8 @@ function view<T>(bytes: Uint8Array, size: number, make: (buf: ArrayBufferLike, o
   return make(bytes.buffer, bytes.byteOffset, bytes.length / size);
 }
 
-function out64(n: number, out?: Float64Array): Float64Array {
+/** The target of an `n`-value decode: `out` (its first n values) when given, else a new array. */
+export function out64(n: number, out?: Float64Array): Float64Array {
   if (!out) return new Float64Array(n);
   if (out.length < n) throw new RangeError(`output has room for ${out.length} values, need ${n}`);
   return out.length === n ? out : out.subarray(0, n);

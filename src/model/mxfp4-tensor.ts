@@ -6,6 +6,7 @@ import { Tensor, type FileTensor } from './tensors.js';
 import { ModelError } from '../errors.js';
 import { decodeMxfp4Into, mxfp4Loaded } from '../kernels/mxfp4.js';
 import { decodeMxfp4Ts } from '../kernels/mxfp4-ts.js';
+import { out64 } from '../io/tensor-decode.js';
 
 export class Mxfp4Tensor extends Tensor {
   readonly name: string;
@@ -64,9 +65,7 @@ export class Mxfp4Tensor extends Tensor {
     const B = this.groupBytes;
     const bytes = this.blocks.store.read(this.blocks.info, g0 * B, (g1 - g0) * B);
     const scales = this.scales.store.read(this.scales.info, g0, g1 - g0);
-    const n = (g1 - g0) * 2 * B;
-    if (out && out.length < n) throw new RangeError(`output has room for ${out.length} values, need ${n}`);
-    const res = !out ? new Float64Array(n) : out.length === n ? out : out.subarray(0, n); // like decodeToF64's out
+    const res = out64((g1 - g0) * 2 * B, out); // as decodeToF64 treats its out
     if (B === 16 && mxfp4Loaded()) {
       decodeMxfp4Into(bytes, scales, res); // the wasm kernel: exact doubles, same bits as below
       return res;

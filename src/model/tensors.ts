@@ -140,11 +140,17 @@ export class FileTensor extends Tensor {
   get dtype(): StDtype {
     return this.info.dtype;
   }
+  /** Stored bytes per first-axis row. */
+  get #rowBytes(): number {
+    return this.rowSize * ST_DTYPE_SIZE[this.info.dtype];
+  }
+  /** Raw bytes of rows [r0, r1) in the thread's read scratch (valid until the next read). */
+  #transientRows(r0: number, r1: number): Uint8Array {
+    const rb = this.#rowBytes;
+    return transientRead(this.store, this.info, r0 * rb, (r1 - r0) * rb);
+  }
   readRows(r0: number, r1: number, out?: Float64Array): Float64Array {
-    const es = ST_DTYPE_SIZE[this.info.dtype];
-    const rowBytes = this.rowSize * es;
-    const bytes = transientRead(this.store, this.info, r0 * rowBytes, (r1 - r0) * rowBytes);
-    return decodeToF64(this.info.dtype, bytes, out);
+    return decodeToF64(this.info.dtype, this.#transientRows(r0, r1), out);
   }
   protected override readScalar(): Float64Array {
     return decodeToF64(this.info.dtype, transientRead(this.store, this.info, 0, this.info.byteLength));
@@ -155,14 +161,13 @@ export class FileTensor extends Tensor {
   }
   /** Raw stored bytes of rows [r0, r1) (into `into`, of exactly that length, when given). */
   readRawRows(r0: number, r1: number, into?: Uint8Array): Uint8Array {
-    const rowBytes = this.rowSize * ST_DTYPE_SIZE[this.info.dtype];
-    return this.store.read(this.info, r0 * rowBytes, (r1 - r0) * rowBytes, into);
+    const rb = this.#rowBytes;
+    return this.store.read(this.info, r0 * rb, (r1 - r0) * rb, into);
   }
   override readRowsHashed(r0: number, r1: number, h: Hash, out?: Float64Array): Float64Array {
     // BF16 read straight from the file hashes its stored bytes (the reference's raw_bytes path)
     if (this.info.dtype !== 'BF16') return super.readRowsHashed(r0, r1, h, out);
-    const rowBytes = this.rowSize * ST_DTYPE_SIZE[this.info.dtype];
-    const raw = transientRead(this.store, this.info, r0 * rowBytes, (r1 - r0) * rowBytes);
+    const raw = this.#transientRows(r0, r1);
     h.update(raw);
     return decodeToF64('BF16', raw, out);
   }

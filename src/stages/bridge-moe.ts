@@ -33,7 +33,7 @@ function aggregates(view: ModelView, name: string | null, s: Float64Array, V: nu
     const buf = new Uint8Array(ROW_CHUNK * H * 2);
     for (let r0 = 0; r0 < rows; r0 += ROW_CHUNK) {
       const n = Math.min(rows, r0 + ROW_CHUNK) - r0;
-      const raw = t.store.read(t.info, r0 * H * 2, n * H * 2, buf.subarray(0, n * H * 2));
+      const raw = t.readRawRows(r0, r0 + n, buf.subarray(0, n * H * 2));
       dotRowsBf16(raw, n, H, s, out, r0);
     }
     return out;

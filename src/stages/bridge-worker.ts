@@ -7,8 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { parseJsonBytes } from '../format/json-parse.js';
 import { parseModelConfig } from '../model/config.js';
 import { planLayers } from '../model/layer-plan.js';
-import type { RawStore } from '../model/tensors.js';
-import type { TensorInfo } from '../io/safetensors.js';
+import { countingStore, type RawStore } from '../model/tensors.js';
 import { bridgeRecords } from './bridge.js';
 import { quantizeFfnWeights } from './quantize.js';
 import { openWorkerTensors, postError } from './worker-common.js';
@@ -19,15 +18,7 @@ const { source, configBytes, configPath, quantizeExperts } = workerData as {
 };
 
 /** Reports every read to the main thread, which replays them into its progress display. */
-const counted = (store: RawStore): RawStore => ({
-  names: () => store.names(),
-  get: (n: string) => store.get(n),
-  read: (info: TensorInfo, start?: number, length?: number, into?: Uint8Array) => {
-    const out = store.read(info, start, length, into);
-    port.postMessage({ type: 'read', name: info.name, bytes: out.length });
-    return out;
-  },
-});
+const counted = (store: RawStore): RawStore => countingStore(store, (info, bytes) => port.postMessage({ type: 'read', name: info.name, bytes }));
 
 try {
   const { tensors, close } = await openWorkerTensors(source, { wrap: counted });

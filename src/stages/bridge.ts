@@ -74,8 +74,8 @@ export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult 
   for (const layer of view.layers) {
     const b1T = layer.b1 === null ? null : view.tensors.get(layer.b1)!;
     const b2T = layer.b2 === null ? null : view.tensors.get(layer.b2)!;
-    const W2 = view.tensors.get(layer.w2)! as Tensor;
-    const W1 = view.tensors.get(layer.w1)! as Tensor;
+    const W2 = view.tensors.get(layer.w2)!;
+    const W1 = view.tensors.get(layer.w1)!;
     // shapes are checked before any read, in the order the values are used (b1, b2, W2, W1)
     if (b1T) expectVector(b1T, 'FFN_B1');
     if (b2T) expectVector(b2T, 'FFN_B2');

@@ -182,10 +182,10 @@ export function collapseMoeLayer(input: MoeLayerInput, li: number, p: MoeParams)
 /** Layer inputs from the plan's tensor names. */
 export function moeLayerInputs(view: ModelView): MoeLayerInput[] {
   return view.layers.map((l) => ({
-    W1: view.tensors.get(l.w1)! as Tensor,
-    W2: view.tensors.get(l.w2)! as Tensor,
-    B1: l.b1 === null ? null : (view.tensors.get(l.b1)! as Tensor),
-    B2: l.b2 === null ? null : (view.tensors.get(l.b2)! as Tensor),
+    W1: view.tensors.get(l.w1)!,
+    W2: view.tensors.get(l.w2)!,
+    B1: l.b1 === null ? null : view.tensors.get(l.b1)!,
+    B2: l.b2 === null ? null : view.tensors.get(l.b2)!,
   }));
 }
 

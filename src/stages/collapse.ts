@@ -174,7 +174,7 @@ function topIndices(scores: Float64Array, n: number, L: number, out: Int32Array)
 const ROW_CHUNK = 2048;
 
 /** A tensor stored as little-endian f32 in the file (not a slice, quantized or MXFP4 view). */
-function storedF32(t: Tensor): boolean {
+function storedF32(t: Tensor): t is FileTensor {
   return t instanceof FileTensor && t.dtype === 'F32';
 }
 
@@ -236,11 +236,11 @@ export async function collapseFfn(view: ModelView, topL: number,
       const f32 = storedF32(W2) && storedF32(W1);
       for (let r0 = 0; r0 < out; r0 += rowsPerChunk) {
         const r1 = Math.min(out, r0 + rowsPerChunk);
-        if (f32) (W2 as FileTensor).readRawRows(r0, r1, dl.inputF32Bytes((r1 - r0) * hid2));
+        if (f32) W2.readRawRows(r0, r1, dl.inputF32Bytes((r1 - r0) * hid2));
         else W2.readRows(r0, r1, dl.input((r1 - r0) * hid2));
         dl.columnStats(r1 - r0, hid2, m, f32);
       }
-      if (f32) (W1 as FileTensor).readRawRows(0, hid, dl.inputF32Bytes(hid * cols));
+      if (f32) W1.readRawRows(0, hid, dl.inputF32Bytes(hid * cols));
       else W1.readRows(0, hid, dl.input(hid * cols));
       const r = dl.collapse(cols, dl.sgn.map(sign), kTop, li, (chunk) => records.append(chunk), f32);
       if ('overflowKey' in r) throw f32TooLarge(`a residual of key (layer ${li}, feature ${r.overflowKey})`, F32_HINT);

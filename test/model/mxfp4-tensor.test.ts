@@ -3,29 +3,20 @@
 // low nibble first.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FileTensor, type RawStore } from '../../src/model/tensors.js';
+import { FileTensor } from '../../src/model/tensors.js';
 import { Mxfp4Tensor } from '../../src/model/mxfp4-tensor.js';
 import { loadMxfp4 } from '../../src/kernels/mxfp4.js';
-import type { StDtype, TensorInfo } from '../../src/io/safetensors.js';
+import { MemoryStore } from '../helpers/memory-store.js';
 
 const LUT = [0, 0.5, 1, 1.5, 2, 3, 4, 6, -0, -0.5, -1, -1.5, -2, -3, -4, -6];
 
 function pair(groupBytes: number, groups: number): Mxfp4Tensor {
   const blocks = Uint8Array.from({ length: groups * groupBytes }, (_, i) => (i * 37 + 11) & 0xff);
   const scales = Uint8Array.from({ length: groups }, (_, i) => 118 + (i % 17));
-  const infos = new Map<string, TensorInfo>();
-  const data = new Map<string, Uint8Array>();
-  const add = (name: string, dtype: StDtype, shape: number[], b: Uint8Array) => {
-    infos.set(name, { name, dtype, shape, file: 'mem', offset: 0, byteLength: b.length });
-    data.set(name, b);
-  };
-  add('w.blocks', 'U8', [2, groups / 2, groupBytes], blocks);
-  add('w.scales', 'U8', [2, groups / 2], scales);
-  const s: RawStore = {
-    names: () => [...infos.keys()],
-    get: (n) => infos.get(n),
-    read: (info, start = 0, length = info.byteLength) => data.get(info.name)!.slice(start, start + length),
-  };
+  const s = new MemoryStore([
+    ['w.blocks', 'U8', [2, groups / 2, groupBytes], blocks],
+    ['w.scales', 'U8', [2, groups / 2], scales],
+  ]);
   return new Mxfp4Tensor('w', new FileTensor(s, s.get('w.blocks')!), new FileTensor(s, s.get('w.scales')!));
 }
 

@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { collapseFfn } from '../../src/stages/collapse.js';
 import { collapseMoeLayer, RESIDUALS_PER_KEY, type MoeParams } from '../../src/stages/collapse-moe.js';
 import { FileTensor, MemoryTensor, TensorSet, type RawStore } from '../../src/model/tensors.js';
-import type { TensorInfo } from '../../src/io/safetensors.js';
+import { MemoryStore } from '../helpers/memory-store.js';
 import { loadDense } from '../../src/kernels/dense.js';
 import { loadMoe } from '../../src/kernels/moe.js';
 import { loadMph } from '../../src/kernels/mph.js';
@@ -50,24 +50,10 @@ test('dense kernel = TypeScript path (weights, bias, residual records) for every
 
 test('dense kernel on F32 tensors read raw (widened in the kernel) = the TypeScript path', async () => {
   const prng = new SplitMix64(12n);
-  const data = new Map<string, Uint8Array>();
-  const infos = new Map<string, TensorInfo>();
-  const store: RawStore = {
-    names: () => [...infos.keys()],
-    get: (n) => infos.get(n),
-    read: (info, start = 0, length = info.byteLength - start, into) => {
-      const b = data.get(info.name)!.subarray(start, start + length);
-      if (!into) return b.slice();
-      into.set(b);
-      return into;
-    },
-  };
+  const store = new MemoryStore();
   const set = new TensorSet(store);
   const f32 = (name: string, shape: number[], v: Float64Array) => {
-    const bytes = new Uint8Array(Float32Array.from(v).buffer);
-    data.set(name, bytes);
-    infos.set(name, { name, dtype: 'F32', shape, file: 'mem', offset: 0, byteLength: bytes.length });
-    set.set(name, new FileTensor(store, infos.get(name)!));
+    set.set(name, new FileTensor(store, store.add(name, 'F32', shape, new Uint8Array(Float32Array.from(v).buffer))));
   };
   const [d, hid, out] = [7, 33, 5];
   const layers = [0, 1].map((li) => {

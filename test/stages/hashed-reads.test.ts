@@ -2,27 +2,12 @@
 // what hashInto feeds (the stages' seeds depend on it) and return readRows' values.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FileTensor, MemoryTensor, SliceTensor, type RawStore, type Tensor } from '../../src/model/tensors.js';
+import { FileTensor, MemoryTensor, SliceTensor, type Tensor } from '../../src/model/tensors.js';
 import { Mxfp4Tensor } from '../../src/model/mxfp4-tensor.js';
 import { QuantizedTensor } from '../../src/stages/quantize.js';
 import { loadMxfp4 } from '../../src/kernels/mxfp4.js';
 import { newSha256 } from '../../src/format/hash.js';
-import type { StDtype, TensorInfo } from '../../src/io/safetensors.js';
-
-/** An in-memory store: each tensor's bytes back to back, as in a safetensors file. */
-function store(entries: [string, StDtype, number[], Uint8Array][]): RawStore {
-  const infos = new Map<string, TensorInfo>();
-  const data = new Map<string, Uint8Array>();
-  for (const [name, dtype, shape, bytes] of entries) {
-    infos.set(name, { name, dtype, shape, file: 'mem', offset: 0, byteLength: bytes.length });
-    data.set(name, bytes);
-  }
-  return {
-    names: () => [...infos.keys()],
-    get: (n) => infos.get(n),
-    read: (info, start = 0, length = info.byteLength) => data.get(info.name)!.slice(start, start + length),
-  };
-}
+import { MemoryStore } from '../helpers/memory-store.js';
 
 function bytes(n: number, seed: number): Uint8Array {
   const b = new Uint8Array(n);
@@ -54,7 +39,7 @@ function viaHashedRows(t: Tensor, step: number): { hex: string; values: number[]
 
 test('readRowsHashed feeds the bytes hashInto feeds, for every tensor kind', async () => {
   await loadMxfp4();
-  const s = store([
+  const s = new MemoryStore([
     ['bf16', 'BF16', [7, 6], floats('BF16', 42, 1)],
     ['f32', 'F32', [5, 64], floats('F32', 320, 2)],
     ['qkv', 'BF16', [12, 4], floats('BF16', 48, 3)],

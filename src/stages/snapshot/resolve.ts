@@ -5,6 +5,7 @@
 import { bytesTag, type PyDict } from '../../format/pyvalue.js';
 import { pyMax, pyMin } from '../../numeric/python.js';
 import { bytesRepr } from '../../model/pybuiltins.js';
+import { byteOrderKey } from '../tokenizer/vocab-index.js';
 import { BRIDGE_DEFAULTS, LINEAR_DEFAULTS, TOKENIZER_DEFAULTS, type RuntimeOverrides } from './runtime-config.js';
 
 /** A Python exception as the converter records it. */
@@ -73,13 +74,11 @@ function vocabularyEntries(pieces: [Uint8Array, number][] | null): Map<string, {
 }
 
 /**
- * _validate_prefix_free: the first sorted piece that prefixes the next one. Each
- * piece becomes a string of one code unit per byte, which sorts as its bytes do and
- * prefixes another exactly when its bytes do: the engine's native string sort
- * replaces a comparator call per comparison (201k pieces: 0.5 s → 0.1 s).
+ * _validate_prefix_free: the first sorted piece that prefixes the next one, sorted
+ * and compared as byteOrderKey strings (201k pieces: 0.5 s → 0.1 s).
  */
 function prefixViolation(pieces: Uint8Array[]): RuntimeException | null {
-  const keys = pieces.map(latin1);
+  const keys = pieces.map(byteOrderKey);
   const sorted = keys.slice().sort(); // no comparator: UTF-16 code unit order, here byte order
   // In bytes order every extension of p follows p directly (before any non-
   // extension), so the reference's nested scan stops at an adjacent pair.
@@ -93,12 +92,6 @@ function prefixViolation(pieces: Uint8Array[]): RuntimeException | null {
     }
   }
   return null;
-}
-
-function latin1(b: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
-  return s;
 }
 
 export function resolveRuntimeConfig(inp: ResolveInputs): Resolved {

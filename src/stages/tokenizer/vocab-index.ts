@@ -16,10 +16,17 @@ export interface VocabIndex {
   hi: Int32Array;
 }
 
+/**
+ * `p` as a Latin-1 string (one code unit per byte): such strings compare by UTF-16
+ * unit, i.e. bytewise with prefixes first, and prefix each other exactly when the
+ * bytes do; the engine sorts them natively (10x faster than a byte-array comparator).
+ */
+export function byteOrderKey(p: Uint8Array): string {
+  return Buffer.from(p.buffer, p.byteOffset, p.length).toString('latin1');
+}
+
 export function buildVocabIndex(pieces: readonly Uint8Array[]): VocabIndex {
-  // Latin-1 strings compare by UTF-16 unit, i.e. bytewise with prefixes first,
-  // and V8 sorts them natively (10x faster than a byte-array comparator).
-  const keys = pieces.map((p) => Buffer.from(p.buffer, p.byteOffset, p.length).toString('latin1'));
+  const keys = pieces.map(byteOrderKey);
   const order = Array.from(pieces.keys());
   // Among equal pieces the earliest position comes first.
   order.sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
