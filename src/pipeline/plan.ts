@@ -401,8 +401,9 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
     const arraysBytes = arrays.reduce((s, a) => s + a.fileBytes, 0);
     const layers = plan.layers.map((l) => ({ name: l.name, roles: layerRoles(l, tensors) }));
     const shardSources = new Set(shards.map((x) => x.source));
+    const usedNames = new Set([...used].map((t) => t.info.name));
     const readBytes = [...used].reduce((s, t) => s + t.info.byteLength, 0) +
-      store.tensors().filter((t) => shardSources.has(t.name) && ![...used].some((u) => u.info.name === t.name)).reduce((s, t) => s + t.byteLength, 0);
+      store.tensors().filter((t) => shardSources.has(t.name) && !usedNames.has(t.name)).reduce((s, t) => s + t.byteLength, 0);
     return {
       source, output, configPath,
       weights: { path: store.source, files: store.files.length, tensors: store.size, bytes: store.tensors().reduce((s, t) => s + t.byteLength, 0) },
