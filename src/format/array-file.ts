@@ -178,12 +178,12 @@ export interface ArrayCheck {
 
 const CHUNK = 8 * 1024 * 1024;
 
-/** Reads one array file in full (streaming) and checks header vs payload (FORMAT.md §2). */
 /** An array file's header and size, or null when the file is shorter than a header. */
 export function readArrayHeader(fh: ReadHandle): { header: ArrayHeader; size: number } | null {
   return fh.size < HEADER_BYTES ? null : { header: decodeHeader(fh.readAt(0, HEADER_BYTES)), size: fh.size };
 }
 
+/** Reads one array file in full (streaming) and checks header vs payload (FORMAT.md §2). */
 export function checkArrayFile(path: string): ArrayCheck {
   const res: ArrayCheck = { path, header: null, dtype: undefined, shape: [], fileSize: 0, problems: [], sha256: null, payloadBytes: 0 };
   const fh = new ReadHandle(path);
