@@ -2,10 +2,9 @@
 // header (magic, sizes, padding, crc32c, sha256_low64), every manifest entry
 // against the file it names, and every sera_state.json artefact record.
 import { join } from 'node:path';
-import { exists, isDirectory, listDir, readFile } from './io/fs.js';
+import { exists, isDirectory, listDir, readFile, ReadHandle } from './io/fs.js';
 import { checkArrayFile, readArrayHeader, ARRAY_MAGIC, PAYLOAD_OFFSET, type ArrayCheck, type ArrayRecord } from './format/array-file.js';
 import { DTYPE_CODES } from './format/dtypes.js';
-import { ReadHandle } from './io/fs.js';
 import { decodeManifest, entryName, isTableName, byTableNumber, ARRAY_KINDS, MANIFEST_MAGIC, SECTION_NAMES, type Manifest } from './format/manifest.js';
 import { parseJsonBytes } from './format/json-parse.js';
 import { toHexDigest, sha256Low64 } from './format/hash.js';
