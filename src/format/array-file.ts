@@ -88,11 +88,11 @@ export class ArrayFileWriter {
   #sha = newSha256();
   #crc = 0;
   #bytes = 0;
-  readonly #sync: boolean | SyncQueue;
+  readonly #queue: SyncQueue | undefined;
 
-  /** `sync`: a SyncQueue flushes the finished file off the main thread (see WriteHandle.close). */
-  constructor(name: string, path: string, dtype: SeraDtype, shape: number[], sync: boolean | SyncQueue = true) {
-    this.#sync = sync;
+  /** `queue`: the finished file is flushed off the main thread (see WriteHandle.close). */
+  constructor(name: string, path: string, dtype: SeraDtype, shape: number[], queue?: SyncQueue) {
+    this.#queue = queue;
     this.name = name;
     this.path = path;
     this.dtype = dtype;
@@ -136,7 +136,7 @@ export class ArrayFileWriter {
     });
     try {
       this.#out.writeAt(0, header);
-      this.#out.close(this.#sync);
+      this.#out.close(this.#queue);
     } catch (err) {
       this.#out.abandon();
       throw err;
@@ -152,8 +152,8 @@ export class ArrayFileWriter {
 
 /** Writes a whole payload at once. */
 export function writeArrayFile(name: string, path: string, dtype: SeraDtype, shape: number[], payload: Uint8Array,
-  sync: boolean | SyncQueue = true): ArrayRecord {
-  const w = new ArrayFileWriter(name, path, dtype, shape, sync);
+  queue?: SyncQueue): ArrayRecord {
+  const w = new ArrayFileWriter(name, path, dtype, shape, queue);
   w.write(payload);
   return w.finish();
 }

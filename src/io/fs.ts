@@ -317,11 +317,12 @@ export function readText(path: string): string {
   return new TextDecoder('utf-8').decode(readFile(path));
 }
 
-export function writeFile(path: string, data: Uint8Array | string, sync: boolean | SyncQueue = true): void {
+/** Writes and flushes `data`; with `queue` the flush runs off the main thread (see WriteHandle.close). */
+export function writeFile(path: string, data: Uint8Array | string, queue?: SyncQueue): void {
   const h = new WriteHandle(path);
   try {
     h.write(typeof data === 'string' ? new TextEncoder().encode(data) : data);
-    h.close(sync);
+    h.close(queue);
   } catch (err) {
     h.abandon();
     throw err;
