@@ -306,10 +306,11 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     if (problems.length) {
       throw new SeraError(`self-check of the written package failed: ${problems.join('; ')}`, 'this is a bug in sera-transfer; please report it with --debug output');
     }
-    writeFile(out.path('conversion.log'), log.text(), syncs);
+    const logText = log.text(); // the debug log holds the same records (conversion.log keeps DEBUG too)
+    writeFile(out.path('conversion.log'), logText, syncs);
     if (opts.debugLogs) {
       mkdirp(out.path('logs'));
-      writeFile(out.path('logs', 'conversion-debug.log'), log.text(), syncs);
+      writeFile(out.path('logs', 'conversion-debug.log'), logText, syncs);
     }
     await syncs.settle(); // every file is on disk before the package is moved into place
     await opts.checkpoint?.('commit');

@@ -8,7 +8,7 @@ import { parseJsonBytes } from './format/json-parse.js';
 import { dumps } from './format/pyjson.js';
 import { dict, int, type PyDict, type PyValue } from './format/pyvalue.js';
 import { sha256, toHexDigest } from './format/hash.js';
-import { encodeManifest, decodeManifest } from './format/manifest.js';
+import { encodeManifest, decodeManifest, isTableName, byTableNumber } from './format/manifest.js';
 import { buildManifest, type ArrayDigestInfo } from './format/manifest-build.js';
 import { FormatError } from './errors.js';
 import { linearSalts } from './stages/collapse.js';
@@ -61,8 +61,7 @@ export function rebuildPackage(dir: string): RebuildResult {
   // buildManifest orders the named arrays itself and the state is dumped with sorted keys; only the
   // T_<n> tables go into the manifest in the order given, which is their write order: by number
   const files = listDir(arraysDir).filter((f) => f.endsWith('.bin')).map((f) => f.slice(0, -4));
-  const isTable = (n: string) => /^T_\d+$/.test(n);
-  const names = [...files.filter((n) => !isTable(n)), ...files.filter(isTable).sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)))];
+  const names = [...files.filter((n) => !isTableName(n)), ...files.filter(isTableName).sort(byTableNumber)];
   const digests = new Map<string, ArrayDigestInfo>();
   const checks = new Map<string, ReturnType<typeof checkArrayFile>>();
   for (const n of names) {

@@ -2,11 +2,10 @@
 // header (magic, sizes, padding, crc32c, sha256_low64), every manifest entry
 // against the file it names, and every sera_state.json artefact record.
 import { join } from 'node:path';
-import { exists, isDirectory, listDir, readFile } from './io/fs.js';
+import { exists, isDirectory, listDir, readFile, ReadHandle } from './io/fs.js';
 import { checkArrayFile, readArrayHeader, ARRAY_MAGIC, PAYLOAD_OFFSET, type ArrayCheck, type ArrayRecord } from './format/array-file.js';
 import { DTYPE_CODES } from './format/dtypes.js';
-import { ReadHandle } from './io/fs.js';
-import { decodeManifest, entryName, ARRAY_KINDS, MANIFEST_MAGIC, SECTION_NAMES, type Manifest } from './format/manifest.js';
+import { decodeManifest, entryName, isTableName, byTableNumber, ARRAY_KINDS, MANIFEST_MAGIC, SECTION_NAMES, type Manifest } from './format/manifest.js';
 import { parseJsonBytes } from './format/json-parse.js';
 import { toHexDigest, sha256Low64 } from './format/hash.js';
 
@@ -50,7 +49,7 @@ export function verifyPackage(dir: string, opts: VerifyOptions = {}): string[] {
   }
 
   if (manifest) {
-    const tables = [...checks.entries()].filter(([n]) => /^T_\d+$/.test(n)).sort((a, b) => Number(a[0].slice(2)) - Number(b[0].slice(2)));
+    const tables = [...checks.entries()].filter(([n]) => isTableName(n)).sort((a, b) => byTableNumber(a[0], b[0]));
     const unmatchedTables = new Set(tables.map(([n]) => n));
     const seen = new Set<string>();
     manifest.entries.forEach((e, i) => {
@@ -164,7 +163,7 @@ export function selfCheck(dir: string, records: ArrayRecord[], manifestBytes: Ui
   try {
     const m = decodeManifest(manifestBytes, 'sera_manifest.bin');
     const byName = new Map(records.map((r) => [r.name, r]));
-    const tables = records.filter((r) => /^T_\d+$/.test(r.name));
+    const tables = records.filter((r) => isTableName(r.name));
     let t = 0;
     m.entries.forEach((e, i) => {
       const r = e.section === 1 && e.kind === 2 ? tables[t++] : byName.get(entryName(e) ?? '');

@@ -88,11 +88,11 @@ export class ArrayFileWriter {
   #sha = newSha256();
   #crc = 0;
   #bytes = 0;
-  readonly #sync: boolean | SyncQueue;
+  readonly #queue: SyncQueue | undefined;
 
-  /** `sync`: a SyncQueue flushes the finished file off the main thread (see WriteHandle.close). */
-  constructor(name: string, path: string, dtype: SeraDtype, shape: number[], sync: boolean | SyncQueue = true) {
-    this.#sync = sync;
+  /** `queue`: the finished file is flushed off the main thread (see WriteHandle.close). */
+  constructor(name: string, path: string, dtype: SeraDtype, shape: number[], queue?: SyncQueue) {
+    this.#queue = queue;
     this.name = name;
     this.path = path;
     this.dtype = dtype;
@@ -136,7 +136,7 @@ export class ArrayFileWriter {
     });
     try {
       this.#out.writeAt(0, header);
-      this.#out.close(this.#sync);
+      this.#out.close(this.#queue);
     } catch (err) {
       this.#out.abandon();
       throw err;
@@ -152,8 +152,8 @@ export class ArrayFileWriter {
 
 /** Writes a whole payload at once. */
 export function writeArrayFile(name: string, path: string, dtype: SeraDtype, shape: number[], payload: Uint8Array,
-  sync: boolean | SyncQueue = true): ArrayRecord {
-  const w = new ArrayFileWriter(name, path, dtype, shape, sync);
+  queue?: SyncQueue): ArrayRecord {
+  const w = new ArrayFileWriter(name, path, dtype, shape, queue);
   w.write(payload);
   return w.finish();
 }
@@ -178,12 +178,12 @@ export interface ArrayCheck {
 
 const CHUNK = 8 * 1024 * 1024;
 
-/** Reads one array file in full (streaming) and checks header vs payload (FORMAT.md §2). */
 /** An array file's header and size, or null when the file is shorter than a header. */
 export function readArrayHeader(fh: ReadHandle): { header: ArrayHeader; size: number } | null {
   return fh.size < HEADER_BYTES ? null : { header: decodeHeader(fh.readAt(0, HEADER_BYTES)), size: fh.size };
 }
 
+/** Reads one array file in full (streaming) and checks header vs payload (FORMAT.md §2). */
 export function checkArrayFile(path: string): ArrayCheck {
   const res: ArrayCheck = { path, header: null, dtype: undefined, shape: [], fileSize: 0, problems: [], sha256: null, payloadBytes: 0 };
   const fh = new ReadHandle(path);

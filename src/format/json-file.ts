@@ -4,13 +4,13 @@ import { WriteHandle, type SyncQueue } from '../io/fs.js';
 import { dumpTo } from './pyjson.js';
 import type { PyValue } from './pyvalue.js';
 
-export function writeJsonFile(path: string, value: PyValue, sync: boolean | SyncQueue = true): void {
+export function writeJsonFile(path: string, value: PyValue, queue?: SyncQueue): void {
   const out = new WriteHandle(path);
   const enc = new TextEncoder();
   try {
     dumpTo(value, (chunk) => out.write(enc.encode(chunk)));
     out.write(enc.encode('\n'));
-    out.close(sync);
+    out.close(queue);
   } catch (err) {
     out.abandon();
     throw err;

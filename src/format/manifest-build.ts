@@ -23,8 +23,8 @@ export interface ManifestInputs {
   vocabSize: number;
   assumeFma: boolean;
   assumeFtz: boolean;
-  /** Full 32-byte salts from the linear stage. */
-  salts: { mphf?: Uint8Array; key?: Uint8Array; trustGate?: Uint8Array };
+  /** Full 32-byte salts: the linear stage's, and the trust gate's (pipeline/metadata.ts trustGate()). */
+  salts: { mphf?: Uint8Array; key?: Uint8Array; trustGate: Uint8Array };
   /** The bridge module state convert passes (undefined = derive from the arrays). */
   bridgeState: boolean | undefined;
 }
@@ -52,7 +52,6 @@ export function buildManifest(inp: ManifestInputs): Manifest {
 
   const mphfSalt = inp.salts.mphf ?? sha256('mphf::', a.get('linear_mphf')?.sha256 ?? new Uint8Array(0));
   const keySalt = inp.salts.key ?? sha256('key::', a.get('linear_keys')?.sha256 ?? new Uint8Array(0));
-  const trustSalt = inp.salts.trustGate ?? sha256('trust::disabled');
 
   const entries: ManifestEntry[] = [];
   for (const [name, [section, kind]] of Object.entries(ARRAY_KINDS)) {
@@ -92,7 +91,7 @@ export function buildManifest(inp: ManifestInputs): Manifest {
       },
       search,
       capacity: { lambda_hat: 0.5, t_rb_ms: 20.0, slack: 0.1, margin: 0.05 },
-      salts: { mphf: mphfSalt.subarray(0, 16), key: keySalt.subarray(0, 16), trust_gate: trustSalt.subarray(0, 16) },
+      salts: { mphf: mphfSalt.subarray(0, 16), key: keySalt.subarray(0, 16), trust_gate: inp.salts.trustGate.subarray(0, 16) },
       hashes: { previous: digest128('prev'), current: digest128('curr') },
       fp_contract: {
         fma_mode: inp.assumeFma ? 1 : 0, denormals_mode: inp.assumeFtz ? 1 : 0, ext_precision: 0, reserved: 0,

@@ -153,6 +153,16 @@ export const SECTION_NAMES: Record<number, string> = {
   1: 'TOKENIZER', 2: 'PRF', 3: 'OVERLAYS', 4: 'LINEAR', 5: 'MEMORY', 6: 'BRIDGE', 7: 'CAPACITY', 8: 'SEARCH', 9: 'TRUST',
 };
 
+/** True for the tokenizer's T_<n> tables (they share one (section, kind)). */
+export function isTableName(name: string): boolean {
+  return /^T_\d+$/.test(name);
+}
+
+/** T_<n> names ordered by n: their write order, which the manifest keeps. */
+export function byTableNumber(a: string, b: string): number {
+  return Number(a.slice(2)) - Number(b.slice(2));
+}
+
 /** The array name an entry refers to (T_<n> tables are resolved by the caller by digest). */
 export function entryName(e: ManifestEntry): string | undefined {
   for (const [name, [s, k]] of Object.entries(ARRAY_KINDS)) if (s === e.section && k === e.kind) return name;

@@ -275,27 +275,24 @@ export class WriteHandle {
     this.#fd = -1;
     const be = backend;
     if (sync instanceof SyncQueue && be.fsync) {
-      const { path } = this;
-      const hint = this.#hint;
-      sync.add(new Promise((resolve) => be.fsync!(fd, (err) => {
-        let failed = err ? wrap(err, 'flush to disk', path, hint) : null;
-        try { be.closeSync(fd); } catch (e) { failed ??= wrap(e, 'write', path, hint); }
-        resolve(failed);
-      })));
+      sync.add(new Promise((resolve) => be.fsync!(fd, (err) => resolve(this.#closeFlushed(be, fd, err)))));
       return;
     }
-    try {
-      if (sync) backend.fsyncSync(fd);
-    } catch (err) {
-      try { backend.closeSync(fd); } catch { /* already failing */ }
-      throw wrap(err, 'flush to disk', this.path, this.#hint);
-    }
-    try {
-      backend.closeSync(fd);
-    } catch (err) {
-      // not closed again: after a failed close the descriptor is gone, and its number may be reused
-      throw wrap(err, 'write', this.path, this.#hint);
-    }
+    let flushErr: unknown = null;
+    if (sync) try { be.fsyncSync(fd); } catch (err) { flushErr = err; }
+    const failed = this.#closeFlushed(be, fd, flushErr);
+    if (failed) throw failed;
+  }
+
+  /**
+   * Closes `fd` once its flush ended (`flushErr`: how it failed); the flush failure,
+   * else the close failure. Never closed twice: after a failed close the descriptor
+   * is gone, and its number may be reused.
+   */
+  #closeFlushed(be: FsBackend, fd: number, flushErr: unknown): IoError | null {
+    let failed = flushErr ? wrap(flushErr, 'flush to disk', this.path, this.#hint) : null;
+    try { be.closeSync(fd); } catch (err) { failed ??= wrap(err, 'write', this.path, this.#hint); }
+    return failed;
   }
 
   /** Closes without flushing (after a failure). */
@@ -320,11 +317,12 @@ export function readText(path: string): string {
   return new TextDecoder('utf-8').decode(readFile(path));
 }
 
-export function writeFile(path: string, data: Uint8Array | string, sync: boolean | SyncQueue = true): void {
+/** Writes and flushes `data`; with `queue` the flush runs off the main thread (see WriteHandle.close). */
+export function writeFile(path: string, data: Uint8Array | string, queue?: SyncQueue): void {
   const h = new WriteHandle(path);
   try {
     h.write(typeof data === 'string' ? new TextEncoder().encode(data) : data);
-    h.close(sync);
+    h.close(queue);
   } catch (err) {
     h.abandon();
     throw err;

@@ -26,6 +26,7 @@ import { Mxfp4Tensor } from '../model/mxfp4-tensor.js';
 import { ConversionLog } from '../log.js';
 import type { ConvertOptions } from '../convert.js';
 import { resolvePath } from '../io/paths.js';
+import { formatBytes } from '../cli/progress.js';
 import { SearchRoots, HINT_CONFIG, openWeights, parseConfigJson } from './discover.js';
 import { setupDeterminism, determinismMetadata } from './determinism.js';
 import { stateValue } from './state.js';
@@ -400,8 +401,9 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
     const arraysBytes = arrays.reduce((s, a) => s + a.fileBytes, 0);
     const layers = plan.layers.map((l) => ({ name: l.name, roles: layerRoles(l, tensors) }));
     const shardSources = new Set(shards.map((x) => x.source));
+    const usedNames = new Set([...used].map((t) => t.info.name));
     const readBytes = [...used].reduce((s, t) => s + t.info.byteLength, 0) +
-      store.tensors().filter((t) => shardSources.has(t.name) && ![...used].some((u) => u.info.name === t.name)).reduce((s, t) => s + t.byteLength, 0);
+      store.tensors().filter((t) => shardSources.has(t.name) && !usedNames.has(t.name)).reduce((s, t) => s + t.byteLength, 0);
     return {
       source, output, configPath,
       weights: { path: store.source, files: store.files.length, tensors: store.size, bytes: store.tensors().reduce((s, t) => s + t.byteLength, 0) },
@@ -450,14 +452,6 @@ function fmtShape(s: readonly number[]): string {
   return s.length ? s.join(' \u00d7 ') : 'scalar';
 }
 
-function fmtBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return u === 0 ? `${n} B` : `${v.toFixed(v >= 100 ? 0 : 1)} ${units[u]}`;
-}
-
 /** The plan as text (for people) or as one JSON document (for scripts). */
 export function renderPlan(p: ConversionPlan, format: 'table' | 'json'): string {
   if (format === 'json') {
@@ -475,7 +469,7 @@ export function renderPlan(p: ConversionPlan, format: 'table' | 'json'): string 
   const title = 'Sera Transfer Conversion Plan (dry run: nothing is written)';
   out.push(title, '='.repeat(title.length));
   out.push(`Source : ${p.source}`, `Output : ${p.output}`, `Config : ${p.configPath}`);
-  out.push(`Weights: ${p.weights.path} (${p.weights.files} file${p.weights.files === 1 ? '' : 's'}, ${p.weights.tensors} tensors, ${fmtBytes(p.weights.bytes)})`);
+  out.push(`Weights: ${p.weights.path} (${p.weights.files} file${p.weights.files === 1 ? '' : 's'}, ${p.weights.tensors} tensors, ${formatBytes(p.weights.bytes)})`);
   out.push(`Tokenizer: ${p.tokenizer ? `${p.tokenizer.kind}, ${p.tokenizer.pieces} pieces, ${p.tokenizer.supported ? 'FST' : 'wrapper mode (no FST)'} (${p.tokenizer.path})` : 'none (feature OFF)'}`);
   const m = p.model;
   out.push(`Model  : family ${m.family}, d_model ${m.dModel}, ${m.nHeads} heads × ${m.headDim}, ` +
@@ -510,8 +504,8 @@ export function renderPlan(p: ConversionPlan, format: 'table' | 'json'): string 
   const notes = [...new Set(p.arrays.filter((a) => a.note).map((a) => `${a.name}: ${a.note}`))];
   for (const n of notes) out.push(`  ~ ${n}`);
   const e = p.estimate;
-  out.push('', `Estimated output: ${e.total} bytes (${fmtBytes(e.total)}): arrays ${e.arrays}${e.shards ? `, arrays/mxfp4 ${e.shards}` : ''}, manifest ${e.manifest}, sera_state.json ~${e.state}, conversion.log ~${e.log}`);
-  out.push(`Checkpoint bytes a conversion reads: ${p.checkpointBytes} (${fmtBytes(p.checkpointBytes)}); read for this plan: ${p.tensorBytesRead}`);
+  out.push('', `Estimated output: ${e.total} bytes (${formatBytes(e.total)}): arrays ${e.arrays}${e.shards ? `, arrays/mxfp4 ${e.shards}` : ''}, manifest ${e.manifest}, sera_state.json ~${e.state}, conversion.log ~${e.log}`);
+  out.push(`Checkpoint bytes a conversion reads: ${p.checkpointBytes} (${formatBytes(p.checkpointBytes)}); read for this plan: ${p.tensorBytesRead}`);
   return out.join('\n');
 }
 
