@@ -34,13 +34,13 @@ export function addSynthOptions<C extends CommandLike>(c: C): C {
 
 const GiB = 2 ** 30;
 
-/** Runs the command; returns the exit code. */
 function expertDtype(v: unknown): SynthOptions['expertDtype'] {
   if (v === undefined) return undefined;
   if (v !== 'mxfp4' && v !== 'bf16') throw new UsageError(`--expert-dtype: invalid choice '${String(v)}' (choose from mxfp4, bf16)`);
   return v;
 }
 
+/** Runs the command; returns the exit code. */
 export async function synthCommand(o: Record<string, any>, io: SynthIO): Promise<number> {
   // the generator (and the shard planner, which pulls in pyjson and node:crypto) is loaded only for this command
   const [{ synthesize }, { parseByteSize }] = await Promise.all([import('./synth.js'), import('./sharding.js')]);
