@@ -107,28 +107,34 @@ export async function fetchCheckpoint(source: string, o: FetchOptions): Promise<
     ...base, repo, revision: commit, onProgress: o.onProgress, clock: () => performance.now(),
     retries: o.retries ?? 5, retryDelayMs: o.retryDelayMs ?? 500,
   };
-  const wanted = [sel.config, sel.weights, ...sel.tokenizers];
   if (o.headersOnly) return headersOnly(ctx, o, { repo, revision, commit, dir, files, sel, what });
   o.onInfo?.(`downloading ${repo}@${commit.slice(0, 12)} into ${dir}`);
-  let downloaded = 0;
-  const get = async (paths: string[], totals: Totals) => {
-    for (const p of paths) {
-      totals.index++;
-      downloaded += await downloadToCache(ctx, files.get(p)!, join(dir, p), totals);
-    }
-  };
   // the index first: it names the shards
-  let all = wanted;
+  let downloaded = 0;
+  let all = [sel.config, sel.weights, ...sel.tokenizers];
   if (sel.isIndex) {
-    const t: Totals = { index: 0, count: 1, present: 0, size: files.get(sel.weights)!.size };
-    await get([sel.weights], t);
+    downloaded += await downloadAll(ctx, files, dir, [sel.weights]);
     const shards = shardsOfIndex(sel.weights, readText(join(dir, sel.weights)), files, what);
     all = [sel.config, ...shards, ...sel.tokenizers];
   }
-  const totals: Totals = { index: 0, count: all.length, present: 0, size: all.reduce((s, p) => s + files.get(p)!.size, 0) };
-  await get(all, totals);
+  downloaded += await downloadAll(ctx, files, dir, all);
   const listed = sel.isIndex ? [...all, sel.weights] : all;
-  return { dir, repo, revision, commit, files: listed.map((p) => ({ path: p, size: files.get(p)!.size })), downloaded, cleanup: () => undefined };
+  return { dir, repo, revision, commit, files: sizesOf(files, listed), downloaded, cleanup: () => undefined };
+}
+
+/** Downloads `paths` into `dir` as one progress group (file k of n, their total size); returns the bytes fetched. */
+async function downloadAll(ctx: HubContext, files: ReadonlyMap<string, RemoteFile>, dir: string, paths: readonly string[]): Promise<number> {
+  const totals: Totals = { index: 0, count: paths.length, present: 0, size: paths.reduce((s, p) => s + files.get(p)!.size, 0) };
+  let fetched = 0;
+  for (const p of paths) {
+    totals.index++;
+    fetched += await downloadToCache(ctx, files.get(p)!, join(dir, p), totals);
+  }
+  return fetched;
+}
+
+function sizesOf(files: ReadonlyMap<string, RemoteFile>, paths: readonly string[]): { path: string; size: number }[] {
+  return paths.map((p) => ({ path: p, size: files.get(p)!.size }));
 }
 
 async function headersOnly(ctx: HubContext, o: FetchOptions, r: {
@@ -137,12 +143,7 @@ async function headersOnly(ctx: HubContext, o: FetchOptions, r: {
   const { dir, files, sel, what } = r;
   const small = [sel.config, ...(sel.isIndex ? [sel.weights] : []), ...sel.tokenizers];
   o.onInfo?.(`dry run: fetching ${small.join(', ')} and the safetensors headers of ${r.repo}@${r.commit.slice(0, 12)}`);
-  let downloaded = 0;
-  const totals: Totals = { index: 0, count: small.length, present: 0, size: small.reduce((s, p) => s + files.get(p)!.size, 0) };
-  for (const p of small) {
-    totals.index++;
-    downloaded += await downloadToCache(ctx, files.get(p)!, join(dir, p), totals);
-  }
+  let downloaded = await downloadAll(ctx, files, dir, small);
   const weights = sel.isIndex ? shardsOfIndex(sel.weights, readText(join(dir, sel.weights)), files, what) : [sel.weights];
   const tmp = mkdtempSync(join(tmpdir(), 'sera-dry-run-'));
   try {
@@ -157,9 +158,8 @@ async function headersOnly(ctx: HubContext, o: FetchOptions, r: {
     removeTree(tmp);
     throw e;
   }
-  const listed = [...small, ...weights];
   return {
-    dir: tmp, repo: r.repo, revision: r.revision, commit: r.commit, files: listed.map((p) => ({ path: p, size: files.get(p)!.size })),
+    dir: tmp, repo: r.repo, revision: r.revision, commit: r.commit, files: sizesOf(files, [...small, ...weights]),
     downloaded, cleanup: () => removeTree(tmp),
   };
 }
