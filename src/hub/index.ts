@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { downloadFile, fileDownloadInfo, listFiles, modelInfo } from '@huggingface/hub';
 import { WriteHandle, mkdirp, readFile, readText, removeTree, writeFile } from '../io/fs.js';
 import { HubError, hubStatusError } from './errors.js';
-import { hubFetch, downloadToCache, type DownloadEvent, type HubContext, type Totals } from './download.js';
+import { fileParams, hubFetch, downloadToCache, type DownloadEvent, type HubContext, type Totals } from './download.js';
 import { selectFiles, shardsOfIndex, type RemoteFile, type Selection } from './select.js';
 import { cacheRoot, hubEndpoint, hubToken, parseHubSource, repoFolder } from './source.js';
 
@@ -59,12 +59,10 @@ function writeSparse(path: string, header: Uint8Array, size: number): void {
 }
 
 async function fetchHeader(ctx: HubContext, file: RemoteFile, what: string): Promise<Uint8Array> {
-  const auth = ctx.token ? { accessToken: ctx.token } : {};
-  const info = await fileDownloadInfo({ repo: { type: 'model', name: ctx.repo }, path: file.path, revision: ctx.revision, hubUrl: ctx.endpoint, ...auth, fetch: hubFetch(ctx, what) });
+  const info = await fileDownloadInfo({ ...fileParams(ctx, file.path), fetch: hubFetch(ctx, what) });
   if (!info) throw hubStatusError(404, what, ctx.endpoint, ctx.token !== undefined);
   const blob = await downloadFile({
-    repo: { type: 'model', name: ctx.repo }, path: file.path, revision: ctx.revision, hubUrl: ctx.endpoint, ...auth,
-    xet: false, downloadInfo: { ...info, xet: undefined }, fetch: hubFetch(ctx, what, true),
+    ...fileParams(ctx, file.path), xet: false, downloadInfo: { ...info, xet: undefined }, fetch: hubFetch(ctx, what, true),
   });
   if (!blob || file.size < 8) throw new HubError(`${what}: not a safetensors file (${file.size} bytes)`);
   const len = Number(new DataView(await blob.slice(0, 8).arrayBuffer()).getBigUint64(0, true));
