@@ -1,7 +1,8 @@
 // Checks the libm ports (dist/src/numeric/libm, and the gaussian wasm kernel's
 // log/sin/cos/fma) against the host's glibc, live, on millions of pseudo-random
-// inputs per function, then times the TypeScript port against V8's Math.*. The oracle is python3's math.log/sin/cos (plain calls into libm.so.6)
-// and ctypes' fma; it is only meaningful on x86_64 Linux with glibc 2.36 and an
+// inputs per function, then times the TypeScript port against V8's Math.*. The
+// oracle is python3's math.log/sin/cos (plain calls into libm.so.6) and ctypes'
+// fma; it is only meaningful on x86_64 Linux with glibc 2.36 and an
 // FMA+AVX2 CPU (where glibc picks __log_fma/__sin_fma/__cos_fma).
 //
 //   npx tsc -p tsconfig.json && node bench/libm-verify.mjs [--millions 2] [--seed 1]

@@ -21,6 +21,6 @@ await build({
   target: 'node20',
   entryNames: '[name]',
   chunkNames: 'chunk-[hash]',
-  packages: 'external', // cac, consola, @huggingface/hub load from node_modules as before
+  packages: 'external', // cac and @huggingface/hub load from node_modules as before
   logLevel: 'warning',
 });

@@ -25,19 +25,16 @@ for (const k of kernels) {
     process.exit(1);
   }
 }
-const tsc = run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
-if (tsc.status !== 0) {
-  console.log('TypeScript compilation failed');
+/** Runs a build script under this Node; stops the run with one failure if it fails. */
+function buildStep(what, args) {
+  if (run(process.execPath, args).status === 0) return;
+  console.log(`${what} failed`);
   console.log('0 passed, 1 failed');
   process.exit(1);
 }
+buildStep('TypeScript compilation', [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
 // the CLI runs from the bundle: rebuild it from what tsc just wrote, so it is never stale
-const bundle = run(process.execPath, [join(root, 'scripts/bundle.mjs')]);
-if (bundle.status !== 0) {
-  console.log('bundling the CLI failed');
-  console.log('0 passed, 1 failed');
-  process.exit(1);
-}
+buildStep('bundling the CLI', [join(root, 'scripts/bundle.mjs')]);
 
 /** Adds one uvu run (Total/Passed/Skipped) to the tally; skipped tests count as failed. */
 function tallyUvu(label, r) {

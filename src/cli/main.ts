@@ -32,8 +32,6 @@ function version(): string {
 
 type Opts = Record<string, any>;
 
-/** Long flags of the convert command (name → takes a value), for prefix expansion. */
-
 async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number> {
   const debug = !!o.debug;
   const verbose = resolveVerbose(rawArgv, io.env) || debug;

@@ -32,9 +32,9 @@ export function progressMode(o: { quiet: boolean; logFormat: LogFormat; stream: 
 
 /** The plain form's interval: SERA_TRANSFER_PROGRESS_INTERVAL seconds (default 10). */
 export function plainInterval(env: Record<string, string | undefined>): number {
-  const v = Number(env.SERA_TRANSFER_PROGRESS_INTERVAL);
-  return Number.isFinite(v) && v >= 0 && env.SERA_TRANSFER_PROGRESS_INTERVAL?.trim() !== '' && env.SERA_TRANSFER_PROGRESS_INTERVAL !== undefined
-    ? v * 1000 : DEFAULT_PLAIN_INTERVAL_MS;
+  const raw = env.SERA_TRANSFER_PROGRESS_INTERVAL?.trim();
+  const v = Number(raw);
+  return raw && Number.isFinite(v) && v >= 0 ? v * 1000 : DEFAULT_PLAIN_INTERVAL_MS; // Number('') is 0: unset and blank mean the default
 }
 
 export function formatBytes(n: number): string {

@@ -5,7 +5,6 @@
 import { ConversionLog } from '../log.js';
 import { UsageError } from '../errors.js';
 import type { ProgressListener } from '../pipeline/read-progress.js';
-import { withDefaults } from '../pipeline/metadata.js';
 import { Reporter, plainInterval, progressMode, type LogFormat, type OutStream } from './progress.js';
 import { profileWarning } from './profiles.js';
 import { isHubSource } from '../hub/source.js';
@@ -65,7 +64,8 @@ export async function prepareRun(o: Opts,
   const interactive = o.interactive === true;
   if (interactive) {
     // loaded on demand: a plain conversion never needs the assistant, the Hub client or the planner
-    const { lineReader, runAssistant } = await import('./interactive.js');
+    // (metadata.js too: it pulls in the tokenizer stage, which start-up has no use for)
+    const [{ lineReader, runAssistant }, { withDefaults }] = await Promise.all([import('./interactive.js'), import('../pipeline/metadata.js')]);
     const input = lineReader(io.stdin ?? process.stdin);
     try {
       const a = await runAssistant(input, (t) => io.stdout.write(t), {

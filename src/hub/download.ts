@@ -44,6 +44,11 @@ export interface HubContext {
   retryDelayMs: number;
 }
 
+/** The repository, file, revision, endpoint and token arguments of @huggingface/hub's file calls. */
+export function fileParams(ctx: Pick<HubContext, 'repo' | 'revision' | 'endpoint' | 'token'>, path: string) {
+  return { repo: { type: 'model' as const, name: ctx.repo }, path, revision: ctx.revision, hubUrl: ctx.endpoint, ...(ctx.token ? { accessToken: ctx.token } : {}) };
+}
+
 /** A request answered 200 to a Range request: the server cannot resume. */
 class RangeIgnored extends HubError {}
 
@@ -159,10 +164,7 @@ export async function downloadToCache(ctx: HubContext, file: RemoteFile, dest: s
     totals.present += offset;
 
     const seen: { error?: unknown } = {};
-    const info = await fileDownloadInfo({
-      repo: { type: 'model', name: ctx.repo }, path: file.path, revision: ctx.revision, hubUrl: ctx.endpoint,
-      ...(ctx.token ? { accessToken: ctx.token } : {}), fetch: hubFetch(ctx, what),
-    });
+    const info = await fileDownloadInfo({ ...fileParams(ctx, file.path), fetch: hubFetch(ctx, what) });
     if (!info) throw hubStatusError(404, what, ctx.endpoint, ctx.token !== undefined);
     if (info.size !== file.size) {
       throw new HubError(`${what}: the Hub lists ${file.size} bytes but serves ${info.size}`, 'the repository changed during the download; run again');
@@ -175,9 +177,7 @@ export async function downloadToCache(ctx: HubContext, file: RemoteFile, dest: s
       try {
         seen.error = undefined;
         const blob = await downloadFile({
-          repo: { type: 'model', name: ctx.repo }, path: file.path, revision: ctx.revision, hubUrl: ctx.endpoint,
-          ...(ctx.token ? { accessToken: ctx.token } : {}), xet: false, downloadInfo: { ...info, xet: undefined },
-          fetch: hubFetch(ctx, what, true, seen),
+          ...fileParams(ctx, file.path), xet: false, downloadInfo: { ...info, xet: undefined }, fetch: hubFetch(ctx, what, true, seen),
         });
         if (!blob) throw hubStatusError(404, what, ctx.endpoint, ctx.token !== undefined);
         const reader = (offset > 0 ? blob.slice(offset) : blob).stream().getReader();

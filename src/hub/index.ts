@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { downloadFile, fileDownloadInfo, listFiles, modelInfo } from '@huggingface/hub';
 import { WriteHandle, mkdirp, readFile, readText, removeTree, writeFile } from '../io/fs.js';
 import { HubError, hubStatusError } from './errors.js';
-import { hubFetch, downloadToCache, type DownloadEvent, type HubContext, type Totals } from './download.js';
+import { fileParams, hubFetch, downloadToCache, type DownloadEvent, type HubContext, type Totals } from './download.js';
 import { selectFiles, shardsOfIndex, type RemoteFile, type Selection } from './select.js';
 import { cacheRoot, hubEndpoint, hubToken, parseHubSource, repoFolder } from './source.js';
 
@@ -59,12 +59,10 @@ function writeSparse(path: string, header: Uint8Array, size: number): void {
 }
 
 async function fetchHeader(ctx: HubContext, file: RemoteFile, what: string): Promise<Uint8Array> {
-  const auth = ctx.token ? { accessToken: ctx.token } : {};
-  const info = await fileDownloadInfo({ repo: { type: 'model', name: ctx.repo }, path: file.path, revision: ctx.revision, hubUrl: ctx.endpoint, ...auth, fetch: hubFetch(ctx, what) });
+  const info = await fileDownloadInfo({ ...fileParams(ctx, file.path), fetch: hubFetch(ctx, what) });
   if (!info) throw hubStatusError(404, what, ctx.endpoint, ctx.token !== undefined);
   const blob = await downloadFile({
-    repo: { type: 'model', name: ctx.repo }, path: file.path, revision: ctx.revision, hubUrl: ctx.endpoint, ...auth,
-    xet: false, downloadInfo: { ...info, xet: undefined }, fetch: hubFetch(ctx, what, true),
+    ...fileParams(ctx, file.path), xet: false, downloadInfo: { ...info, xet: undefined }, fetch: hubFetch(ctx, what, true),
   });
   if (!blob || file.size < 8) throw new HubError(`${what}: not a safetensors file (${file.size} bytes)`);
   const len = Number(new DataView(await blob.slice(0, 8).arrayBuffer()).getBigUint64(0, true));
@@ -107,28 +105,34 @@ export async function fetchCheckpoint(source: string, o: FetchOptions): Promise<
     ...base, repo, revision: commit, onProgress: o.onProgress, clock: () => performance.now(),
     retries: o.retries ?? 5, retryDelayMs: o.retryDelayMs ?? 500,
   };
-  const wanted = [sel.config, sel.weights, ...sel.tokenizers];
   if (o.headersOnly) return headersOnly(ctx, o, { repo, revision, commit, dir, files, sel, what });
   o.onInfo?.(`downloading ${repo}@${commit.slice(0, 12)} into ${dir}`);
-  let downloaded = 0;
-  const get = async (paths: string[], totals: Totals) => {
-    for (const p of paths) {
-      totals.index++;
-      downloaded += await downloadToCache(ctx, files.get(p)!, join(dir, p), totals);
-    }
-  };
   // the index first: it names the shards
-  let all = wanted;
+  let downloaded = 0;
+  let all = [sel.config, sel.weights, ...sel.tokenizers];
   if (sel.isIndex) {
-    const t: Totals = { index: 0, count: 1, present: 0, size: files.get(sel.weights)!.size };
-    await get([sel.weights], t);
+    downloaded += await downloadAll(ctx, files, dir, [sel.weights]);
     const shards = shardsOfIndex(sel.weights, readText(join(dir, sel.weights)), files, what);
     all = [sel.config, ...shards, ...sel.tokenizers];
   }
-  const totals: Totals = { index: 0, count: all.length, present: 0, size: all.reduce((s, p) => s + files.get(p)!.size, 0) };
-  await get(all, totals);
+  downloaded += await downloadAll(ctx, files, dir, all);
   const listed = sel.isIndex ? [...all, sel.weights] : all;
-  return { dir, repo, revision, commit, files: listed.map((p) => ({ path: p, size: files.get(p)!.size })), downloaded, cleanup: () => undefined };
+  return { dir, repo, revision, commit, files: sizesOf(files, listed), downloaded, cleanup: () => undefined };
+}
+
+/** Downloads `paths` into `dir` as one progress group (file k of n, their total size); returns the bytes fetched. */
+async function downloadAll(ctx: HubContext, files: ReadonlyMap<string, RemoteFile>, dir: string, paths: readonly string[]): Promise<number> {
+  const totals: Totals = { index: 0, count: paths.length, present: 0, size: paths.reduce((s, p) => s + files.get(p)!.size, 0) };
+  let fetched = 0;
+  for (const p of paths) {
+    totals.index++;
+    fetched += await downloadToCache(ctx, files.get(p)!, join(dir, p), totals);
+  }
+  return fetched;
+}
+
+function sizesOf(files: ReadonlyMap<string, RemoteFile>, paths: readonly string[]): { path: string; size: number }[] {
+  return paths.map((p) => ({ path: p, size: files.get(p)!.size }));
 }
 
 async function headersOnly(ctx: HubContext, o: FetchOptions, r: {
@@ -137,12 +141,7 @@ async function headersOnly(ctx: HubContext, o: FetchOptions, r: {
   const { dir, files, sel, what } = r;
   const small = [sel.config, ...(sel.isIndex ? [sel.weights] : []), ...sel.tokenizers];
   o.onInfo?.(`dry run: fetching ${small.join(', ')} and the safetensors headers of ${r.repo}@${r.commit.slice(0, 12)}`);
-  let downloaded = 0;
-  const totals: Totals = { index: 0, count: small.length, present: 0, size: small.reduce((s, p) => s + files.get(p)!.size, 0) };
-  for (const p of small) {
-    totals.index++;
-    downloaded += await downloadToCache(ctx, files.get(p)!, join(dir, p), totals);
-  }
+  let downloaded = await downloadAll(ctx, files, dir, small);
   const weights = sel.isIndex ? shardsOfIndex(sel.weights, readText(join(dir, sel.weights)), files, what) : [sel.weights];
   const tmp = mkdtempSync(join(tmpdir(), 'sera-dry-run-'));
   try {
@@ -157,9 +156,8 @@ async function headersOnly(ctx: HubContext, o: FetchOptions, r: {
     removeTree(tmp);
     throw e;
   }
-  const listed = [...small, ...weights];
   return {
-    dir: tmp, repo: r.repo, revision: r.revision, commit: r.commit, files: listed.map((p) => ({ path: p, size: files.get(p)!.size })),
+    dir: tmp, repo: r.repo, revision: r.revision, commit: r.commit, files: sizesOf(files, [...small, ...weights]),
     downloaded, cleanup: () => removeTree(tmp),
   };
 }

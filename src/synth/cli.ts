@@ -3,7 +3,6 @@ import { UsageError } from '../errors.js';
 import { lastValue, parseIntFlag } from '../cli/args.js';
 import { resolvePath } from '../io/paths.js';
 import { isPreset, PRESETS } from './presets.js';
-import { parseByteSize } from './sharding.js';
 import type { SynthOptions } from './synth.js';
 
 interface Out { write(s: string): unknown; isTTY?: boolean }
@@ -35,16 +34,16 @@ export function addSynthOptions<C extends CommandLike>(c: C): C {
 
 const GiB = 2 ** 30;
 
-/** Runs the command; returns the exit code. */
 function expertDtype(v: unknown): SynthOptions['expertDtype'] {
   if (v === undefined) return undefined;
   if (v !== 'mxfp4' && v !== 'bf16') throw new UsageError(`--expert-dtype: invalid choice '${String(v)}' (choose from mxfp4, bf16)`);
   return v;
 }
 
+/** Runs the command; returns the exit code. */
 export async function synthCommand(o: Record<string, any>, io: SynthIO): Promise<number> {
-  // the generator is loaded only for this command
-  const { synthesize } = await import('./synth.js');
+  // the generator (and the shard planner, which pulls in pyjson and node:crypto) is loaded only for this command
+  const [{ synthesize }, { parseByteSize }] = await Promise.all([import('./synth.js'), import('./sharding.js')]);
   const preset = o.preset === undefined || o.preset === true ? undefined : String(o.preset);
   if (!preset) throw new UsageError('--preset is required', `sera-transfer synth --preset ${PRESETS.join('|')} --output DIR`);
   if (!isPreset(preset)) throw new UsageError(`--preset: invalid choice '${preset}' (choose from ${PRESETS.join(', ')})`);

@@ -1,14 +1,13 @@
 // Folder helpers for the CLI tests.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { walkTree } from '../helpers/shared.js';
+import { tempDir as ioTempDir } from '../io/st-build.js';
 
 export { readTree } from '../helpers/shared.js';
 
+/** A fresh folder under the system temp dir (sera-cli-<tag>-XXXXXX). */
 export function tempDir(tag: string): { dir: string; cleanup(): void } {
-  const dir = mkdtempSync(join(tmpdir(), `sera-cli-${tag}-`));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return ioTempDir(`cli-${tag}`);
 }
 
 /** Total bytes of the files under `dir`. */
