@@ -102,6 +102,9 @@ function lastFlag(v: unknown): boolean | undefined {
   return typeof last === 'boolean' ? last : undefined;
 }
 
+/** Commands with options of their own (everything else is convert). */
+const OTHER_COMMANDS = new Set(['inspect', 'verify', 'rebuild', 'synth']);
+
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   try {
     const cli = cac('sera-transfer');
@@ -111,7 +114,9 @@ export async function main(argv: string[], io: CliIO = { stdout: process.stdout,
     };
 
     let code = 0;
-    const normalized = normalizeArgv(argv, CONVERT_FLAGS);
+    // argparse-style prefixes are the convert command's (the reference's CLI); the other
+    // commands take their flags as declared, so `synth --d` is not read as --debug/--dry-run
+    const normalized = OTHER_COMMANDS.has(argv[0] ?? '') ? argv : normalizeArgv(argv, CONVERT_FLAGS);
     addConvertOptions(cli.command('[...args]', 'Convert a checkpoint (same as `convert`)'))
       .action(async (args: string[], o: Opts) => {
         if (args.length) throw new UsageError(`unknown command or argument: ${args[0]}`, "run 'sera-transfer --help'");

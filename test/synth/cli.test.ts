@@ -53,4 +53,11 @@ test('usage errors exit 2 with a message', async () => {
   }
 });
 
+test("convert's flag prefixes are not applied to synth: --d is not read as --debug/--dry-run", async () => {
+  const s = await runCli(['synth', '--preset', 'dense', '--d', '64', '--output', join(tmp.dir, 'd')]);
+  assert.is(s.code, 2);
+  assert.not.match(s.stderr, /ambiguous|--debug|--dry-run/);
+  assert.match(s.stderr, /Unknown option/);
+});
+
 test.run();
