@@ -80,6 +80,16 @@ export function matmulTransposedWasm(S: Float64Array, sCols: number, B: Float64A
   return run(S, B, sCols * bCols, (e, pa, pb, po) => e.matmulTransposed(pa, sCols, pb, inner, bCols, po));
 }
 
+/** matmul(A, B) in the kernel when it is loaded, else its TypeScript twin: the same bits either way. */
+export function matmul(A: Float64Array, aRows: number, aCols: number, B: Float64Array, inner: number, bCols: number): Float64Array {
+  return (slot.loaded ? matmulWasm : matmulTs)(A, aRows, aCols, B, inner, bCols);
+}
+
+/** matmul(transpose(S), B), in the kernel when it is loaded, else its TypeScript twin. */
+export function matmulTransposed(S: Float64Array, sCols: number, B: Float64Array, inner: number, bCols: number): Float64Array {
+  return (slot.loaded ? matmulTransposedWasm : matmulTransposedTs)(S, sCols, B, inner, bCols);
+}
+
 /**
  * An accumulator of `n` doubles fed by streamed chunks: decode a chunk into
  * input(n), then add it. In the kernel (accumulator first, then the chunk; one

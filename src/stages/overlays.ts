@@ -4,7 +4,7 @@
 import { newSha256, first64OfDigest } from '../format/hash.js';
 import { SplitMix64 } from '../numeric/splitmix64.js';
 import { gaussianRows } from '../kernels/gaussian.js';
-import { linalgLoaded, matmulTransposedTs, matmulTransposedWasm, matmulTs, matmulWasm, RowSums, shrinkLinalg } from '../kernels/linalg.js';
+import * as linalg from '../kernels/linalg.js';
 import { orthonormalMatrix } from '../numeric/householder.js';
 import { StageError } from '../errors.js';
 import { f32Payload, matrixShape, type ArrayOut, type ModelView } from './types.js';
@@ -28,18 +28,18 @@ function checkInner(inner: number, leftCols: number): void {
 /** `matmul(A, B)` of the reference: A is aRows × (≥ inner), B is inner × bCols; inner = len(B). */
 function matmul(A: Float64Array, aRows: number, aCols: number, B: Float64Array, inner: number, bCols: number): Float64Array {
   checkInner(inner, aCols);
-  return (linalgLoaded() ? matmulWasm : matmulTs)(A, aRows, aCols, B, inner, bCols);
+  return linalg.matmul(A, aRows, aCols, B, inner, bCols);
 }
 
 /** `matmul(transpose(S), B)` for S stored sRows × sCols (first `inner` rows used). */
 function matmulTransposed(S: Float64Array, sRows: number, sCols: number, B: Float64Array, inner: number, bCols: number): Float64Array {
   checkInner(inner, sRows);
-  return (linalgLoaded() ? matmulTransposedWasm : matmulTransposedTs)(S, sCols, B, inner, bCols);
+  return linalg.matmulTransposed(S, sCols, B, inner, bCols);
 }
 
 export function computeOverlays(view: ModelView, r: number, rv: number): OverlaysResult {
   const digest = newSha256();
-  let sums: RowSums | null = null;
+  let sums: linalg.RowSums | null = null;
   let rows = 0;
   let cols = 0;
   let count = 0;
@@ -51,7 +51,7 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
     const R = W.rows;
     const C = R ? W.rowSize : 0;
     if (sums === null) {
-      sums = new RowSums(R, C);
+      sums = new linalg.RowSums(R, C);
       rows = R;
       cols = C;
     }
@@ -105,7 +105,7 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
     const AH = matmul(A, rows, cols, H, hRows, width); // rows × rv, uses A's first fd columns
     Z = matmulTransposed(U, cols, width, AH, rows, width); // rv × rv, uses Uᵀ's first `rows` columns
   }
-  shrinkLinalg(); // every result is a copy: the products' memory goes back
+  linalg.shrinkLinalg(); // every result is a copy: the products' memory goes back
   const payloads = [H, U, Z];
   return { arrays: overlayShapes(hRows, uRows, width).map((a, i) => ({ ...a, payload: f32Payload(payloads[i]!) })), rows: hRows, cols: uRows };
 }

@@ -4,7 +4,7 @@ import { newSha256, first64OfDigest } from '../format/hash.js';
 import { SplitMix64 } from '../numeric/splitmix64.js';
 import { gaussianRows } from '../kernels/gaussian.js';
 import { psum, pyMax } from '../numeric/python.js';
-import { SquareSums } from '../kernels/linalg.js';
+import { shrinkLinalg, SquareSums } from '../kernels/linalg.js';
 import { f32Payload, matrixShape, vectorShape, type ArrayOut, type ModelView } from './types.js';
 
 export interface PrfResult {
@@ -36,6 +36,7 @@ export function computePrf(view: ModelView, r: number): PrfResult {
     for (let j = 0; j < used; j++) cnt[j] = cnt[j]! + K.rows;
   }
   const acc = sums.result();
+  shrinkLinalg(); // a wide W_K grew the kernel: give the memory back here, not in a later stage
   const diag = new Float64Array(Math.max(0, d));
   const sqrtDiag = new Float64Array(Math.max(0, d));
   for (let j = 0; j < d; j++) {
