@@ -5,7 +5,7 @@
 // fma; it is only meaningful on x86_64 Linux with glibc 2.36 and an
 // FMA+AVX2 CPU (where glibc picks __log_fma/__sin_fma/__cos_fma).
 //
-//   npx tsc -p tsconfig.json && node bench/libm-verify.mjs [--millions 2] [--seed 1]
+//   npm run build && node bench/libm-verify.mjs [--millions 2] [--seed 1]   (needs dist/ and build/gaussian.wasm)
 //
 // Prints one line per input distribution (mismatches / inputs) and the speed
 // table; exits 1 on any mismatch.
@@ -141,7 +141,11 @@ for (const name of ['log', 'sin', 'cos']) {
         if (bad < 5) console.log(`  MISMATCH fma(${abc[i]}, ${abc[i + 1]}, ${abc[i + 2]}): glibc ${want[j]}, ours ${got}`);
         bad++;
       }
-      if (!same(wasm.fma(abc[i], abc[i + 1], abc[i + 2]), want[j])) badWasm++;
+      const w = wasm.fma(abc[i], abc[i + 1], abc[i + 2]);
+      if (!same(w, want[j])) {
+        if (badWasm < 5) console.log(`  MISMATCH wasm fma(${abc[i]}, ${abc[i + 1]}, ${abc[i + 2]}): glibc ${want[j]}, kernel ${w}`);
+        badWasm++;
+      }
     }
     totalBad += bad + badWasm;
     console.log(`fma  ${label.padEnd(42)} ${bad} / ${n / 3} mismatches, wasm ${badWasm} / ${n / 3}`);
