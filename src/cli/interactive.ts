@@ -5,9 +5,9 @@
 // answer is accepted as the checkpoint (it is downloaded, not checked on disk),
 // and end of input is a clean error instead of a traceback.
 import { createInterface } from 'node:readline';
-import { homedir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { exists } from '../io/fs.js';
+import { expandUser, pyPathStr } from '../io/paths.js';
 import { SeraError } from '../errors.js';
 import { isHubSource } from '../hub/source.js';
 import { pyInt } from './args.js';
@@ -55,23 +55,6 @@ export interface AssistantAnswers {
   rv: number;
   topL: number;
   originalSubdir: string | null;
-}
-
-/** str(Path(p)) of a POSIX path: repeated and trailing slashes and '.' parts dropped. */
-export function pyPathStr(p: string): string {
-  if (p === '') return '.';
-  const abs = p.startsWith('/');
-  const lead = abs && p.startsWith('//') && !p.startsWith('///') ? '//' : abs ? '/' : '';
-  const parts = p.split('/').filter((s) => s !== '' && s !== '.');
-  const s = lead + parts.join('/');
-  return s === '' ? '.' : s;
-}
-
-/** Path.expanduser() for `~` and `~/...` (the only forms the reference's users type). */
-function expandUser(p: string): string {
-  if (p === '~') return homedir();
-  if (p.startsWith('~/')) return pyPathStr(join(homedir(), p.slice(2)));
-  return p;
 }
 
 /** `source.parent / f"{source.name}-sera"`; for a Hub id, `<cwd>/<model>-sera`. */

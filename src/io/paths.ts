@@ -3,11 +3,26 @@ import { join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { realpath } from './fs.js';
 
+/** str(Path(p)) of a POSIX path: repeated and trailing slashes and '.' parts dropped. */
+export function pyPathStr(p: string): string {
+  if (p === '') return '.';
+  const abs = p.startsWith('/');
+  const lead = abs && p.startsWith('//') && !p.startsWith('///') ? '//' : abs ? '/' : '';
+  const parts = p.split('/').filter((s) => s !== '' && s !== '.');
+  const s = lead + parts.join('/');
+  return s === '' ? '.' : s;
+}
+
+/** Path.expanduser() for `~` and `~/...` (the only forms the reference's users type). */
+export function expandUser(p: string): string {
+  if (p === '~') return homedir();
+  if (p.startsWith('~/')) return pyPathStr(join(homedir(), p.slice(2)));
+  return p;
+}
+
 /** `Path(p).expanduser().resolve()` (non-strict: symlinks of the existing prefix resolved). */
 export function resolvePath(p: string): string {
-  let s = p;
-  if (s === '~' || s.startsWith('~/')) s = join(homedir(), s.slice(1));
-  const abs = resolve(s);
+  const abs = resolve(expandUser(p));
   const tail: string[] = [];
   let head = abs;
   for (;;) {

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { corpusDir } from '../helpers/corpus.js';
 import { runCli } from './run-cli.js';
 import { tempDir } from './files.js';
-import { runAssistant, pyPathStr, CancelledError, type LineInput } from '../../src/cli/interactive.js';
+import { runAssistant, CancelledError, type LineInput } from '../../src/cli/interactive.js';
+import { pyPathStr } from '../../src/io/paths.js';
 
 const caseDir = join(corpusDir(), 'cases', 'dense_f32');
 const input = join(caseDir, 'input');
