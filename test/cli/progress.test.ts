@@ -12,6 +12,7 @@ import { Reporter, describeProgress, formatBytes, formatDuration } from '../../s
 import { CONVERT_FLAGS, reportFlags } from '../../src/cli/args.js';
 import { ProgressTracker, type ProgressEvent } from '../../src/pipeline/read-progress.js';
 import { TensorSet } from '../../src/model/tensors.js';
+import { MemoryStore } from '../helpers/memory-store.js';
 
 const input = join(corpusDir(), 'cases', 'dense_f32', 'input');
 const ARGS = ['--r', '8', '--rv', '4', '--topL', '4'];
@@ -48,11 +49,7 @@ test('non-TTY stderr: status lines are periodic (the interval throttles them)', 
   let now = 0;
   const rep = new Reporter({ write: (s: string) => { out += s; } }, { mode: 'plain', logFormat: 'text', intervalMs: 10_000 });
   const tracker = new ProgressTracker(rep.progress, () => now);
-  const store = {
-    names: () => ['l0.w', 'l1.w'],
-    get: (n: string) => ({ name: n, dtype: 'F32' as const, shape: [4], file: 'f', offset: 0, byteLength: 1 << 20 }),
-    read: (info: { byteLength: number }, _s?: number, len?: number) => new Uint8Array(len ?? info.byteLength),
-  };
+  const store = new MemoryStore([['l0.w', 'F32', [1 << 18], new Uint8Array(1 << 20)], ['l1.w', 'F32', [1 << 18], new Uint8Array(1 << 20)]]);
   const wrapped = tracker.wrap(store);
   tracker.setLayers([{ name: 'l0', w_q: 'l0.w', w_k: 'l0.w', w_v: 'l0.w', w_o: 'l0.w', w1: 'l0.w', w2: 'l0.w', b1: null, b2: null },
     { name: 'l1', w_q: 'l1.w', w_k: 'l1.w', w_v: 'l1.w', w_o: 'l1.w', w1: 'l1.w', w2: 'l1.w', b1: null, b2: null }], new TensorSet(store));
@@ -60,7 +57,7 @@ test('non-TTY stderr: status lines are periodic (the interval throttles them)', 
   // one read per second for 60 s, layer 0 then layer 1
   for (let s = 1; s <= 60; s++) {
     now = s * 1000;
-    wrapped.read(store.get(s <= 30 ? 'l0.w' : 'l1.w'), 0, 1 << 20);
+    wrapped.read(store.get(s <= 30 ? 'l0.w' : 'l1.w')!, 0, 1 << 20);
   }
   const lines = out.trimEnd().split('\n');
   assert.is(lines[0], 'sera-transfer: [5/11] collapse');
