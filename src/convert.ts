@@ -40,6 +40,7 @@ import { memoryCoefficients } from './stages/memory.js';
 import { bridgeRecords } from './stages/bridge.js';
 import { collapseMoe } from './stages/collapse-moe.js';
 import { startBridgeWorker, type BridgeJob } from './stages/bridge-parallel.js';
+import type { BridgeWorker } from './stages/bridge-spawn.js';
 import { collapseMoeParallel, moeWorkerCount } from './stages/collapse-moe-parallel.js';
 import { bridgeMoe } from './stages/bridge-moe.js';
 import { findMxfp4Pairs, validateMxfp4Pairs, writeMxfp4Shards } from './stages/mxfp4-shards.js';
@@ -83,6 +84,11 @@ export interface ConvertOptions {
    * tensors or layers of the long stages; throws to stop the conversion (Ctrl-C, see cli/signals.ts).
    */
   checkpoint?: (stage: string, within?: boolean) => Promise<void> | void;
+  /**
+   * A bridge worker the caller started before calling (the CLI starts one while it
+   * loads the converter): used when the bridge runs on a worker, stopped otherwise.
+   */
+  bridgeWorker?: BridgeWorker | null;
 }
 
 export interface ConvertResult {
@@ -160,7 +166,8 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const { topL, localR, localRv } = settings;
     const view: ModelView = { layers: plan.layers, tensors, dModel: cfg.dModel };
     // the reference bridge depends on no other stage: on a second core it overlaps PRF, overlays and the collapse
-    bridgeJob = plan.regime === 'reference' ? startBridgeWorker(store.source, configBytes, configPath, totalBytes, opts.quantizeExperts) : null;
+    bridgeJob = plan.regime === 'reference' ? startBridgeWorker(store.source, configBytes, configPath, totalBytes, opts.quantizeExperts, opts.bridgeWorker) : null;
+    opts.bridgeWorker?.release(); // not taken: the bridge runs on this thread
     mkdirp(out.path('arrays'));
     const records: ArrayRecord[] = [];
     const store1 = (a: ArrayOut) => {
@@ -236,7 +243,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     if (bridgeJob?.doneAt != null) {
       // when tuning threads: a worker that finishes long before it is needed has room for more work
       const ms = (t: number) => `${Math.round(t)} ms`;
-      log.debug(`Bridge worker: ${ms(bridgeJob.doneAt - bridgeJob.startedAt)} on its thread, ${bridgeJob.doneAt <= waitFrom ? `done ${ms(waitFrom - bridgeJob.doneAt)} before it was needed` : `waited for ${ms(bridgeJob.doneAt - waitFrom)}`}`);
+      log.debug(`Bridge worker: started ${ms(bridgeJob.startedAt - bridgeJob.spawnedAt)} before its job, ${ms(bridgeJob.doneAt - bridgeJob.startedAt)} on the job, ${bridgeJob.doneAt <= waitFrom ? `done ${ms(waitFrom - bridgeJob.doneAt)} before it was needed` : `waited for ${ms(bridgeJob.doneAt - waitFrom)}`}`);
     }
     if (fromWorker) for (const r of bridgeJob!.reads) tracker?.recordRead(r.name, r.bytes);
     if (fromWorker instanceof Error) throw fromWorker;
@@ -325,5 +332,6 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     throw err;
   } finally {
     store?.close();
+    opts.bridgeWorker?.release();
   }
 }

@@ -12,6 +12,7 @@ import { resolvePath } from '../io/paths.js';
 import { InterruptGuard, InterruptedError } from './signals.js';
 import { prepareRun, type RunFlags } from './workflow.js';
 import { applyProfile } from './profiles.js';
+import { BridgeWorker, bridgeOnWorker, guessWeightBytes } from '../stages/bridge-spawn.js';
 
 export interface CliIO {
   stdout: { write(s: string): unknown; isTTY?: boolean };
@@ -59,8 +60,11 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   };
   const run = await prepareRun(o, { r, rv, topL, verbose, debug, format, flags }, io);
   if (run.exitCode !== undefined) return run.exitCode;
+  // the bridge worker starts before the converter loads, so the two start-ups overlap (see stages/bridge-spawn.ts)
+  const bridgeWorker = bridgeOnWorker(guessWeightBytes(resolvePath(run.source), run.originalSubdir)) ? BridgeWorker.spawn() : null;
   // loaded here, not at start-up: the converter is most of the code, and --help, --version and the other commands do without it
-  const [{ convert }, { renderSummary }] = await Promise.all([import('../convert.js'), import('../format/summary.js')]);
+  const [{ convert }, { renderSummary }] = await Promise.all([import('../convert.js'), import('../format/summary.js')])
+    .catch((e: unknown) => { bridgeWorker?.release(); throw e; });
   const log = run.log;
   let result;
   const guard = new InterruptGuard({ output: resolvePath(run.output), pauseAt: io.env.SERA_TRANSFER_TEST_PAUSE, stderr: io.stderr });
@@ -68,7 +72,7 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
     result = await convert({
       source: run.source, output: run.output, r: run.r, rv: run.rv, topL: run.topL,
       originalSubdir: run.originalSubdir, onProgress: run.onProgress, onConfig: run.onConfig,
-      verbose, ...flags, log, debugLogs: debug, checkpoint: guard.checkpoint,
+      verbose, ...flags, log, debugLogs: debug, checkpoint: guard.checkpoint, bridgeWorker,
     });
   } catch (err) {
     run.close();
@@ -84,6 +88,7 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
     throw err;
   } finally {
     guard.dispose();
+    bridgeWorker?.release(); // convert() releases it too
   }
   if (run.interactive) { io.stdout.write('\n' + renderSummary(result.summary, 'table') + '\n'); return 0; } // the reference's assistant ignores the summary flags
   const text = renderSummary(result.summary, format);

@@ -1,26 +1,28 @@
 // Worker thread that computes the reference-path bridge records while the main
 // thread runs PRF, overlays and the collapse: the bridge reads (and hashes) every
-// FFN and attention tensor again, and depends on no other stage. The worker opens
-// the checkpoint and re-derives the same layer plan (and MXFP4 views, with
-// --quantize-experts) from the same config.
-import { parentPort, workerData } from 'node:worker_threads';
+// FFN and attention tensor again, and depends on no other stage. The thread may
+// start before the main thread has found the checkpoint (see bridge-spawn.ts): it
+// loads its kernels at once, then waits for its one job, opens the checkpoint and
+// re-derives the same layer plan (and MXFP4 views, with --quantize-experts) from
+// the same config.
+import { parentPort } from 'node:worker_threads';
 import { parseJsonBytes } from '../format/json-parse.js';
 import { parseModelConfig } from '../model/config.js';
 import { planLayers } from '../model/layer-plan.js';
 import { countingStore, type RawStore } from '../model/tensors.js';
 import { bridgeRecords } from './bridge.js';
 import { quantizeFfnWeights } from './quantize.js';
-import { openWorkerTensors, postError } from './worker-common.js';
+import { loadWorkerKernels, openWorkerTensors, postError } from './worker-common.js';
+import type { BridgeJobMessage } from './bridge-parallel.js';
 
 const port = parentPort!;
-const { source, configBytes, configPath, quantizeExperts } = workerData as {
-  source: string; configBytes: Uint8Array; configPath: string; quantizeExperts?: 'mxfp4';
-};
+const kernels = loadWorkerKernels();
 
 /** Reports every read to the main thread, which replays them into its progress display. */
 const counted = (store: RawStore): RawStore => countingStore(store, (info, bytes) => port.postMessage({ type: 'read', name: info.name, bytes }));
 
-try {
+async function run({ source, configBytes, configPath, quantizeExperts }: BridgeJobMessage): Promise<void> {
+  await kernels;
   const { tensors, close } = await openWorkerTensors(source, { wrap: counted });
   try {
     const cfg = parseModelConfig(parseJsonBytes(configBytes), configPath);
@@ -31,6 +33,6 @@ try {
   } finally {
     close();
   }
-} catch (e) {
-  postError(port, e);
 }
+
+port.once('message', (job: BridgeJobMessage) => { run(job).catch((e: unknown) => postError(port, e)); });

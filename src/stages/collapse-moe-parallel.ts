@@ -10,7 +10,8 @@ import type { CollapseResult } from './collapse.js';
 import { checkMoeParams, combineMoeLayers, moeLayerInputs, type MoeCollapseOptions, type MoeLayerOutput } from './collapse-moe.js';
 import type { ModelView } from './types.js';
 import type { MoeInfo } from '../model/layer-plan.js';
-import { errorFromMessage, threadBudget } from './worker-common.js';
+import { errorFromMessage } from './worker-common.js';
+import { threadBudget } from './bridge-spawn.js';
 
 export type TensorRef =
   | { kind: 'file'; name: string }

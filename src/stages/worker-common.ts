@@ -1,7 +1,6 @@
 // What the stage worker threads (bridge, MoE collapse) and their parents share:
-// the thread budget, the checkpoint opened inside a worker, and errors carried
-// across the thread boundary.
-import { availableParallelism } from 'node:os';
+// the checkpoint opened inside a worker, and errors carried across the thread
+// boundary (the thread budget is in bridge-spawn.ts, which the CLI loads early).
 import type { MessagePort } from 'node:worker_threads';
 import { openCheckpoint } from '../io/shards.js';
 import { loadSafetensorsReader } from '../io/safetensors.js';
@@ -9,20 +8,17 @@ import { loadMxfp4 } from '../kernels/mxfp4.js';
 import { TensorSet, type RawStore } from '../model/tensors.js';
 import { SeraError } from '../errors.js';
 
-/** Threads the stages may use: SERA_TRANSFER_THREADS=N when it is a positive integer (`explicit`), else the machine's parallelism. */
-export function threadBudget(): { cores: number; explicit: boolean } {
-  const env = Number(process.env.SERA_TRANSFER_THREADS);
-  const explicit = Number.isInteger(env) && env > 0;
-  return { cores: explicit ? env : availableParallelism(), explicit };
+/** Inside a worker: loads the reader and MXFP4 kernels (plus `kernels`); a second call costs nothing. */
+export async function loadWorkerKernels(kernels: (() => Promise<void>)[] = []): Promise<void> {
+  await Promise.all([loadSafetensorsReader(), loadMxfp4(), ...kernels.map((load) => load())]);
 }
 
 /**
- * Inside a worker: loads the reader and MXFP4 kernels (plus `kernels`), opens the
- * checkpoint and a TensorSet over it (through `wrap`, e.g. to report reads).
- * The caller closes the store.
+ * Inside a worker: loads the kernels (see loadWorkerKernels), opens the checkpoint
+ * and a TensorSet over it (through `wrap`, e.g. to report reads). The caller closes the store.
  */
 export async function openWorkerTensors(source: string, opts: { kernels?: (() => Promise<void>)[]; wrap?: (s: RawStore) => RawStore } = {}): Promise<{ tensors: TensorSet; close(): void }> {
-  await Promise.all([loadSafetensorsReader(), loadMxfp4(), ...(opts.kernels ?? []).map((load) => load())]);
+  await loadWorkerKernels(opts.kernels);
   const store = openCheckpoint(source);
   return { tensors: new TensorSet(opts.wrap ? opts.wrap(store) : store), close: () => store.close() };
 }

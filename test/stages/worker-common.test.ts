@@ -5,7 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
-import { errorFromMessage, postError, threadBudget, type ErrorMessage } from '../../src/stages/worker-common.js';
+import { errorFromMessage, postError, type ErrorMessage } from '../../src/stages/worker-common.js';
+import { threadBudget } from '../../src/stages/bridge-spawn.js';
 import { SeraError, StageError } from '../../src/errors.js';
 
 function withThreads<T>(value: string | undefined, f: () => T): T {
