@@ -1,5 +1,5 @@
 // Python's json.dumps(obj, indent=2, sort_keys=True) (ensure_ascii=True), byte for byte.
-import { floatRepr, compareCodePoints } from '../numeric/python.js';
+import { floatRepr, sortCodePoints } from '../numeric/python.js';
 import { bytesTag, type PyValue } from './pyvalue.js';
 
 function escape(s: string): string {
@@ -81,7 +81,7 @@ export function dumpTo(value: PyValue, sink: (chunk: string) => void, opts: Dump
     } else {
       const keys = [...v.keys()];
       if (keys.length === 0) { out('{}'); return; }
-      if (sortKeys) keys.sort(compareCodePoints);
+      if (sortKeys) sortCodePoints(keys);
       if (indent === null) {
         out('{');
         keys.forEach((k, i) => { if (i) out(', '); out(escape(k)); out(': '); write(v.get(k)!, level + 1); });

@@ -91,6 +91,13 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** Sorts strings in place in Python's order (sorted() on str): the native sort when no string holds a surrogate, where the orders agree. */
+export function sortCodePoints(strings: string[]): string[] {
+  return strings.some((s) => SURROGATE.test(s)) ? strings.sort(compareCodePoints) : strings.sort();
+}
+
 /** Python bytes ordering (unsigned, prefix first). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { roundHalfEven, psum, pyMax, pyMin, floatRepr, compareCodePoints, sign, clampInt } from '../../src/numeric/python.js';
+import { roundHalfEven, psum, pyMax, pyMin, floatRepr, compareCodePoints, sortCodePoints, sign, clampInt } from '../../src/numeric/python.js';
 
 test('roundHalfEven rounds ties to even', () => {
   assert.equal([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 0.49999999999999994, 3.7, -3.7].map(roundHalfEven),
@@ -41,6 +41,30 @@ test('compareCodePoints orders astral characters above the BMP', () => {
   assert.ok(compareCodePoints('\u{1F600}', '\uFFFF') > 0);
   assert.ok('\u{1F600}' < '\uFFFF');
   assert.ok(compareCodePoints('a', 'ab') < 0);
+});
+
+test('sortCodePoints sorts as Python does, with and without surrogates among the strings', () => {
+  const units = ['a', 'b', 'z', '\u00e9', '\ud7ff', '\ue000', '\uffff', '\u{1F600}', '\u{10000}'];
+  let seed = 7;
+  const pick = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return units[seed % units.length]!; };
+  for (const astral of [false, true]) {
+    const pool = astral ? units : units.filter((u) => u.length === 1);
+    for (let round = 0; round < 50; round++) {
+      const strings = Array.from({ length: 12 }, () => Array.from({ length: 1 + (round % 3) }, () => {
+        let u = pick();
+        while (!pool.includes(u)) u = pick();
+        return u;
+      }).join(''));
+      // Python's order is code point order: compare the arrays of code points
+      const byCodePoints = [...strings].sort((x, y) => {
+        const a = [...x].map((c) => c.codePointAt(0)!);
+        const b = [...y].map((c) => c.codePointAt(0)!);
+        for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+        return a.length - b.length;
+      });
+      assert.equal(sortCodePoints([...strings]), byCodePoints);
+    }
+  }
 });
 
 test('sign gives 0.0 for zeros and NaN; clampInt bounds integers', () => {
