@@ -33,13 +33,13 @@ import {
   compatMetadata, trustGate, packageManifest,
 } from './pipeline/metadata.js';
 import { loadTokenizerAssets, tokenizerArrays } from './stages/tokenizer/index.js';
-import { computePrf } from './stages/prf.js';
-import { computeOverlays } from './stages/overlays.js';
+import { computePrf, type PrfResult } from './stages/prf.js';
+import { computeOverlays, type OverlaysResult } from './stages/overlays.js';
 import { collapseFfn, Records, type CollapseResult } from './stages/collapse.js';
 import { memoryCoefficients } from './stages/memory.js';
 import { bridgeRecords } from './stages/bridge.js';
 import { collapseMoe } from './stages/collapse-moe.js';
-import { startBridgeWorker, type BridgeJob } from './stages/bridge-parallel.js';
+import { startBridgeWorker, takeOutcome, type BridgeJob } from './stages/bridge-parallel.js';
 import type { BridgeWorker } from './stages/bridge-spawn.js';
 import { collapseMoeParallel, moeWorkerCount } from './stages/collapse-moe-parallel.js';
 import { bridgeMoe } from './stages/bridge-moe.js';
@@ -165,8 +165,11 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const settings = resolveSettings(opts, cfg.dModel);
     const { topL, localR, localRv } = settings;
     const view: ModelView = { layers: plan.layers, tensors, dModel: cfg.dModel };
-    // the reference bridge depends on no other stage: on a second core it overlaps PRF, overlays and the collapse
-    bridgeJob = plan.regime === 'reference' ? startBridgeWorker(store.source, configBytes, configPath, totalBytes, opts.quantizeExperts, opts.bridgeWorker) : null;
+    // the reference bridge, PRF and the overlays depend on no other stage: on a second core they overlap the collapse
+    bridgeJob = plan.regime === 'reference'
+      ? startBridgeWorker(store.source, configBytes, configPath, totalBytes,
+        { quantizeExperts: opts.quantizeExperts, started: opts.bridgeWorker, attention: { stages: ['prf', 'overlays'], r: localR, rv: localRv } })
+      : null;
     opts.bridgeWorker?.release(); // not taken: the bridge runs on this thread
     mkdirp(out.path('arrays'));
     const records: ArrayRecord[] = [];
@@ -191,42 +194,67 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       metadata.set('tokenizer', tokenizerMetadata(null, compat));
     }
 
+    // with a worker, PRF and the overlays run there during the collapse; either way their
+    // arrays are stored just before the collapse's, so the records keep the stage order
     log.info('Generating PRF arrays');
     await stage('prf');
-    const prf = computePrf(view, localR);
-    prf.arrays.forEach(store1);
-    metadata.set('attention', attentionMetadata(cfg, plan, localR, prf.sig2));
-
+    const prfHere = bridgeJob?.prf ? null : computePrf(view, localR);
     log.info('Computing attention overlays');
     await stage('overlays');
-    const ov = computeOverlays(view, localR, localRv);
-    ov.arrays.forEach(store1);
-    metadata.set('overlays', overlaysMetadata(settings, ov.rows, ov.cols));
+    const ovHere = bridgeJob?.overlays ? null : computeOverlays(view, localR, localRv);
+    let attention: Promise<{ prf: PrfResult; ov: OverlaysResult }> | null = null;
+    const storeAttention = () => (attention ??= (async () => {
+      const prf = prfHere ?? await takeOutcome(bridgeJob!.prf!, () => computePrf(view, localR));
+      prf.arrays.forEach(store1);
+      metadata.set('attention', attentionMetadata(cfg, plan, localR, prf.sig2));
+      const ov = ovHere ?? await takeOutcome(bridgeJob!.overlays!, () => computeOverlays(view, localR, localRv));
+      ov.arrays.forEach(store1);
+      metadata.set('overlays', overlaysMetadata(settings, ov.rows, ov.cols));
+      return { prf, ov };
+    })());
 
     log.info('Collapsing FFN weights');
     await stage('collapse');
     const moeOpts = { topL, expertsPerToken: cfg.moeExpertsPerToken, swigluLimit: cfg.swigluLimit };
     let lin: CollapseResult & { keyWeights?: Float64Array }; // keyWeights: MoE only (the MoE bridge reads them)
-    const between = async () => { await opts.checkpoint?.('collapse', true); };
-    if (plan.moe) {
-      const nw = moeWorkerCount(plan.layers.length, 3 * plan.moe.experts * plan.moe.intermediate * plan.moe.hidden);
-      if (nw > 1) log.debug(`Collapsing ${plan.layers.length} expert layers on ${nw} worker threads`);
-      lin = (nw > 1 ? await collapseMoeParallel(view, plan.moe, moeOpts, store.source, nw, { between }) : null) ?? collapseMoe(view, plan.moe, moeOpts);
-      lin.arrays.forEach(store1);
-    } else {
-      // the residual records go straight to their file: unbounded in the reference's rule
-      const cuckoo = new ArrayFileWriter('cuckoo_delta', out.path('arrays', 'cuckoo_delta.bin'), 'u8', [0], syncs);
+    let stopped = false; // the checkpoint hook stopped the run (Ctrl-C): nothing else is waited for
+    const between = async () => {
       try {
-        const residuals = new Records((chunk) => cuckoo.write(chunk));
-        lin = await collapseFfn(view, topL, { residuals, between });
-        residuals.flush();
-        lin.arrays.forEach(store1);
-        records.push(cuckoo.finish([residuals.count * 16])); // after linear_bias, as the reference orders them
+        await opts.checkpoint?.('collapse', true);
       } catch (e) {
-        cuckoo.abandon();
+        stopped = true;
         throw e;
       }
+      const failed = bridgeJob?.attentionError(); // the worker's PRF or overlays failed: no use collapsing on
+      if (failed) throw failed;
+    };
+    try {
+      if (plan.moe) {
+        const nw = moeWorkerCount(plan.layers.length, 3 * plan.moe.experts * plan.moe.intermediate * plan.moe.hidden);
+        if (nw > 1) log.debug(`Collapsing ${plan.layers.length} expert layers on ${nw} worker threads`);
+        lin = (nw > 1 ? await collapseMoeParallel(view, plan.moe, moeOpts, store.source, nw, { between }) : null) ?? collapseMoe(view, plan.moe, moeOpts);
+        await storeAttention();
+        lin.arrays.forEach(store1);
+      } else {
+        // the residual records go straight to their file: unbounded in the reference's rule
+        const cuckoo = new ArrayFileWriter('cuckoo_delta', out.path('arrays', 'cuckoo_delta.bin'), 'u8', [0], syncs);
+        try {
+          const residuals = new Records((chunk) => cuckoo.write(chunk));
+          lin = await collapseFfn(view, topL, { residuals, between });
+          residuals.flush();
+          await storeAttention();
+          lin.arrays.forEach(store1);
+          records.push(cuckoo.finish([residuals.count * 16])); // after linear_bias, as the reference orders them
+        } catch (e) {
+          cuckoo.abandon();
+          throw e;
+        }
+      }
+    } catch (e) {
+      if (!stopped) await storeAttention(); // an error of PRF or the overlays (on the worker) comes first in stage order
+      throw e;
     }
+    const { prf, ov } = await storeAttention();
     metadata.set('linear', addLinearConfigFields(lin.metadata, cfg));
     if (lin.mphRetries > 0) compat.set('linear_mph_retries', int(lin.mphRetries));
 

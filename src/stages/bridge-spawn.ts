@@ -33,7 +33,7 @@ export class BridgeWorker {
   readonly worker: Worker;
   /** performance.now() when the thread was started. */
   readonly startedAt = performance.now();
-  #taken = false;
+  #state: 'waiting' | 'taken' | 'released' = 'waiting';
 
   private constructor(worker: Worker) {
     this.worker = worker;
@@ -48,17 +48,21 @@ export class BridgeWorker {
     }
   }
 
+  get state(): 'waiting' | 'taken' | 'released' {
+    return this.#state;
+  }
+
   /** The thread, for the one job it runs; null once taken or released. */
   take(): Worker | null {
-    if (this.#taken) return null;
-    this.#taken = true;
+    if (this.#state !== 'waiting') return null;
+    this.#state = 'taken';
     return this.worker;
   }
 
   /** Stops the thread unless a job took it (the conversion did not need it). */
   release(): void {
-    if (this.#taken) return;
-    this.#taken = true;
+    if (this.#state !== 'waiting') return;
+    this.#state = 'released';
     void this.worker.terminate();
   }
 }

@@ -1,38 +1,53 @@
-// Worker thread that computes the reference-path bridge records while the main
-// thread runs PRF, overlays and the collapse: the bridge reads (and hashes) every
-// FFN and attention tensor again, and depends on no other stage. The thread may
-// start before the main thread has found the checkpoint (see bridge-spawn.ts): it
-// loads its kernels at once, then waits for its one job, opens the checkpoint and
+// Worker thread for the reference path: the bridge records (and, when asked, PRF
+// and the overlays) while the main thread runs the collapse. These stages read
+// (and hash) the checkpoint and depend on no other stage. The thread may start
+// before the main thread has found the checkpoint (see bridge-spawn.ts): it loads
+// its kernels at once, then waits for its one job, opens the checkpoint and
 // re-derives the same layer plan (and MXFP4 views, with --quantize-experts) from
-// the same config.
+// the same config. Stages run in stage order and the first error ends the job.
 import { parentPort } from 'node:worker_threads';
 import { parseJsonBytes } from '../format/json-parse.js';
 import { parseModelConfig } from '../model/config.js';
 import { planLayers } from '../model/layer-plan.js';
 import { countingStore, type RawStore } from '../model/tensors.js';
+import { loadGaussian } from '../kernels/gaussian.js';
+import { loadLinalg } from '../kernels/linalg.js';
 import { bridgeRecords } from './bridge.js';
+import { computePrf } from './prf.js';
+import { computeOverlays } from './overlays.js';
 import { quantizeFfnWeights } from './quantize.js';
 import { loadWorkerKernels, openWorkerTensors, postError } from './worker-common.js';
-import type { BridgeJobMessage } from './bridge-parallel.js';
+import type { BridgeJobMessage, WorkerMessage, WorkerStage } from './bridge-parallel.js';
+import type { ModelView } from './types.js';
 
 const port = parentPort!;
-const kernels = loadWorkerKernels();
+const KERNELS = [loadGaussian, loadLinalg]; // PRF's and the overlays'
+const kernels = loadWorkerKernels(KERNELS);
 
 /** Reports every read to the main thread, which replays them into its progress display. */
 const counted = (store: RawStore): RawStore => countingStore(store, (info, bytes) => port.postMessage({ type: 'read', name: info.name, bytes }));
 
-async function run({ source, configBytes, configPath, quantizeExperts }: BridgeJobMessage): Promise<void> {
+async function run({ source, configBytes, configPath, quantizeExperts, attention }: BridgeJobMessage): Promise<void> {
   await kernels;
-  const { tensors, close } = await openWorkerTensors(source, { wrap: counted });
+  const { tensors, close } = await openWorkerTensors(source, { wrap: counted, kernels: KERNELS });
+  const stages: WorkerStage[] = [...attention?.stages ?? [], 'bridge']; // in stage order
+  let stage = stages[0]!;
   try {
     const cfg = parseModelConfig(parseJsonBytes(configBytes), configPath);
     const plan = planLayers(cfg, tensors);
     if (quantizeExperts === 'mxfp4') quantizeFfnWeights(plan.layers, tensors); // as convert() does after planning
-    const res = bridgeRecords({ layers: plan.layers, tensors, dModel: cfg.dModel }, cfg.vocabSize);
-    port.postMessage({ type: 'done', res });
+    const view: ModelView = { layers: plan.layers, tensors, dModel: cfg.dModel };
+    const post = (s: WorkerStage, res: unknown) => port.postMessage({ type: 'result', stage: s, res } satisfies WorkerMessage);
+    for (stage of stages) {
+      if (stage === 'prf') post(stage, computePrf(view, attention!.r));
+      else if (stage === 'overlays') post(stage, computeOverlays(view, attention!.r, attention!.rv));
+      else post(stage, bridgeRecords(view, cfg.vocabSize));
+    }
+  } catch (e) {
+    postError(port, e, { stage });
   } finally {
     close();
   }
 }
 
-port.once('message', (job: BridgeJobMessage) => { run(job).catch((e: unknown) => postError(port, e)); });
+port.once('message', (job: BridgeJobMessage) => { run(job).catch((e: unknown) => postError(port, e, { stage: job.attention?.stages[0] ?? 'bridge' })); });

@@ -25,6 +25,8 @@ export async function openWorkerTensors(source: string, opts: { kernels?: (() =>
 
 export interface ErrorMessage {
   type: 'error';
+  /** The error's class name (a SeraError's is what the report calls its kind). */
+  name: string;
   message: string;
   /** Set for a SeraError (a problem the user can act on). */
   sera: boolean;
@@ -32,19 +34,24 @@ export interface ErrorMessage {
   stack: string | undefined;
 }
 
-/** Posts a worker's error to its parent (see errorFromMessage). */
-export function postError(port: MessagePort, e: unknown): void {
+/** Posts a worker's error to its parent (see errorFromMessage), with `extra` fields (e.g. the stage). */
+export function postError(port: MessagePort, e: unknown, extra: Record<string, unknown> = {}): void {
   const err = e instanceof Error ? e : new Error(String(e));
-  const msg: ErrorMessage = { type: 'error', message: err.message, sera: e instanceof SeraError, hint: e instanceof SeraError ? e.hint : undefined, stack: err.stack };
-  port.postMessage(msg);
+  const msg: ErrorMessage = { type: 'error', name: err.name, message: err.message, sera: e instanceof SeraError, hint: e instanceof SeraError ? e.hint : undefined, stack: err.stack };
+  port.postMessage({ ...extra, ...msg });
 }
 
 /**
- * The parent's copy of a worker's error: a SeraError keeps its message and hint;
- * anything else stays a plain Error (reported as a bug), with the worker's stack for --debug.
+ * The parent's copy of a worker's error: a SeraError keeps its class name, message
+ * and hint (and exit code 1: usage errors never come from a worker); anything else
+ * stays a plain Error (reported as a bug), with the worker's stack for --debug.
  */
 export function errorFromMessage(m: ErrorMessage): Error {
-  if (m.sera) return new SeraError(m.message, m.hint);
+  if (m.sera) {
+    const err = new SeraError(m.message, m.hint);
+    err.name = m.name;
+    return err;
+  }
   const err = new Error(m.message);
   if (m.stack) err.stack = m.stack;
   return err;

@@ -17,6 +17,8 @@ import { parseModelConfig } from '../../src/model/config.js';
 import { planLayers } from '../../src/model/layer-plan.js';
 import { TensorSet } from '../../src/model/tensors.js';
 import { BRIDGE_WORKER_MIN_BYTES, startBridgeWorker } from '../../src/stages/bridge-parallel.js';
+import { BridgeWorker } from '../../src/stages/bridge-spawn.js';
+import { SeraError } from '../../src/errors.js';
 import { bridgeRecords, type BridgeResult } from '../../src/stages/bridge.js';
 import { quantizeFfnWeights } from '../../src/stages/quantize.js';
 
@@ -52,7 +54,7 @@ test('the bridge worker applies --quantize-experts as the main thread does', asy
   let fromWorker;
   try {
     const configPath = join(src, 'config.json');
-    const job = startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, 0, 'mxfp4');
+    const job = startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, 0, { quantizeExperts: 'mxfp4' });
     assert.ok(job, 'a worker was started');
     fromWorker = await job!.result;
   } finally {
@@ -104,6 +106,49 @@ test('a quantized dense conversion writes the same bytes with 1 and 2 threads', 
   assert.ok(outs[0]!.size > 10);
   assert.ok([...outs[0]!.keys()].some((k) => k.startsWith('arrays/mxfp4/')), 'the shards were written');
   assert.equal([...outs[1]!.entries()], [...outs[0]!.entries()]);
+});
+
+/** Runs `f` with SERA_TRANSFER_THREADS set to `threads` (unset for undefined), restoring it afterwards. */
+async function withThreads<T>(threads: string | undefined, f: () => Promise<T>): Promise<T> {
+  const saved = process.env.SERA_TRANSFER_THREADS;
+  if (threads === undefined) delete process.env.SERA_TRANSFER_THREADS;
+  else process.env.SERA_TRANSFER_THREADS = threads;
+  try {
+    return await f();
+  } finally {
+    if (saved === undefined) delete process.env.SERA_TRANSFER_THREADS;
+    else process.env.SERA_TRANSFER_THREADS = saved;
+  }
+}
+
+test('an overlays error on the worker is the error a single-thread run reports', async () => {
+  const failures: { name: string; message: string; hint: string | undefined; left: boolean }[] = [];
+  for (const threads of ['1', '2']) {
+    const out = join(root, `fail-${threads}`);
+    const err = await withThreads(threads, () => convert({ source: src, output: out, rv: 0, log: new ConversionLog() }).then(() => null, (e: unknown) => e));
+    assert.instance(err, SeraError, `threads=${threads}`);
+    const e = err as SeraError;
+    failures.push({ name: e.name, message: e.message, hint: e.hint, left: readdirSync(root).includes(`fail-${threads}`) });
+  }
+  assert.equal(failures[1], failures[0]);
+  assert.equal(failures[0], { name: 'StageError', message: 'Overlay dimensions must be positive', hint: 'use --r and --rv of at least 1', left: false });
+});
+
+test('convert() takes a worker started early when the bridge runs on a worker, and stops it otherwise', async () => {
+  const exited = (bw: BridgeWorker) => new Promise<void>((resolve) => bw.worker.once('exit', () => resolve()));
+  // small checkpoint, no SERA_TRANSFER_THREADS: the bridge runs here and the early worker is stopped
+  const early = BridgeWorker.spawn()!;
+  const gone = exited(early);
+  await withThreads(undefined, () => convert({ source: src, output: join(root, 'early-unused'), r: 16, rv: 4, topL: 4, log: new ConversionLog(), bridgeWorker: early }));
+  await gone;
+  assert.is(early.state, 'released');
+  // forced threads: the early worker runs the job
+  const used = BridgeWorker.spawn()!;
+  await withThreads('2', () => convert({ source: src, output: join(root, 'early-used'), r: 16, rv: 4, topL: 4, log: new ConversionLog(), bridgeWorker: used }));
+  assert.is(used.state, 'taken');
+  await withThreads('1', () => convert({ source: src, output: join(root, 'early-none'), r: 16, rv: 4, topL: 4, log: new ConversionLog() }));
+  assert.equal([...contents(join(root, 'early-used')).entries()], [...contents(join(root, 'early-none')).entries()]);
+  assert.equal([...contents(join(root, 'early-unused')).entries()], [...contents(join(root, 'early-none')).entries()]);
 });
 
 test.run();

@@ -39,11 +39,19 @@ async function roundTrip(e: unknown): Promise<Error> {
   }
 }
 
-test('a SeraError crosses with its message and hint; other errors stay plain Errors', async () => {
+test('a SeraError crosses with its class name, message, hint and exit code; other errors stay plain Errors', async () => {
   const sera = await roundTrip(new StageError('overlay dimensions', 'lower --r'));
   assert.instance(sera, SeraError);
+  assert.is(sera.name, 'StageError', 'the report shows the class name as the error kind');
   assert.is(sera.message, 'overlay dimensions');
   assert.is((sera as SeraError).hint, 'lower --r');
+  assert.is((sera as SeraError).exitCode, 1);
+  const extra = await new Promise<unknown>((resolve) => {
+    const { port1, port2 } = new MessageChannel();
+    port2.once('message', (m) => { port1.close(); resolve(m); });
+    postError(port1, new StageError('x'), { stage: 'overlays' });
+  });
+  assert.is((extra as { stage: string }).stage, 'overlays', 'extra fields travel with the error');
 
   const bug = new TypeError('x is undefined');
   const plain = await roundTrip(bug);
