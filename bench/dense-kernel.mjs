@@ -9,10 +9,11 @@
 // transposed copy) are driven through their own ABI.
 //
 //   npm run build:wasm && node bench/dense-kernel.mjs [--vs /tmp/old/dense.wasm]
-//     [--hid 2048] [--d 512] [--k 8] [--layers 4] [--rounds 7] [--f64] [--grid]
+//     [--hid 2048] [--d 512] [--k 8] [--layers 4] [--rounds 7] [--f64] [--grid] [--chunk-keys N]
 //
 // --f64: W1 given as f64 (the decoded path) instead of raw f32; --grid: values
-// on a coarse grid (many exact score ties, zeros, -0).
+// on a coarse grid (many exact score ties, zeros, -0); --chunk-keys: keys per
+// collapseKeys call (default: the wrapper's, 2 MiB of records).
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
