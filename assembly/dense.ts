@@ -153,9 +153,9 @@ export function stripBytes(hid: u32): usize {
 
 /**
  * Writes the records (j li h f[0]) and (j li h+1 f[1]) at record nrec, from
- * head = (j li _ _) and hf = (h f[0] h+1 f[1]); keeps those whose bit is set
- * in keep (bits 0 and 1). Each record is one v128 store, written unconditionally and kept by
- * advancing the count (no unpredictable branch). Returns the new count.
+ * head = (j li _ _) and hf = (h f[0] h+1 f[1]), and keeps those whose bit is set
+ * in keep (bits 0 and 1). Each record is one v128 store, written unconditionally
+ * and kept by advancing the count (no unpredictable branch). Returns the new count.
  */
 @inline function put2(rec: usize, nrec: i32, head: v128, hf: v128, keep: i32): i32 {
   v128.store(rec + (<usize>nrec << 4), i64x2.shuffle(head, hf, 0, 2));
