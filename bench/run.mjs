@@ -38,6 +38,11 @@ const BENCHES = {
     full: [],
     runtimes: true,
   },
+  'dense-kernel': {
+    what: 'dense collapse kernel alone, ms per layer (hid 2048, d 512, k 8, f32); --vs OTHER.wasm runs another build side by side',
+    quick: ['--rounds', '5'],
+    full: [],
+  },
   gptoss: {
     what: 'full gpt-oss-20b-shaped conversion (≈13 GB synthetic checkpoint): wall, user+sys, peak RSS',
     quick: [],

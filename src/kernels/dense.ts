@@ -3,10 +3,11 @@
 import { KernelSlot, type Kernel } from './wasm.js';
 
 type DenseExports = {
-  collapseKeys(wT: number, hid: number, j0: number, j1: number, cab: number, sg: number, k: number,
-    eff: number, rec: number, li: number, top: number, flag: number): number;
-  transpose(src: number, rows: number, cols: number, d: number, dst: number): void;
-  transposeF32(src: number, rows: number, cols: number, d: number, dst: number): void;
+  collapseKeys(w1: number, cols: number, hid: number, j0: number, j1: number, strip: number, cab: number, sg: number, k: number,
+    eff: number, rec: number, li: number, top: number): number;
+  collapseKeysF32(w1: number, cols: number, hid: number, j0: number, j1: number, strip: number, cab: number, sg: number, k: number,
+    eff: number, rec: number, li: number, top: number): number;
+  stripBytes(hid: number): number;
   columnStats(v: number, rows: number, cols: number, m: number, sgn: number, cab: number): void;
   columnStatsF32(v: number, rows: number, cols: number, m: number, sgn: number, cab: number): void;
 };
@@ -24,8 +25,11 @@ export function denseLoaded(): boolean {
 // records are hashed, checksummed and written while still in cache
 const RECORD_CHUNK_BYTES = 2 * 1024 * 1024;
 
-/** Regions of a layer's working set: `w1` is the input (W2 chunks, then W1). */
-type Region = 'w1' | 'wT' | 'sgn' | 'cab' | 'sg' | 'eff' | 'rec' | 'top' | 'flag';
+/**
+ * Regions of a layer's working set: `w1` is the input (W2 chunks, then W1);
+ * `strip` holds a few columns of W1 at a time, transposed by the kernel.
+ */
+type Region = 'w1' | 'strip' | 'sgn' | 'cab' | 'sg' | 'eff' | 'rec' | 'top';
 
 /** One layer's working set in the kernel's memory. */
 export class DenseLayer {
@@ -44,16 +48,14 @@ export class DenseLayer {
     this.d = d;
     this.keysPerChunk = Math.max(1, Math.min(d, Math.floor(RECORD_CHUNK_BYTES / Math.max(16, hid * 16))));
     this.#inputLength = Math.max(hid * cols, w2Rows * w2Cols);
-    const { at, end } = k.regions<Region>([
-      ['w1', this.#inputLength * 8], ['wT', d * hid * 8], ['sgn', hid * 8], ['cab', hid * 8], ['sg', hid * 8],
-      ['eff', this.keysPerChunk * 8], ['rec', (this.keysPerChunk * hid + 1) * 16], ['top', 64 * 4 + 64 * 8 + 64], ['flag', hid],
+    const { at } = k.regions<Region>([
+      ['w1', this.#inputLength * 8], ['strip', k.exports.stripBytes(hid)], ['sgn', hid * 8], ['cab', hid * 8], ['sg', hid * 8],
+      ['eff', this.keysPerChunk * 8], ['rec', (this.keysPerChunk * hid + 1) * 16], ['top', 64 * 4 + 64 * 8 + 64],
     ]);
     this.#o = at;
-    // only the accumulators and the flags must start at zero (every other region is
-    // written before it is read): zeroing the ~32 MiB of a big layer cost more than its collapse
-    const u8 = k.u8;
-    u8.fill(0, at.sgn, at.sg + hid * 8);
-    u8.fill(0, at.flag, end);
+    // only the accumulators must start at zero (every other region is written before
+    // it is read): zeroing the whole working set of a big layer cost more than its collapse
+    k.u8.fill(0, at.sgn, at.sg + hid * 8);
   }
 
   #f64(name: Region, n: number): Float64Array {
@@ -96,12 +98,12 @@ export class DenseLayer {
   collapse(cols: number, sg: Float64Array, kTop: number, li: number, onRecords: (chunk: Uint8Array) => void, f32 = false): { effects: Float64Array } | { overflowKey: number } {
     const kk = this.#k;
     const o = this.#o;
-    (f32 ? kk.exports.transposeF32 : kk.exports.transpose)(o.w1 >>> 0, this.hid, cols, this.d, o.wT >>> 0);
+    const collapseKeys = f32 ? kk.exports.collapseKeysF32 : kk.exports.collapseKeys;
     this.#f64('sg', this.hid).set(sg);
     const effects = new Float64Array(this.d);
     for (let j0 = 0; j0 < this.d; j0 += this.keysPerChunk) {
       const j1 = Math.min(this.d, j0 + this.keysPerChunk);
-      const n = kk.exports.collapseKeys(o.wT >>> 0, this.hid, j0, j1, o.cab >>> 0, o.sg >>> 0, kTop, o.eff >>> 0, o.rec >>> 0, li, o.top >>> 0, o.flag >>> 0);
+      const n = collapseKeys(o.w1 >>> 0, cols, this.hid, j0, j1, o.strip >>> 0, o.cab >>> 0, o.sg >>> 0, kTop, o.eff >>> 0, o.rec >>> 0, li, o.top >>> 0);
       if (n < 0) return { overflowKey: -1 - n };
       effects.set(this.#f64('eff', j1 - j0), j0);
       if (n > 0) onRecords(new Uint8Array(kk.memory.buffer, o.rec, n * 16));

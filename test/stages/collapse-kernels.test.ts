@@ -69,6 +69,74 @@ test('dense kernel on F32 tensors read raw (widened in the kernel) = the TypeScr
   }
 });
 
+test('dense kernel over full strips of keys and odd unit counts (f64 and raw f32) = the TypeScript path', async () => {
+  const prng = new SplitMix64(13n);
+  const [d, out] = [37, 4]; // two strips of 16 keys, then 5
+  for (const hid of [34, 35]) { // rows left over by the 4- and 2-row tiles, an odd tail for the pairs
+    for (const f32 of [false, true]) {
+      const store = new MemoryStore();
+      const set = new TensorSet(store);
+      const put = (name: string, shape: number[], v: Float64Array) => {
+        set.set(name, f32 ? new FileTensor(store, store.add(name, 'F32', shape, new Uint8Array(Float32Array.from(v).buffer))) : new MemoryTensor(name, shape, v));
+      };
+      const layers = [0, 1].map((li) => {
+        put(`w1.${li}`, [hid, d + 3], grid(prng, hid * (d + 3)));
+        put(`w2.${li}`, [out, hid], grid(prng, out * hid));
+        return { name: `l${li}`, w_q: '', w_k: '', w_v: '', w_o: '', w1: `w1.${li}`, w2: `w2.${li}`, b1: null, b2: null };
+      });
+      const view = { layers, tensors: set, dModel: d };
+      for (const L of [0, 1, 3, 8, hid]) {
+        const a = await collapseFfn(view, L, { useKernel: true });
+        const b = await collapseFfn(view, L, { useKernel: false });
+        for (let i = 0; i < a.arrays.length; i++) assert.equal(a.arrays[i]!.payload, b.arrays[i]!.payload, `${a.arrays[i]!.name} hid=${hid} f32=${f32} L=${L}`);
+      }
+    }
+  }
+});
+
+/** The message a promise rejects with ('resolved' when it does not). */
+async function failure(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return 'resolved';
+}
+
+test('dense kernel: a residual beyond f32 fails at the first such key (not for top units), ±Infinity and the rounding edge as the TypeScript path', async () => {
+  const FLT_MAX = 3.4028234663852886e38;
+  const EDGE = (FLT_MAX + 2 ** 128) / 2; // exact; rounds to +Infinity (ties to even)
+  const BELOW = EDGE - 2 ** 75; // the double below: rounds to FLT_MAX
+  const [d, out] = [5, 3];
+  for (const hid of [11, 12]) {
+    const cases: [number, [number, number, number][], number | null][] = [
+      [0, [[3, 2, EDGE], [1, 4, EDGE]], 2], // the first key with one
+      [0, [[3, 2, BELOW], [hid - 1, 1, Infinity], [0, 1, -Infinity], [4, 3, -EDGE]], null], // fits; ±inf stay ±inf; relu(−x) = 0
+      [1, [[3, 2, EDGE]], null], // the top unit is no residual
+      [2, [[hid - 1, 2, EDGE], [0, 2, EDGE]], null],
+      [1, [[hid - 1, 3, EDGE], [0, 3, 2 * EDGE]], 3], // the second largest is a residual (the odd tail when hid is odd)
+    ];
+    for (const [L, plants, failKey] of cases) {
+      const set = new TensorSet(emptyStore);
+      const w1 = grid(new SplitMix64(14n), hid * d);
+      for (const [h, j, x] of plants) w1[h * d + j] = x;
+      set.set('w1', new MemoryTensor('w1', [hid, d], w1));
+      set.set('w2', new MemoryTensor('w2', [out, hid], new Float64Array(out * hid).fill(1))); // every sign +1
+      const view = { layers: [{ name: 'l0', w_q: '', w_k: '', w_v: '', w_o: '', w1: 'w1', w2: 'w2', b1: null, b2: null }], tensors: set, dModel: d };
+      const what = `hid=${hid} L=${L} ${JSON.stringify(plants)}`;
+      if (failKey !== null) {
+        assert.match(await failure(collapseFfn(view, L, { useKernel: true })), `feature ${failKey}) does not fit a 32-bit float`, what);
+        assert.match(await failure(collapseFfn(view, L, { useKernel: false })), 'does not fit a 32-bit float', what);
+        continue;
+      }
+      const a = await collapseFfn(view, L, { useKernel: true });
+      const b = await collapseFfn(view, L, { useKernel: false });
+      for (let i = 0; i < a.arrays.length; i++) assert.equal(a.arrays[i]!.payload, b.arrays[i]!.payload, `${a.arrays[i]!.name} ${what}`);
+    }
+  }
+});
+
 /** The MoE rule written out directly: full sorts, no streaming. */
 function moeOracle(W1: Float64Array, W2: Float64Array, b1: Float64Array, b2: Float64Array, p: MoeParams) {
   const { E, I, H, d, L, prior, limit } = p;
