@@ -11,12 +11,13 @@ import { parseModelConfig } from '../model/config.js';
 import { planLayers } from '../model/layer-plan.js';
 import { countingStore, type RawStore } from '../model/tensors.js';
 import { bridgeRecords } from './bridge.js';
+import { loadLinalg } from '../kernels/linalg.js';
 import { quantizeFfnWeights } from './quantize.js';
 import { loadWorkerKernels, openWorkerTensors, postError } from './worker-common.js';
 import type { BridgeJobMessage } from './bridge-parallel.js';
 
 const port = parentPort!;
-const kernels = loadWorkerKernels();
+const kernels = loadWorkerKernels([loadLinalg]); // linalg: the bridge's folds (stages/bridge.ts)
 
 /** Reports every read to the main thread, which replays them into its progress display. */
 const counted = (store: RawStore): RawStore => countingStore(store, (info, bytes) => port.postMessage({ type: 'read', name: info.name, bytes }));
