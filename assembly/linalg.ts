@@ -98,3 +98,132 @@ export function householderQ(vs: usize, ks: usize, n: i32, m: i32, cols: i32, q:
     for (let c = 0; c < cols; c++) store<f64>(o + (<usize>c << 3), load<f64>(q + (<usize>c << 3)));
   }
 }
+
+// ---- the bridge's folds of the FFN weights (ALGORITHMS.md §14) ----
+
+/**
+ * One f32 (its bits) widened to f64 bits as the hosts' Float64Array.set(Float32Array)
+ * does: numbers exactly; a NaN keeps its sign and payload (moved to the top of the
+ * f64 fraction) and becomes quiet. Wasm lets an engine pick a promoted NaN's bits,
+ * so NaNs take this path and their bytes (which the layer seeds hash) are fixed.
+ */
+@inline function widenBits(b: u32): u64 {
+  if ((b & 0x7fffffff) > 0x7f800000) return (<u64>(b & 0x80000000) << 32) | 0x7ff8000000000000 | (<u64>(b & 0x007fffff) << 29);
+  return reinterpret<u64>(<f64>reinterpret<f32>(b));
+}
+
+/**
+ * dst[i] = src[i] widened to f64 for n little-endian f32 at src (stored F32 rows read
+ * raw): what the TypeScript decoder writes, bit for bit, NaNs included (widenBits).
+ */
+export function widenF32(src: usize, dst: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const s = src + (<usize>i << 2);
+    const d = dst + (<usize>i << 3);
+    const x = v128.load(s);
+    if (v128.any_true(f32x4.ne(x, x))) {
+      for (let k: usize = 0; k < 4; k++) store<u64>(d + (k << 3), widenBits(load<u32>(s + (k << 2))));
+      continue;
+    }
+    v128.store(d, f64x2.promote_low_f32x4(x));
+    v128.store(d, f64x2.promote_low_f32x4(i64x2.shuffle(x, x, 1, 1)), 16); // lanes 2, 3
+  }
+  for (; i < n; i++) store<u64>(dst + (<usize>i << 3), widenBits(load<u32>(src + (<usize>i << 2))));
+}
+
+/** acc[j] += row[j] for j < n: each column is its own f64x2 lane, so the bits do not depend on the lane width. */
+@inline function addRowTo(acc: usize, row: usize, n: usize): void {
+  let j: usize = 0;
+  for (; j + 2 <= n; j += 2) {
+    const o = j << 3;
+    v128.store(acc + o, f64x2.add(v128.load(acc + o), v128.load(row + o)));
+  }
+  if (j < n) store<f64>(acc + (j << 3), load<f64>(acc + (j << 3)) + load<f64>(row + (j << 3)));
+}
+
+/**
+ * The bridge's W1 column totals: total[f] += row[f mod cols] for f < features, for
+ * each of `rows` rows of `cols` f64 at v, rows in order (each total sees its values
+ * in row order, as the reference's loop). A row narrower than the features is
+ * added once per `cols` features it covers.
+ */
+export function addColumnTotals(total: usize, v: usize, rows: i32, cols: i32, features: i32): void {
+  if (cols <= 0) return;
+  for (let r = 0; r < rows; r++) {
+    const row = v + ((<usize>r * cols) << 3);
+    for (let f0 = 0; f0 < features; f0 += cols) addRowTo(total + (<usize>f0 << 3), row, <usize>min(cols, features - f0));
+  }
+}
+
+/**
+ * CPython 3.12's sum() of n f64 at p (Neumaier compensation), the operations of
+ * psum in src/numeric/python.ts in the same order: 0.0 + the first value (so -0.0
+ * sums to 0.0), then per value the compensation of whichever of f and x is larger
+ * in magnitude (both computed, one selected: no branch), and c added at the end
+ * when it is non-zero and finite. 0.0 for n ≤ 0.
+ */
+export function psum(p: usize, n: i32): f64 {
+  if (n <= 0) return 0.0;
+  let f: f64 = 0.0 + load<f64>(p);
+  let c: f64 = 0.0;
+  for (let i = 1; i < n; i++) {
+    const x = load<f64>(p + (<usize>i << 3));
+    const t = f + x;
+    c += select<f64>((f - t) + x, (x - t) + f, abs<f64>(f) >= abs<f64>(x));
+    f = t;
+  }
+  if (c != 0.0 && isFinite<f64>(c)) f += c;
+  return f;
+}
+
+/** Values i of rows a (lane 0) and b (lane 1). */
+@inline function pairAt(a: usize, b: usize, i: i32): v128 {
+  const o = <usize>i << 3;
+  return v128.load64_lane(b + o, v128.load64_zero(a + o), 1);
+}
+
+/** psum's compensation for t = f + x, per lane: the rounding error, taken from whichever of f and x is larger in magnitude. */
+@inline function compensation(f: v128, x: v128, t: v128): v128 {
+  return v128.bitselect(f64x2.add(f64x2.sub(f, t), x), f64x2.add(f64x2.sub(x, t), f), f64x2.ge(f64x2.abs(f), f64x2.abs(x)));
+}
+
+/** psum's last step, per lane: f + c when c is non-zero and finite (c - c is 0.0 exactly then), else f. */
+@inline function compensated(f: v128, c: v128): v128 {
+  const zero = f64x2.splat(0.0);
+  return v128.bitselect(f64x2.add(f, c), f, v128.and(f64x2.ne(c, zero), f64x2.eq(f64x2.sub(c, c), zero)));
+}
+
+/**
+ * psum of two rows of n ≥ 1 f64 at once, row a in lane 0 and row b in lane 1: the
+ * lanes never mix and each runs psum's operations in psum's order, so each lane
+ * holds psum's bits.
+ */
+function psumPair(a: usize, b: usize, n: i32): v128 {
+  let f = f64x2.add(f64x2.splat(0.0), pairAt(a, b, 0));
+  let c = f64x2.splat(0.0);
+  for (let i = 1; i < n; i++) {
+    const x = pairAt(a, b, i);
+    const t = f64x2.add(f, x);
+    c = f64x2.add(c, compensation(f, x, t));
+    f = t;
+  }
+  return compensated(f, c);
+}
+
+/**
+ * The bridge's W2 row means: means[i] = psum(row i) / max(1, cols) for `rows` rows
+ * of `cols` f64 at v (a true division, as the reference's), two rows at a time.
+ */
+export function rowMeans(means: usize, v: usize, rows: i32, cols: i32): void {
+  const div = <f64>max(1, cols);
+  const rowBytes = <usize>max(0, cols) << 3;
+  let r = 0;
+  if (cols > 0) {
+    for (; r + 2 <= rows; r += 2) {
+      const a = v + <usize>r * rowBytes;
+      v128.store(means + (<usize>r << 3), f64x2.div(psumPair(a, a + rowBytes, cols), f64x2.splat(div)));
+    }
+  }
+  for (; r < rows; r++) store<f64>(means + (<usize>r << 3), psum(v + <usize>r * rowBytes, cols) / div);
+}

@@ -1,5 +1,7 @@
-// Thin wrapper over the linalg kernel: the overlays stage's products in the
-// reference's summation order (see assembly/linalg.ts).
+// Thin wrapper over the linalg kernel: the overlays stage's products and the
+// bridge's folds of the FFN weights, in the reference's summation order (see
+// assembly/linalg.ts).
+import { psum } from '../numeric/python.js';
 import { KernelSlot } from './wasm.js';
 
 type LinalgExports = {
@@ -9,6 +11,10 @@ type LinalgExports = {
   addRows(a: number, aCols: number, r0: number, v: number, vCols: number, rows: number, n: number): void;
   divideAll(x: number, n: number, d: number): void;
   householderQ(vs: number, ks: number, n: number, m: number, cols: number, q: number, out: number): void;
+  widenF32(src: number, dst: number, n: number): void;
+  addColumnTotals(total: number, v: number, rows: number, cols: number, features: number): void;
+  psum(p: number, n: number): number;
+  rowMeans(means: number, v: number, rows: number, cols: number): void;
 };
 
 const slot = new KernelSlot<LinalgExports>('linalg', 'await loadLinalg() first');
@@ -198,4 +204,122 @@ export function householderQWasm(reflectors: readonly { k: number; v: Float64Arr
   reflectors.forEach((r, i) => { vs.set(r.v, i * m); ks[i] = r.k; });
   kk.exports.householderQ(at.vs >>> 0, at.ks >>> 0, n, m, cols, at.q >>> 0, at.out >>> 0);
   return kk.f64(at.out, m * cols).slice();
+}
+
+/**
+ * One layer's bridge folds (ALGORITHMS.md §14): W1's column totals, total[f] +=
+ * row[f mod cols] over every row in order, and each W2 row's mean, psum(row) /
+ * max(1, cols). Rows arrive in chunks read straight into the kernel's memory
+ * (input(), or inputF32Bytes() then widen() for stored F32); without the kernel
+ * (or with `useKernel` false) the same operations run in TypeScript. One user of
+ * the kernel at a time.
+ */
+export class FfnFolds {
+  readonly #features: number;
+  readonly #outRows: number;
+  /** Without the kernel: the totals, the means and the last chunk. */
+  readonly #js: { total: Float64Array; means: Float64Array; buf: Float64Array } | null = null;
+
+  /** `features` column totals, `outRows` row means. */
+  constructor(features: number, outRows: number, opts: { useKernel?: boolean } = {}) {
+    this.#features = features;
+    this.#outRows = outRows;
+    const k = opts.useKernel === false ? undefined : slot.current;
+    if (!k) {
+      this.#js = { total: new Float64Array(features), means: new Float64Array(outRows), buf: new Float64Array(0) };
+      return;
+    }
+    const { at } = this.#regions(0);
+    k.u8.fill(0, at.total, at.total + features * 8);
+  }
+
+  /** True when stored F32 rows can go in raw (inputF32Bytes, widen): the kernel is in use. */
+  get widens(): boolean {
+    return this.#js === null;
+  }
+
+  /** The regions: the totals and the means first (their places never move), then a chunk of `n` values raw and widened. */
+  #regions(n: number) {
+    return slot.get().regions<'total' | 'means' | 'raw' | 'v'>([['total', this.#features * 8], ['means', this.#outRows * 8], ['raw', n * 4], ['v', n * 8]]);
+  }
+
+  /** Room for the next chunk of `n` doubles (valid until the next call). */
+  input(n: number): Float64Array {
+    const js = this.#js;
+    if (js) {
+      if (js.buf.length < n) js.buf = new Float64Array(n);
+      return js.buf.subarray(0, n);
+    }
+    return slot.get().f64(this.#regions(n).at.v, n);
+  }
+
+  /** Room for the next chunk as the raw bytes of `n` little-endian f32 (kernel only; then widen(n)). */
+  inputF32Bytes(n: number): Uint8Array {
+    const { at } = this.#regions(n); // grows first: a view taken before the growth would be detached
+    return new Uint8Array(slot.get().memory.buffer, at.raw, n * 4);
+  }
+
+  /** The `n` f32 placed by inputF32Bytes, widened exactly into input()'s doubles (NaN bits as the TypeScript decoder writes them), which it returns. */
+  widen(n: number): Float64Array {
+    const k = slot.get();
+    const { at } = this.#regions(n);
+    k.exports.widenF32(at.raw >>> 0, at.v >>> 0, n);
+    return k.f64(at.v, n);
+  }
+
+  /** Adds the chunk (`rows` rows of `cols` values) to the column totals: total[f] += row[f mod cols], rows in order. */
+  addColumns(rows: number, cols: number): void {
+    const js = this.#js;
+    if (!js) {
+      const { at } = this.#regions(rows * cols);
+      slot.get().exports.addColumnTotals(at.total >>> 0, at.v >>> 0, rows, cols, this.#features);
+      return;
+    }
+    if (cols === 0) return;
+    const total = js.total, v = js.buf, F = this.#features;
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      // feature f reads column f mod cols: f itself when the row covers every feature
+      if (cols >= F) for (let f = 0; f < F; f++) total[f] = total[f]! + v[base + f]!;
+      else for (let f = 0; f < F; f++) total[f] = total[f]! + v[base + (f % cols)]!;
+    }
+  }
+
+  /** means[r0 + i] = psum(row i of the chunk) / max(1, cols) for its `rows` rows of `cols` values. */
+  addRowMeans(r0: number, rows: number, cols: number): void {
+    const js = this.#js;
+    if (!js) {
+      const { at } = this.#regions(rows * cols);
+      slot.get().exports.rowMeans((at.means + r0 * 8) >>> 0, at.v >>> 0, rows, cols);
+      return;
+    }
+    for (let i = 0; i < rows; i++) js.means[r0 + i] = psum(js.buf, i * cols, (i + 1) * cols) / Math.max(1, cols);
+  }
+
+  /** A copy of the column totals. */
+  totals(): Float64Array {
+    return this.#js ? this.#js.total.slice() : slot.get().f64(this.#regions(0).at.total, this.#features).slice();
+  }
+
+  /** A copy of the row means. */
+  means(): Float64Array {
+    return this.#js ? this.#js.means.slice() : slot.get().f64(this.#regions(0).at.means, this.#outRows).slice();
+  }
+}
+
+/** The kernel's widenF32 on `bits` (f32 bit patterns), for tests. */
+export function widenF32Wasm(bits: Uint32Array): Float64Array {
+  const kk = slot.get();
+  const { at } = kk.regions<'src' | 'dst'>([['src', bits.length * 4], ['dst', bits.length * 8]]);
+  new Uint32Array(kk.memory.buffer, at.src, bits.length).set(bits);
+  kk.exports.widenF32(at.src >>> 0, at.dst >>> 0, bits.length);
+  return kk.f64(at.dst, bits.length).slice();
+}
+
+/** The kernel's psum of `values`, for tests. */
+export function psumWasm(values: Float64Array): number {
+  const kk = slot.get();
+  const { at } = kk.regions<'v'>([['v', values.length * 8]]);
+  kk.f64(at.v, values.length).set(values);
+  return kk.exports.psum(at.v >>> 0, values.length);
 }

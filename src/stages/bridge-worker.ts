@@ -21,7 +21,7 @@ import type { BridgeJobMessage, WorkerMessage, WorkerStage } from './bridge-para
 import type { ModelView } from './types.js';
 
 const port = parentPort!;
-const KERNELS = [loadGaussian, loadLinalg]; // PRF's and the overlays'
+const KERNELS = [loadGaussian, loadLinalg]; // PRF's and the overlays', and the bridge's folds (linalg)
 const kernels = loadWorkerKernels(KERNELS);
 
 /** Reports every read to the main thread, which replays them into its progress display. */

@@ -4,13 +4,14 @@
 import type { Hash } from 'node:crypto';
 import { newSha256, first64, first64OfDigest } from '../format/hash.js';
 import { SplitMix64 } from '../numeric/splitmix64.js';
-import { clampInt, psum, pyMax, roundHalfEven } from '../numeric/python.js';
+import { clampInt, pyMax, roundHalfEven } from '../numeric/python.js';
+import { FfnFolds, shrinkLinalg } from '../kernels/linalg.js';
 import { StageError } from '../errors.js';
 import { dict, int, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { bytesOf } from '../format/array-file.js';
-import { expectVector } from './collapse.js';
+import { expectVector, storedF32 } from './collapse.js';
 import { checkF32, type ArrayOut, type ModelView } from './types.js';
-import { ReuseBuffer, type Tensor } from '../model/tensors.js';
+import type { Tensor } from '../model/tensors.js';
 
 export interface BridgeResult {
   enabled: boolean;
@@ -18,8 +19,6 @@ export interface BridgeResult {
   metadata: PyDict;
   legs: number;
 }
-
-const ROW_CHUNK = 2048;
 
 const F32_HINT = 'the FFN tensors hold values beyond the f32 range';
 
@@ -42,24 +41,44 @@ function q88(x: number): { pair: [number, number]; scale: number } {
   return { pair: [sq, q], scale: s };
 }
 
-/** Reads every row of `t` in chunks (rows r0..r1 each, decoded into `buf`, valid during `use`), feeding its tensor_bytes to `h`. */
-function readAllHashed(t: Tensor, h: Hash, buf: ReuseBuffer, use: (v: Float64Array, r0: number, r1: number) => void): void {
-  for (let r0 = 0; r0 < t.rows; r0 += ROW_CHUNK) {
-    const r1 = Math.min(t.rows, r0 + ROW_CHUNK);
-    use(t.readRowsHashed(r0, r1, h, buf.take((r1 - r0) * t.rowSize)), r0, r1);
+// Rows per chunk: ~128k values, so a chunk's raw f32 and its doubles stay in the
+// L2 cache between the widening, the hash and the folds.
+const CHUNK_VALUES = 1 << 17;
+
+/**
+ * Reads every row of `t` in chunks (rows r0..r1 each, placed in `folds`' input,
+ * valid during `use`), feeding its tensor_bytes to `h`. Stored F32 rows go in raw
+ * and are widened by the kernel: the same doubles, and so the same bytes hashed.
+ */
+function readAllHashed(t: Tensor, h: Hash, folds: FfnFolds, use: (rows: number, r0: number) => void): void {
+  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_VALUES / Math.max(1, t.rowSize)));
+  const raw = folds.widens && storedF32(t);
+  for (let r0 = 0; r0 < t.rows; r0 += rowsPerChunk) {
+    const r1 = Math.min(t.rows, r0 + rowsPerChunk);
+    const n = (r1 - r0) * t.rowSize;
+    if (raw) {
+      t.readRawRows(r0, r1, folds.inputF32Bytes(n));
+      h.update(bytesOf(folds.widen(n)));
+    } else {
+      t.readRowsHashed(r0, r1, h, folds.input(n));
+    }
+    use(r1 - r0, r0);
   }
 }
 
-/** Feeds tensor_bytes of the named tensors that are present to `h` (no names hashed). */
-function hashTensors(view: ModelView, names: (string | null)[], h: Hash): void {
+/** Feeds tensor_bytes of the named tensors that are present to `h` (no names hashed), stored F32 through `folds`. */
+function hashTensors(view: ModelView, names: (string | null)[], h: Hash, folds: FfnFolds): void {
   for (const n of names) {
     if (n === null) continue;
     const t = view.tensors.get(n);
-    if (t) t.hashInto(h);
+    if (!t) continue;
+    if (folds.widens && storedF32(t) && t.rank > 0) readAllHashed(t, h, folds, () => {});
+    else t.hashInto(h);
   }
 }
 
-export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult {
+/** `useKernel: false` keeps the folds in TypeScript (the path for hosts without the linalg kernel): the same bits. */
+export function bridgeRecords(view: ModelView, vocabSize: number, opts: { useKernel?: boolean } = {}): BridgeResult {
   const d = view.dModel;
   const V = bridgeTokens(vocabSize, d);
   const missing = missingBridgeInputs(view);
@@ -70,7 +89,6 @@ export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult 
   const aout = new Float64Array(V);
   const seeds: bigint[] = [];
   const D = newSha256();
-  const buf = new ReuseBuffer();
   for (const layer of view.layers) {
     const b1T = layer.b1 === null ? null : view.tensors.get(layer.b1)!;
     const b2T = layer.b2 === null ? null : view.tensors.get(layer.b2)!;
@@ -85,25 +103,16 @@ export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult 
     // layer seed = first64(sha256(tensor_bytes of w_q, w_k, w_v, w_o, w1, w2, b1, b2 if present));
     // the FFN tensors are hashed while their values are read, in that same order
     const lh = newSha256();
-    hashTensors(view, [layer.w_q, layer.w_k, layer.w_v, layer.w_o], lh);
+    const folds = new FfnFolds(F, W2.rows, opts);
+    hashTensors(view, [layer.w_q, layer.w_k, layer.w_v, layer.w_o], lh, folds);
     const hid = W1.rows;
     const cols1 = W1.rowSize;
-    const total = new Float64Array(F);
-    readAllHashed(W1, lh, buf, (v, r0, r1) => {
-      if (cols1 === 0) return;
-      for (let r = 0; r < r1 - r0; r++) {
-        const base = r * cols1;
-        // feature f reads column f mod cols1: f itself when the row covers every feature
-        if (cols1 >= F) for (let f = 0; f < F; f++) total[f] = total[f]! + v[base + f]!;
-        else for (let f = 0; f < F; f++) total[f] = total[f]! + v[base + (f % cols1)]!;
-      }
-    });
+    readAllHashed(W1, lh, folds, (rows) => folds.addColumns(rows, cols1));
+    const total = folds.totals();
     const out = W2.rows;
     const cols2 = W2.rowSize;
-    const avg2 = new Float64Array(out);
-    readAllHashed(W2, lh, buf, (v, r0, r1) => {
-      for (let r = r0; r < r1; r++) avg2[r] = psum(v, (r - r0) * cols2, (r - r0 + 1) * cols2) / Math.max(1, cols2);
-    });
+    readAllHashed(W2, lh, folds, (rows, r0) => folds.addRowMeans(r0, rows, cols2));
+    const avg2 = folds.means();
     const b1 = b1T ? b1T.readRowsHashed(0, b1T.rows, lh) : new Float64Array(0);
     const b2 = b2T ? b2T.readRowsHashed(0, b2T.rows, lh) : new Float64Array(0);
     const ls = first64OfDigest(new Uint8Array(lh.digest()));
@@ -131,6 +140,7 @@ export function bridgeRecords(view: ModelView, vocabSize: number): BridgeResult 
       aout[t] = aout[t]! + incOut[f]!;
     }
   }
+  shrinkLinalg(); // a layer with very wide rows grew the kernel: give the memory back
   const gseed = first64OfDigest(new Uint8Array(D.digest()));
   const hubs = new Uint8Array(V * 16);
   const hubView = new DataView(hubs.buffer);

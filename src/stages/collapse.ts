@@ -174,7 +174,7 @@ function topIndices(scores: Float64Array, n: number, L: number, out: Int32Array)
 const ROW_CHUNK = 2048;
 
 /** A tensor stored as little-endian f32 in the file (not a slice, quantized or MXFP4 view). */
-function storedF32(t: Tensor): t is FileTensor {
+export function storedF32(t: Tensor): t is FileTensor {
   return t instanceof FileTensor && t.dtype === 'F32';
 }
 

@@ -2,7 +2,11 @@
 // each element sums its products from 0.0 in ascending k, no fused multiply-add.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { householderQWasm, loadLinalg, matmulTransposedTs, matmulTransposedWasm, matmulTs, matmulWasm, RowSums, shrinkLinalg, SquareSums } from '../../src/kernels/linalg.js';
+import {
+  FfnFolds, householderQWasm, loadLinalg, matmulTransposedTs, matmulTransposedWasm, matmulTs, matmulWasm, psumWasm, RowSums, shrinkLinalg, SquareSums, widenF32Wasm,
+} from '../../src/kernels/linalg.js';
+import { decodeToF64 } from '../../src/io/tensor-decode.js';
+import { psum } from '../../src/numeric/python.js';
 import { kernel } from '../../src/kernels/wasm.js';
 import { householderQ } from '../../src/numeric/householder.js';
 import { SplitMix64 } from '../../src/numeric/splitmix64.js';
@@ -76,6 +80,128 @@ test('householderQ in wasm equals the TypeScript loop bit for bit', () => {
     return { k: r, v };
   });
   assert.equal(bits(householderQWasm(refl, m, cols)), bits(householderQ(refl, m, cols)));
+});
+
+// ---- the bridge's folds: widenF32, addColumnTotals, psum and rowMeans against the TypeScript paths ----
+
+/** f32 bit patterns of every kind: zeros, subnormals, normals, infinities, quiet and signalling NaNs with payloads. */
+const SPECIAL_F32 = [
+  0x00000000, 0x80000000, 0x00000001, 0x80000001, 0x007fffff, 0x807fffff, 0x00800000, 0x3f800000, 0xbf800000, 0x7f7fffff, 0xff7fffff,
+  0x7f800000, 0xff800000, 0x7fc00000, 0xffc00000, 0x7f800001, 0xff800001, 0x7fc00001, 0x7fffffff, 0xffffffff, 0x7fa5a5a5, 0xffb00000, 0x7fbfffff,
+];
+
+/** `n` f32 bit patterns: the specials, then random bits with every fourth exponent forced to 0xff (infinities and NaNs), or to 0 (subnormals). */
+function f32Bits(n: number, seed: bigint): Uint32Array {
+  const p = new SplitMix64(seed);
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    if (i < SPECIAL_F32.length) { out[i] = SPECIAL_F32[i]!; continue; }
+    p.nextHalves();
+    let b = p.outLo;
+    if (i % 4 === 1) b |= 0x7f800000;
+    else if (i % 4 === 3) b &= 0x807fffff;
+    out[i] = b >>> 0;
+  }
+  return out;
+}
+
+test('widenF32: the bytes the TypeScript decoder writes for every f32, NaN payloads, infinities, subnormals and -0 included', () => {
+  for (const n of [0, 1, 3, 4, 5, 23, 64, 1027]) {
+    const b = f32Bits(n, BigInt(n + 1));
+    const want = decodeToF64('F32', new Uint8Array(b.buffer)); // the TypeScript path: Float64Array.set(Float32Array)
+    assert.equal(bits(widenF32Wasm(b)), bits(want), `${n} values`);
+    // a NaN in each lane of a SIMD block and in the scalar tail
+    for (let at = 0; at < Math.min(n, 9); at++) {
+      const one = new Uint32Array(n).fill(0x3f800000);
+      one[at] = 0xff8abcde;
+      assert.equal(bits(widenF32Wasm(one)), bits(decodeToF64('F32', new Uint8Array(one.buffer))), `NaN at ${at} of ${n}`);
+    }
+  }
+  // the convention itself, independent of the host: sign and payload kept, the NaN made quiet
+  const nan = widenF32Wasm(Uint32Array.of(0x7f800001, 0xffc00000, 0x7fa5a5a5, 0x00000001, 0x80000000, 0xff800000));
+  assert.equal(bits(nan), [0x7ff8000020000000n, 0xfff8000000000000n, 0x7ffcb4b4a0000000n, 0x36a0000000000000n, 0x8000000000000000n, 0xfff0000000000000n]);
+});
+
+/** The same number, or both NaN (a NaN's payload after arithmetic is the engine's choice). */
+function sameValue(a: number, b: number): boolean {
+  return Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
+}
+
+test('psum: the kernel runs CPython 3.12 sum() as the TypeScript psum does, edge values included', () => {
+  const cases: number[][] = [
+    [], [-0], [-0, -0], [0, -0], [5e-324], [5e-324, -5e-324, 5e-324], [1e100, 1, -1e100], [1, 1e100, 1, -1e100], [0.1, 0.2, 0.3],
+    [Infinity, 1], [Infinity, -Infinity], [-Infinity, -1e308], [NaN, 1], [1, NaN], [1e308, 1e308, -1e308], [1.7976931348623157e308, 1e292],
+    [2 ** 53, 1, 1, 1], [-(2 ** 53), -1, 1e-16], Array.from({ length: 1000 }, (_, i) => (i % 2 ? 1e-17 : 1) * (i % 3 ? 1 : -1)),
+    [...random(4097, 11n)],
+  ];
+  for (const c of cases) {
+    const v = Float64Array.from(c);
+    const got = psumWasm(v), want = psum(v);
+    assert.ok(sameValue(got, want), `psum([${c.slice(0, 6).join(', ')}${c.length > 6 ? ', …' : ''}]): kernel ${got}, TypeScript ${want}`);
+  }
+});
+
+/** A kernel FfnFolds and a TypeScript one fed the same chunks; both results compared bit for bit. */
+function foldsBoth(features: number, outRows: number, feed: (f: FfnFolds) => void): void {
+  const k = new FfnFolds(features, outRows);
+  assert.ok(k.widens, 'the kernel is loaded');
+  feed(k);
+  const kt = k.totals(), km = k.means();
+  const ts = new FfnFolds(features, outRows, { useKernel: false });
+  assert.not.ok(ts.widens);
+  feed(ts);
+  assert.equal(bits(kt), bits(ts.totals()), 'column totals');
+  assert.equal(km.length, outRows);
+  const tm = ts.means();
+  for (let i = 0; i < outRows; i++) assert.ok(sameValue(km[i]!, tm[i]!), `mean ${i}: ${km[i]} vs ${tm[i]}`);
+}
+
+test('FfnFolds.addColumns: column totals over chunks, rows in order, rows wider or narrower than the features', () => {
+  for (const [features, cols, rows] of [[8, 8, 9], [8, 13, 7], [9, 3, 5], [10, 4, 6], [7, 1, 3], [5, 0, 4], [1, 1, 1]] as const) {
+    const v = random(rows * cols, BigInt(features * 100 + cols));
+    if (v.length > 2) { v[0] = -0; v[1] = 5e-324; v[2] = -1e308; }
+    foldsBoth(features, 0, (f) => {
+      for (const [r0, r1] of [[0, 2], [2, 3], [3, rows]] as const) {
+        if (r0 >= rows) continue;
+        const n = (Math.min(rows, r1) - r0) * cols;
+        f.input(n).set(v.subarray(r0 * cols, r0 * cols + n));
+        f.addColumns(Math.min(rows, r1) - r0, cols);
+      }
+    });
+  }
+});
+
+test('FfnFolds.addRowMeans: psum(row) / max(1, cols) per row, odd and even row counts, edge values', () => {
+  for (const [outRows, cols] of [[6, 11], [7, 5], [1, 9], [4, 1], [3, 0], [9, 2]] as const) {
+    const v = random(outRows * cols, BigInt(outRows * 10 + cols));
+    const edge = [-0, 5e-324, Infinity, -Infinity, NaN, 1e308, 1e308, -0];
+    edge.forEach((x, i) => { if (i * 3 < v.length) v[i * 3] = x; });
+    foldsBoth(3, outRows, (f) => {
+      for (let r0 = 0; r0 < outRows; r0 += 4) {
+        const rows = Math.min(4, outRows - r0);
+        f.input(rows * cols).set(v.subarray(r0 * cols, (r0 + rows) * cols));
+        f.addRowMeans(r0, rows, cols);
+      }
+    });
+  }
+});
+
+test('FfnFolds.widen: stored f32 placed raw gives the doubles the decoder gives, and the folds agree', () => {
+  const rows = 10, cols = 12;
+  const b = f32Bits(rows * cols, 77n).map((x) => ((x & 0x7f800000) === 0x7f800000 ? x & 0xbfffffff : x)); // finite: the sums compare by value
+  const raw = new Uint8Array(b.buffer);
+  const want = decodeToF64('F32', raw);
+  const f = new FfnFolds(16, rows);
+  f.inputF32Bytes(rows * cols).set(raw);
+  assert.equal(bits(f.widen(rows * cols)), bits(want));
+  f.addColumns(rows, cols);
+  f.addRowMeans(0, rows, cols);
+  const ts = new FfnFolds(16, rows, { useKernel: false });
+  ts.input(rows * cols).set(want);
+  ts.addColumns(rows, cols);
+  ts.addRowMeans(0, rows, cols);
+  assert.equal(bits(f.totals()), bits(ts.totals()));
+  assert.equal(bits(f.means()), bits(ts.means()));
 });
 
 test('shrinkLinalg: a kernel grown past 16 MiB is replaced by a fresh one, which computes the same', async () => {
