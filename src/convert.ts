@@ -165,10 +165,12 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const settings = resolveSettings(opts, cfg.dModel);
     const { topL, localR, localRv } = settings;
     const view: ModelView = { layers: plan.layers, tensors, dModel: cfg.dModel };
-    // the reference bridge, PRF and the overlays depend on no other stage: on a second core they overlap the collapse
+    // the reference bridge and the overlays depend on no other stage: on a second core they
+    // overlap the collapse (measured at 512×4: with the overlays too the two threads are even;
+    // PRF as well leaves the main thread waiting for the worker)
     bridgeJob = plan.regime === 'reference'
       ? startBridgeWorker(store.source, configBytes, configPath, totalBytes,
-        { quantizeExperts: opts.quantizeExperts, started: opts.bridgeWorker, attention: { stages: ['prf', 'overlays'], r: localR, rv: localRv } })
+        { quantizeExperts: opts.quantizeExperts, started: opts.bridgeWorker, attention: { stages: ['overlays'], r: localR, rv: localRv } })
       : null;
     opts.bridgeWorker?.release(); // not taken: the bridge runs on this thread
     mkdirp(out.path('arrays'));
@@ -194,7 +196,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       metadata.set('tokenizer', tokenizerMetadata(null, compat));
     }
 
-    // with a worker, PRF and the overlays run there during the collapse; either way their
+    // with a worker, PRF and/or the overlays run there during the collapse; either way their
     // arrays are stored just before the collapse's, so the records keep the stage order
     log.info('Generating PRF arrays');
     await stage('prf');

@@ -20,6 +20,10 @@ import { BRIDGE_WORKER_MIN_BYTES, startBridgeWorker } from '../../src/stages/bri
 import { BridgeWorker } from '../../src/stages/bridge-spawn.js';
 import { SeraError } from '../../src/errors.js';
 import { bridgeRecords, type BridgeResult } from '../../src/stages/bridge.js';
+import { computePrf } from '../../src/stages/prf.js';
+import { computeOverlays } from '../../src/stages/overlays.js';
+import { loadGaussian } from '../../src/kernels/gaussian.js';
+import { loadLinalg } from '../../src/kernels/linalg.js';
 import { quantizeFfnWeights } from '../../src/stages/quantize.js';
 
 let root = '';
@@ -65,6 +69,31 @@ test('the bridge worker applies --quantize-experts as the main thread does', asy
   const worker = fromWorker as BridgeResult;
   assert.equal(payloads(worker), payloads(await inThread(true)));
   assert.not.equal(payloads(worker), payloads(await inThread(false)), 'the quantized views change the bridge');
+});
+
+test('the worker runs PRF and the overlays before the bridge, with the results of this thread', async () => {
+  const configPath = join(src, 'config.json');
+  const job = await withThreads('2', async () => startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, 0,
+    { attention: { stages: ['prf', 'overlays'], r: 16, rv: 4 } }));
+  assert.ok(job && job.prf && job.overlays, 'a worker with both attention stages');
+  const [prf, overlays, bridge] = await Promise.all([job!.prf!, job!.overlays!, job!.result]);
+  for (const r of [prf, overlays, bridge]) assert.ok(r && !(r instanceof Error), String(r));
+  await Promise.all([loadSafetensorsReader(), loadMxfp4(), loadGaussian(), loadLinalg()]);
+  const store = openCheckpoint(join(src, 'model.safetensors'));
+  try {
+    const cfg = parseModelConfig(parseJsonBytes(readFileSync(configPath)), 'config.json');
+    const tensors = new TensorSet(store);
+    const view = { layers: planLayers(cfg, tensors).layers, tensors, dModel: cfg.dModel };
+    const here = { prf: computePrf(view, 16), overlays: computeOverlays(view, 16, 4) };
+    assert.equal(payloads(prf as never), payloads(here.prf as never));
+    assert.equal((prf as typeof here.prf).sig2, here.prf.sig2);
+    assert.equal(payloads(overlays as never), payloads(here.overlays as never));
+    assert.equal([(overlays as typeof here.overlays).rows, (overlays as typeof here.overlays).cols], [here.overlays.rows, here.overlays.cols]);
+  } finally {
+    store.close();
+  }
+  assert.equal(payloads(bridge as BridgeResult), payloads(await inThread(false)));
+  assert.is(job!.attentionError(), null);
 });
 
 /** Every file of a package as hex, but the log and the state (they name the output folder). */
