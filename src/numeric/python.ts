@@ -57,6 +57,13 @@ export function floatRepr(x: number): string {
   if (x === Infinity) return 'inf';
   if (x === -Infinity) return '-inf';
   if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  const a = x < 0 ? -x : x;
+  if (a >= 1e-4 && a < 1e16) {
+    // Python's fixed range (decimal point position -4 < decpt <= 16): JavaScript writes
+    // the same shortest digits in fixed notation there, only without ".0" on integers
+    const s = String(x);
+    return s.includes('.') ? s : s + '.0';
+  }
   const neg = x < 0;
   const e = Math.abs(x).toExponential(); // shortest round-trip digits, "d.ddde±X"
   const at = e.indexOf('e');

@@ -37,6 +37,34 @@ test('floatRepr matches Python repr', () => {
   for (const [x, s] of cases) assert.is(floatRepr(x), s, String(x));
 });
 
+test('floatRepr: the fixed-notation shortcut gives the digits of the exponent form', () => {
+  // the shortcut's range against the general path (toExponential digits placed by hand)
+  const general = (x: number): string => {
+    const e = Math.abs(x).toExponential();
+    const at = e.indexOf('e');
+    const digits = e.slice(0, at).replace('.', '');
+    const decpt = parseInt(e.slice(at + 1), 10) + 1;
+    const out = decpt <= 0 ? '0.' + '0'.repeat(-decpt) + digits
+      : decpt >= digits.length ? digits + '0'.repeat(decpt - digits.length) + '.0'
+        : digits.slice(0, decpt) + '.' + digits.slice(decpt);
+    return x < 0 ? '-' + out : out;
+  };
+  const edges = [1e-4, 1.0000000000000002e-4, 9.999999999999999e-5 * 1.0000000000000002, 1e16 - 2, 9999999999999998, 0.1, 1 / 3, 2 ** 52, 2 ** 53 - 1, 123456789012345.6];
+  let seed = 12345;
+  const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
+  const samples = [...edges, ...Array.from({ length: 5000 }, () => (rnd() < 0.5 ? -1 : 1) * 10 ** (rnd() * 20.5 - 4.25) * (1 + rnd()))];
+  let checked = 0;
+  for (const x of samples) {
+    const a = Math.abs(x);
+    if (!(a >= 1e-4 && a < 1e16)) continue;
+    assert.is(floatRepr(x), general(x), String(x));
+    checked++;
+  }
+  assert.ok(checked > 3000);
+  assert.is(floatRepr(9.999999999999999e-5), '9.999999999999999e-05', 'just below the range: exponent form');
+  assert.is(floatRepr(1e16), '1e+16');
+});
+
 test('compareCodePoints orders astral characters above the BMP', () => {
   assert.ok(compareCodePoints('\u{1F600}', '\uFFFF') > 0);
   assert.ok('\u{1F600}' < '\uFFFF');
