@@ -72,7 +72,7 @@ tallyUvu('unit tests (node)', run(process.execPath, [join(root, 'scripts/uvu-run
 
 // 3. the kernels, the readers, the codecs, numerics and full conversions under Deno and Bun
 const SUBSET = ['dist/test/kernels', 'dist/test/io', 'dist/test/format', 'dist/test/numeric', 'dist/test/stages/mphf.test.js',
-  'dist/test/stages/collapse-kernels.test.js', 'dist/test/stages/bridge.test.js', 'dist/test/stages/bridge-worker.test.js',
+  'dist/test/stages/collapse-kernels.test.js', 'dist/test/stages/bridge.test.js', 'dist/test/stages/bridge-worker.test.js', 'dist/test/stages/bridge-spawn.test.js',
   'dist/test/stages/worker-common.test.js', 'dist/test/pipeline'];
 if (!quick) {
   for (const rt of ['deno', 'bun']) {

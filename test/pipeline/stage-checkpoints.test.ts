@@ -12,6 +12,7 @@ import { synthesize } from '../../src/synth/synth.js';
 import { convert } from '../../src/convert.js';
 import { ConversionLog } from '../../src/log.js';
 import { Worker } from 'node:worker_threads';
+import { withThreads } from '../helpers/threads.js';
 
 let root = '';
 let src = '';
@@ -30,22 +31,17 @@ class Stop extends Error {}
 /** Converts with SERA_TRANSFER_THREADS set (restored afterwards), recording every checkpoint call. */
 async function run(output: string, threads: string, stopAt?: (stage: string, within: boolean, n: number) => boolean, source = src) {
   const calls: string[] = [];
-  const saved = process.env.SERA_TRANSFER_THREADS;
-  process.env.SERA_TRANSFER_THREADS = threads;
   try {
-    await convert({
+    await withThreads(threads, () => convert({
       source, output, r: 16, rv: 4, topL: 4, log: new ConversionLog(),
       checkpoint: (stage, within = false) => {
         calls.push(`${stage}${within ? ' (within)' : ''}`);
         if (stopAt?.(stage, within, calls.filter((c) => c === `${stage} (within)`).length)) throw new Stop(stage);
       },
-    });
+    }));
     return { calls, error: null as unknown };
   } catch (e) {
     return { calls, error: e };
-  } finally {
-    if (saved === undefined) delete process.env.SERA_TRANSFER_THREADS;
-    else process.env.SERA_TRANSFER_THREADS = saved;
   }
 }
 

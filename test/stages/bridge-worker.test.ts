@@ -19,6 +19,7 @@ import { TensorSet } from '../../src/model/tensors.js';
 import { BRIDGE_WORKER_MIN_BYTES, startBridgeWorker } from '../../src/stages/bridge-parallel.js';
 import { BridgeWorker } from '../../src/stages/bridge-spawn.js';
 import { SeraError } from '../../src/errors.js';
+import { withThreads } from '../helpers/threads.js';
 import { bridgeRecords, type BridgeResult } from '../../src/stages/bridge.js';
 import { computePrf } from '../../src/stages/prf.js';
 import { computeOverlays } from '../../src/stages/overlays.js';
@@ -53,18 +54,10 @@ async function inThread(quantize: boolean): Promise<BridgeResult> {
 const payloads = (r: BridgeResult) => r.arrays.map((a) => Buffer.from(a.payload).toString('hex'));
 
 test('the bridge worker applies --quantize-experts as the main thread does', async () => {
-  const saved = process.env.SERA_TRANSFER_THREADS;
-  process.env.SERA_TRANSFER_THREADS = '2';
-  let fromWorker;
-  try {
-    const configPath = join(src, 'config.json');
-    const job = startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, 0, { quantizeExperts: 'mxfp4' });
-    assert.ok(job, 'a worker was started');
-    fromWorker = await job!.result;
-  } finally {
-    if (saved === undefined) delete process.env.SERA_TRANSFER_THREADS;
-    else process.env.SERA_TRANSFER_THREADS = saved;
-  }
+  const configPath = join(src, 'config.json');
+  const job = withThreads('2', () => startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, 0, { quantizeExperts: 'mxfp4' }));
+  assert.ok(job, 'a worker was started');
+  const fromWorker = await job!.result;
   assert.ok(fromWorker && !(fromWorker instanceof Error), String(fromWorker));
   const worker = fromWorker as BridgeResult;
   assert.equal(payloads(worker), payloads(await inThread(true)));
@@ -73,7 +66,7 @@ test('the bridge worker applies --quantize-experts as the main thread does', asy
 
 test('the worker runs PRF and the overlays before the bridge, with the results of this thread', async () => {
   const configPath = join(src, 'config.json');
-  const job = await withThreads('2', async () => startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, 0,
+  const job = withThreads('2', () => startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, 0,
     { attention: { stages: ['prf', 'overlays'], r: 16, rv: 4 } }));
   assert.ok(job && job.prf && job.overlays, 'a worker with both attention stages');
   const [prf, overlays, bridge] = await Promise.all([job!.prf!, job!.overlays!, job!.result]);
@@ -104,51 +97,27 @@ function contents(dir: string): Map<string, string> {
 }
 
 test('without SERA_TRANSFER_THREADS a small checkpoint bridges on the main thread, a big one on a worker', () => {
-  const saved = process.env.SERA_TRANSFER_THREADS;
-  delete process.env.SERA_TRANSFER_THREADS;
-  try {
+  withThreads(undefined, () => {
     const configPath = join(src, 'config.json');
     assert.is(startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, BRIDGE_WORKER_MIN_BYTES - 1), null);
     const job = startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, BRIDGE_WORKER_MIN_BYTES);
     if (availableParallelism() < 2) assert.is(job, null, 'one core: never a worker');
     else assert.ok(job, 'a worker was started');
     void job?.cancel();
-  } finally {
-    if (saved !== undefined) process.env.SERA_TRANSFER_THREADS = saved;
-  }
+  });
 });
 
 test('a quantized dense conversion writes the same bytes with 1 and 2 threads', async () => {
-  const saved = process.env.SERA_TRANSFER_THREADS;
   const outs: Map<string, string>[] = [];
-  try {
-    for (const threads of ['1', '2']) {
-      process.env.SERA_TRANSFER_THREADS = threads;
-      const out = join(root, `out-${threads}`);
-      await convert({ source: src, output: out, r: 16, rv: 4, topL: 4, quantizeExperts: 'mxfp4', log: new ConversionLog() });
-      outs.push(contents(out));
-    }
-  } finally {
-    if (saved === undefined) delete process.env.SERA_TRANSFER_THREADS;
-    else process.env.SERA_TRANSFER_THREADS = saved;
+  for (const threads of ['1', '2']) {
+    const out = join(root, `out-${threads}`);
+    await withThreads(threads, () => convert({ source: src, output: out, r: 16, rv: 4, topL: 4, quantizeExperts: 'mxfp4', log: new ConversionLog() }));
+    outs.push(contents(out));
   }
   assert.ok(outs[0]!.size > 10);
   assert.ok([...outs[0]!.keys()].some((k) => k.startsWith('arrays/mxfp4/')), 'the shards were written');
   assert.equal([...outs[1]!.entries()], [...outs[0]!.entries()]);
 });
-
-/** Runs `f` with SERA_TRANSFER_THREADS set to `threads` (unset for undefined), restoring it afterwards. */
-async function withThreads<T>(threads: string | undefined, f: () => Promise<T>): Promise<T> {
-  const saved = process.env.SERA_TRANSFER_THREADS;
-  if (threads === undefined) delete process.env.SERA_TRANSFER_THREADS;
-  else process.env.SERA_TRANSFER_THREADS = threads;
-  try {
-    return await f();
-  } finally {
-    if (saved === undefined) delete process.env.SERA_TRANSFER_THREADS;
-    else process.env.SERA_TRANSFER_THREADS = saved;
-  }
-}
 
 test('an overlays error on the worker is the error a single-thread run reports', async () => {
   const failures: { name: string; message: string; hint: string | undefined; left: boolean }[] = [];

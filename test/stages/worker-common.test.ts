@@ -1,32 +1,11 @@
-// Worker plumbing: the SERA_TRANSFER_THREADS budget and errors carried across
-// the thread boundary (a SeraError keeps its hint; anything else stays a plain
-// Error, which the CLI reports as a bug).
+// Worker plumbing: errors carried across the thread boundary (a SeraError keeps
+// its class name and hint; anything else stays a plain Error, which the CLI
+// reports as a bug).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { errorFromMessage, postError, type ErrorMessage } from '../../src/stages/worker-common.js';
-import { threadBudget } from '../../src/stages/bridge-spawn.js';
 import { SeraError, StageError } from '../../src/errors.js';
-
-function withThreads<T>(value: string | undefined, f: () => T): T {
-  const saved = process.env.SERA_TRANSFER_THREADS;
-  if (value === undefined) delete process.env.SERA_TRANSFER_THREADS;
-  else process.env.SERA_TRANSFER_THREADS = value;
-  try {
-    return f();
-  } finally {
-    if (saved === undefined) delete process.env.SERA_TRANSFER_THREADS;
-    else process.env.SERA_TRANSFER_THREADS = saved;
-  }
-}
-
-test('threadBudget: a positive integer SERA_TRANSFER_THREADS is explicit, anything else means the machine', () => {
-  assert.equal(withThreads('3', threadBudget), { cores: 3, explicit: true });
-  for (const v of [undefined, '', '0', '-2', '1.5', 'many']) {
-    assert.equal(withThreads(v, threadBudget), { cores: availableParallelism(), explicit: false }, `SERA_TRANSFER_THREADS=${v}`);
-  }
-});
 
 async function roundTrip(e: unknown): Promise<Error> {
   const { port1, port2 } = new MessageChannel();
