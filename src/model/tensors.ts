@@ -181,6 +181,11 @@ export class FileTensor extends Tensor {
   }
 }
 
+/** A tensor stored as little-endian f32 in the file (not a slice, quantized or MXFP4 view). */
+export function storedF32(t: Tensor): t is FileTensor {
+  return t instanceof FileTensor && t.dtype === 'F32';
+}
+
 /** One component of a fused QKV tensor: rows [start, start+len) (axis 0) or columns (axis 1). */
 export class SliceTensor extends Tensor {
   readonly parent: Tensor;

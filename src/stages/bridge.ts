@@ -9,9 +9,9 @@ import { FfnFolds, shrinkLinalg } from '../kernels/linalg.js';
 import { StageError } from '../errors.js';
 import { dict, int, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { bytesOf } from '../format/array-file.js';
-import { expectVector, storedF32 } from './collapse.js';
+import { expectVector } from './collapse.js';
 import { checkF32, type ArrayOut, type ModelView } from './types.js';
-import type { Tensor } from '../model/tensors.js';
+import { storedF32, type Tensor } from '../model/tensors.js';
 
 export interface BridgeResult {
   enabled: boolean;

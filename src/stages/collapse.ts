@@ -8,7 +8,7 @@ import { ModelError } from '../errors.js';
 import { dict, dictOf, int, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { bytesOf } from '../format/array-file.js';
 import { checkF32, f32Payload, f32TooLarge, type ArrayOut, type ModelView } from './types.js';
-import { FileTensor, type Tensor } from '../model/tensors.js';
+import { storedF32, type Tensor } from '../model/tensors.js';
 import { DenseLayer, denseLoaded } from '../kernels/dense.js';
 
 export interface CollapseResult {
@@ -172,11 +172,6 @@ function topIndices(scores: Float64Array, n: number, L: number, out: Int32Array)
 }
 
 const ROW_CHUNK = 2048;
-
-/** A tensor stored as little-endian f32 in the file (not a slice, quantized or MXFP4 view). */
-export function storedF32(t: Tensor): t is FileTensor {
-  return t instanceof FileTensor && t.dtype === 'F32';
-}
 
 /**
  * `residuals`: where the residual records go (a streaming Records writes them to
