@@ -83,6 +83,10 @@ if (!quick) {
 // 4. the conformance corpus, and byte-identical output across runtimes and folders
 if (!quick) {
   tallyScript('conformance', run(process.execPath, [join(root, 'scripts/conformance.mjs')]));
+  // again with the reference regime's worker forced on (the corpus's checkpoints are below
+  // its size threshold): the same bytes and the same failures from the threaded path
+  tallyScript('conformance (SERA_TRANSFER_THREADS=2)', run(process.execPath, [join(root, 'scripts/conformance.mjs')],
+    { env: { ...process.env, SERA_TRANSFER_THREADS: '2' } }));
   tallyScript('cross-runtime', run(process.execPath, [join(root, 'scripts/cross-runtime.mjs')]));
 }
 
