@@ -21,7 +21,7 @@ export type WorkerOutcome<T> = Promise<T | Error | null>;
 
 export interface BridgeJob {
   result: WorkerOutcome<BridgeResult>;
-  /** Set when the job includes PRF, the overlays. */
+  /** Set when the job includes that stage. */
   prf: WorkerOutcome<PrfResult> | null;
   overlays: WorkerOutcome<OverlaysResult> | null;
   /** The error of PRF or the overlays once the worker reported it (a later stage checks between its steps). */

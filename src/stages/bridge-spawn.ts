@@ -16,9 +16,10 @@ export function threadBudget(): { cores: number; explicit: boolean } {
 }
 
 /**
- * Checkpoints below this size bridge faster on the main thread: a worker's start
- * (~50 ms on its own core, a few ms of the main thread's) costs more than it overlaps
- * (measured: 128×4 dense, 3 MB, 0.21 s alone vs 0.24 s with a worker; break-even near 12 MB).
+ * Checkpoints below this size convert faster on the main thread alone: a worker's
+ * start (~50 ms on its own core, a few ms of the main thread's) costs more than it
+ * overlaps (measured with the worker started early: 128×4 dense, 3 MB, 0.21 s alone
+ * vs 0.23 s with it; 256×4, 13 MB, 0.26 s vs 0.28 s; 512×2, 25 MB, gains).
  */
 export const BRIDGE_WORKER_MIN_BYTES = 16 * 1024 * 1024;
 
