@@ -16,7 +16,7 @@ import { parseJsonBytes } from '../../src/format/json-parse.js';
 import { parseModelConfig } from '../../src/model/config.js';
 import { planLayers } from '../../src/model/layer-plan.js';
 import { TensorSet } from '../../src/model/tensors.js';
-import { BRIDGE_WORKER_MIN_BYTES, startBridgeWorker } from '../../src/stages/bridge-parallel.js';
+import { BRIDGE_WORKER_MIN_BYTES, startBridgeWorker, takeOutcome } from '../../src/stages/bridge-parallel.js';
 import { BridgeWorker } from '../../src/stages/bridge-spawn.js';
 import { SeraError } from '../../src/errors.js';
 import { withThreads } from '../helpers/threads.js';
@@ -87,6 +87,29 @@ test('the worker runs PRF and the overlays before the bridge, with the results o
   }
   assert.equal(payloads(bridge as BridgeResult), payloads(await inThread(false)));
   assert.is(job!.attentionError(), null);
+});
+
+test('takeOutcome: a worker result is used, its error thrown, and a stage the worker never ran is computed here', async () => {
+  assert.is(await takeOutcome(Promise.resolve(7), () => 1), 7);
+  assert.is(await takeOutcome(Promise.resolve(null), () => 1), 1);
+  const err = new SeraError('from the worker');
+  try {
+    await takeOutcome<number>(Promise.resolve(err), () => 1);
+    assert.unreachable('the error is thrown');
+  } catch (e) {
+    assert.is(e, err);
+  }
+});
+
+test('a worker stopped mid-job leaves its stages to this thread: the stages resolve to null', async () => {
+  const configPath = join(src, 'config.json');
+  const job = withThreads('2', () => startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, 0,
+    { attention: { stages: ['prf', 'overlays'], r: 16, rv: 4 } }));
+  assert.ok(job);
+  await job!.cancel();
+  const outcomes = await Promise.all([job!.prf!, job!.overlays!, job!.result]);
+  for (const o of outcomes) assert.ok(o === null || !(o instanceof Error), 'no error from a stopped worker');
+  assert.ok(outcomes.includes(null), 'at least the bridge never ran');
 });
 
 /** Every file of a package as hex, but the log and the state (they name the output folder). */
