@@ -6,6 +6,7 @@
 // and the root tokenizer.json: one copy of the weights, not two.
 import { posix } from 'node:path';
 import { unsafeShardName } from '../io/shards.js';
+import { searchRootNames } from '../io/paths.js';
 import { HubError } from './errors.js';
 import { TOKENIZER_NAMES } from '../stages/tokenizer/assets.js';
 
@@ -25,22 +26,19 @@ export interface Selection {
   tokenizers: string[];
 }
 
+/** The repository folders discovery would search (io/paths.ts searchRootNames), as normalized relative paths. */
 export function searchRoots(has: (p: string) => boolean, originalSubdir: string | null): string[] {
-  const roots = [''];
-  const add = (r: string) => {
-    const n = posix.normalize(r).replace(/\/+$/, '');
-    const rel = n === '.' ? '' : n;
-    if (!roots.includes(rel)) roots.push(rel);
-  };
   if (originalSubdir !== null) {
-    if (originalSubdir.startsWith('/')) return roots; // a local folder: nothing to download for it
+    if (originalSubdir.startsWith('/')) return ['']; // a local folder: nothing to download for it
     if (posix.normalize(originalSubdir).split('/').includes('..')) {
       throw new HubError(`--original-subdir ${originalSubdir} leaves the repository`, 'give a folder inside the repository, e.g. original');
     }
-    add(originalSubdir);
-  } else if (!has('config.json') || !has('model.safetensors')) {
-    add('original');
-    add('original/model');
+  }
+  const roots: string[] = [];
+  for (const r of searchRootNames(originalSubdir, () => !has('config.json') || !has('model.safetensors'))) {
+    const n = posix.normalize(r).replace(/\/+$/, '');
+    const rel = n === '.' ? '' : n;
+    if (!roots.includes(rel)) roots.push(rel);
   }
   return roots;
 }

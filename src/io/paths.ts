@@ -37,3 +37,15 @@ export function resolvePath(p: string): string {
     }
   }
 }
+
+/**
+ * Where discovery looks for config.json, the weights and the tokenizer, relative to the
+ * source (ALGORITHMS.md §3), in order: the source itself (''), then --original-subdir, or
+ * else original/ and original/model/ when `rootIncomplete()` (the root lacks config.json
+ * or model.safetensors). The local discovery, the Hub's file selection and the early
+ * size guess all walk this list.
+ */
+export function searchRootNames(originalSubdir: string | null, rootIncomplete: () => boolean): string[] {
+  if (originalSubdir !== null) return ['', originalSubdir];
+  return rootIncomplete() ? ['', 'original', 'original/model'] : [''];
+}

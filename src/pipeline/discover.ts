@@ -4,6 +4,7 @@
 // (model.safetensors.index.json) are found where model.safetensors is missing.
 import { isAbsolute, join } from 'node:path';
 import { exists } from '../io/fs.js';
+import { searchRootNames } from '../io/paths.js';
 import { ConfigError, NotFoundError } from '../errors.js';
 import { openCheckpoint, type TensorStore } from '../io/shards.js';
 import { parseJsonBytes, JsonParseError } from '../format/json-parse.js';
@@ -18,13 +19,8 @@ export class SearchRoots {
   constructor(source: string, originalSubdir: string | null, log: ConversionLog) {
     this.source = source;
     this.#log = log;
-    this.add(source);
-    if (originalSubdir !== null) {
-      this.add(originalSubdir);
-    } else if (!exists(join(source, 'config.json')) || !exists(join(source, 'model.safetensors'))) {
-      this.add('original');
-      this.add(join('original', 'model'));
-    }
+    const incomplete = () => !exists(join(source, 'config.json')) || !exists(join(source, 'model.safetensors'));
+    for (const name of searchRootNames(originalSubdir, incomplete)) this.add(name === '' ? source : name);
   }
 
   add(p: string): void {

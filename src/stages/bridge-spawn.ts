@@ -6,7 +6,8 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileSize, listDir } from '../io/fs.js';
+import { exists, fileSize, listDir } from '../io/fs.js';
+import { searchRootNames } from '../io/paths.js';
 
 /** Threads the stages may use: SERA_TRANSFER_THREADS=N when it is a positive integer (`explicit`), else the machine's parallelism. */
 export function threadBudget(): { cores: number; explicit: boolean } {
@@ -70,14 +71,13 @@ export class BridgeWorker {
 
 /**
  * Bytes of the *.safetensors files in the first folder that has any, of those
- * discovery searches (the source, then --original-subdir or original/ and
- * original/model/): a guess at the checkpoint's size from a directory listing,
+ * discovery searches (io/paths.ts searchRootNames): a guess at the checkpoint's size from a directory listing,
  * made before discovery runs, to decide whether to start the bridge worker early.
  * A wrong guess only costs time: convert() starts a worker itself, or stops an unneeded one.
  */
 export function guessWeightBytes(source: string, originalSubdir: string | null): number {
-  const roots = [source, ...(originalSubdir !== null ? [originalSubdir] : ['original', join('original', 'model')]).map((p) => resolve(source, p))];
-  for (const root of roots) {
+  const incomplete = () => !exists(join(source, 'config.json')) || !exists(join(source, 'model.safetensors'));
+  for (const root of searchRootNames(originalSubdir, incomplete).map((p) => resolve(source, p))) {
     let names: string[];
     try {
       names = listDir(root).filter((n) => n.endsWith('.safetensors'));
