@@ -33,6 +33,13 @@ function version(): string {
 
 type Opts = Record<string, any>;
 
+let converterLoaded = false;
+
+/** Whether this process loaded the converter: under Node, bin/sera-transfer.js then keeps the code cache it leaves (src/cli/code-cache.ts). */
+export function loadedConverter(): boolean {
+  return converterLoaded;
+}
+
 async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number> {
   const debug = !!o.debug;
   const verbose = resolveVerbose(rawArgv, io.env) || debug;
@@ -65,6 +72,7 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   // loaded here, not at start-up: the converter is most of the code, and --help, --version and the other commands do without it
   const [{ convert }, { renderSummary }] = await Promise.all([import('../convert.js'), import('../format/summary.js')])
     .catch((e: unknown) => { bridgeWorker?.release(); throw e; });
+  converterLoaded = true;
   const log = run.log;
   let result;
   const guard = new InterruptGuard({ output: resolvePath(run.output), pauseAt: io.env.SERA_TRANSFER_TEST_PAUSE, stderr: io.stderr });

@@ -1,0 +1,87 @@
+// Node only: runs one of the CommonJS-style bundles in dist/src/bundle-node/ (built
+// by scripts/bundle.mjs; bin/sera-transfer.js and the worker stubs there call it)
+// through vm.Script with V8's code cache, so a start-up deserialises the compiled
+// functions instead of parsing and compiling them again (on the main thread and on
+// each worker). Node 20 has no module.enableCompileCache, and ESM modules take no
+// cachedData, hence the scripts. Deno and Bun run the ESM bundle instead.
+//
+// The cache is `<file>.cache`: a SHA-256 of the script, a "complete" flag (8 bytes,
+// so V8's data stays aligned), then V8's data. V8 itself rejects data from another
+// V8 version or other flags, but of the source it checks only the length, so a
+// cache is used only when the hash matches the script read now (a rebuilt bundle of
+// the same length cannot run stale code). The cache is written at exit, so it also
+// holds the functions this run compiled lazily: when there is no usable one, and
+// again when the one there is incomplete (say, written by `--help`) and this run is
+// complete (a conversion). Writes are atomic; if the folder is not writable the run
+// goes on without a cache.
+import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+
+type ScriptBody = (exports: object, require: NodeRequire, module: { exports: object }, importMetaUrl: string) => void;
+
+const HASH_BYTES = 32;
+const HEADER_BYTES = HASH_BYTES + 8;
+
+/**
+ * Runs the script at `url` as a CommonJS module (its `import.meta.url` is `url`);
+ * returns its exports. `complete()`, asked at exit, tells whether this run used
+ * the script fully enough that its cache should replace an incomplete one.
+ */
+export function runCached(url: URL, complete: () => boolean = () => true): Record<string, unknown> {
+  const file = fileURLToPath(url);
+  const bytes = readFileSync(file);
+  const hash = createHash('sha256').update(bytes).digest();
+  const cacheFile = `${file}.cache`;
+  let cachedData: Buffer | undefined;
+  let cachedComplete = false;
+  try {
+    const data = readFileSync(cacheFile);
+    if (data.length > HEADER_BYTES && hash.equals(data.subarray(0, HASH_BYTES))) {
+      cachedData = data.subarray(HEADER_BYTES);
+      cachedComplete = data[HASH_BYTES] === 1;
+    }
+  } catch { /* no cache yet */ }
+  // the wrapper keeps the first line's text where it is: stack traces point into `file`
+  const source = `(function (exports, require, module, __import_meta_url) {${bytes.toString('utf8')}\n})`;
+  const script = new Script(source, { filename: file, ...cachedData ? { cachedData } : {} });
+  const usable = cachedData !== undefined && !script.cachedDataRejected;
+  if (!usable || !cachedComplete) {
+    process.once('exit', () => {
+      const done = complete();
+      if (!usable || done) saveCache(script, cacheFile, hash, done);
+    });
+  }
+  const module = { exports: {} };
+  (script.runInThisContext() as ScriptBody)(module.exports, createRequire(url), module, url.href);
+  return module.exports as Record<string, unknown>;
+}
+
+/** Writes the header and V8's data to a temporary file, then renames it over `cacheFile`. */
+function saveCache(script: Script, cacheFile: string, hash: Buffer, complete: boolean): void {
+  const tmp = `${cacheFile}.${process.pid}-${Math.random().toString(36).slice(2)}`;
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx'); // first, so a read-only install costs no serialisation
+  } catch {
+    return;
+  }
+  let written = false;
+  try {
+    const header = Buffer.alloc(HEADER_BYTES);
+    hash.copy(header);
+    header[HASH_BYTES] = complete ? 1 : 0;
+    writeFileSync(fd, header);
+    writeFileSync(fd, script.createCachedData());
+    written = true;
+  } catch { /* disk full or the like: no cache */ }
+  try {
+    closeSync(fd);
+    if (written) renameSync(tmp, cacheFile);
+    else unlinkSync(tmp);
+  } catch {
+    try { unlinkSync(tmp); } catch { /* gone */ }
+  }
+}
