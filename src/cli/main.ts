@@ -20,6 +20,8 @@ export interface CliIO {
   env: Record<string, string | undefined>;
   /** Answers for --interactive (default: process.stdin). */
   stdin?: NodeJS.ReadableStream;
+  /** A bridge worker bin/sera-transfer.js started before loading the CLI (earlyBridgeWorker): a conversion takes or stops it. */
+  bridgeWorker?: BridgeWorker | null;
 }
 
 function version(): string {
@@ -67,8 +69,11 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   };
   const run = await prepareRun(o, { r, rv, topL, verbose, debug, format, flags }, io);
   if (run.exitCode !== undefined) return run.exitCode;
-  // the bridge worker starts before the converter loads, so the two start-ups overlap (see stages/bridge-spawn.ts)
-  const bridgeWorker = bridgeOnWorker(guessWeightBytes(resolvePath(run.source), run.originalSubdir)) ? BridgeWorker.spawn() : null;
+  // the bridge worker starts before the converter loads (if bin did not start it even earlier),
+  // so the two start-ups overlap (see stages/bridge-spawn.ts)
+  let bridgeWorker: BridgeWorker | null = null;
+  if (bridgeOnWorker(guessWeightBytes(resolvePath(run.source), run.originalSubdir))) bridgeWorker = io.bridgeWorker ?? BridgeWorker.spawn();
+  else io.bridgeWorker?.release();
   // loaded here, not at start-up: the converter is most of the code, and --help, --version and the other commands do without it
   const [{ convert }, { renderSummary }] = await Promise.all([import('../convert.js'), import('../format/summary.js')])
     .catch((e: unknown) => { bridgeWorker?.release(); throw e; });
