@@ -276,10 +276,10 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       log.debug(`Bridge worker: started ${ms(bridgeJob.startedAt - bridgeJob.spawnedAt)} before its job, ${ms(bridgeJob.doneAt - bridgeJob.startedAt)} on the job, ${bridgeJob.doneAt <= waitFrom ? `done ${ms(waitFrom - bridgeJob.doneAt)} before it was needed` : `waited for ${ms(bridgeJob.doneAt - waitFrom)}`}`);
     }
     if (fromWorker) for (const r of bridgeJob!.reads) tracker?.recordRead(r.name, r.bytes);
-    if (fromWorker instanceof Error) throw fromWorker;
+    const here = () => bridgeRecords(view, cfg.vocabSize);
     const br = plan.moe && lin.keyWeights
       ? bridgeMoe(view, plan.moe, lin.keyWeights, cfg.vocabSize)
-      : fromWorker ?? bridgeRecords(view, cfg.vocabSize);
+      : bridgeJob ? await takeOutcome(bridgeJob.result, here) : here();
     metadata.set('bridge', br.metadata);
     if (br.enabled) br.arrays.forEach(store1);
     else log.info('Bridge disabled (missing_tensors); skipping bridge arrays');

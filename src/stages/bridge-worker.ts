@@ -21,15 +21,14 @@ import type { BridgeJobMessage, WorkerMessage, WorkerStage } from './bridge-para
 import type { ModelView } from './types.js';
 
 const port = parentPort!;
-const KERNELS = [loadGaussian, loadLinalg]; // PRF's and the overlays', and the bridge's folds (linalg)
-const kernels = loadWorkerKernels(KERNELS);
+const kernels = loadWorkerKernels([loadGaussian, loadLinalg]); // PRF's and the overlays', and the bridge's folds (linalg)
 
 /** Reports every read to the main thread, which replays them into its progress display. */
 const counted = (store: RawStore): RawStore => countingStore(store, (info, bytes) => port.postMessage({ type: 'read', name: info.name, bytes }));
 
 async function run({ source, configBytes, configPath, quantizeExperts, attention }: BridgeJobMessage): Promise<void> {
-  await kernels;
-  const { tensors, close } = await openWorkerTensors(source, { wrap: counted, kernels: KERNELS });
+  await kernels; // loading since the thread started; openWorkerTensors finds them loaded
+  const { tensors, close } = await openWorkerTensors(source, { wrap: counted });
   const stages: WorkerStage[] = [...attention?.stages ?? [], 'bridge']; // in stage order
   let stage = stages[0]!;
   try {
