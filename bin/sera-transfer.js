@@ -12,8 +12,8 @@ let early = null;
 if (globalThis.Deno === undefined && globalThis.Bun === undefined && existsSync(nodeBundle)) {
   const { runCached } = await import('../dist/src/cli/code-cache.js');
   // a conversion's bridge worker starts first, so its start-up (Node's worker bootstrap
-  // is the longest part) overlaps all of this thread's (src/stages/bridge-spawn.ts)
-  early = runCached(new URL('../dist/src/bundle-node/bridge-spawn.cjs', import.meta.url)).earlyBridgeWorker(argv);
+  // is the longest part) overlaps all of this thread's (src/cli/early-worker.ts)
+  early = runCached(new URL('../dist/src/bundle-node/early-worker.cjs', import.meta.url)).earlyBridgeWorker(argv);
   // a conversion's cache holds the converter too; a --help run's would not
   const cli = runCached(nodeBundle, () => cli.loadedConverter());
   ({ main } = cli);

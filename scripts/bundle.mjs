@@ -47,7 +47,7 @@ await build({
   packages: undefined, // cac is bundled in (ESM-only, and cached with the rest)
   external: ['@huggingface/hub'], // loaded only for hf: sources; require() takes its CommonJS build
   define: { 'import.meta.url': '__import_meta_url' }, // the loader's parameter
-  entryPoints: ['dist/src/cli/main.js', 'dist/src/stages/bridge-worker.js', 'dist/src/stages/bridge-spawn.js'],
+  entryPoints: ['dist/src/cli/main.js', 'dist/src/stages/bridge-worker.js', 'dist/src/cli/early-worker.js'],
 });
 // `new Worker(new URL('./bridge-worker.js', import.meta.url))` starts this stub, which
 // loads the script with its cache; the MoE worker (top-level await, no CommonJS) is the ESM one

@@ -10,6 +10,9 @@ export interface OptionSpec {
   config?: { default?: unknown; type?: unknown[] };
 }
 
+/** Commands with options of their own (everything else is convert). */
+export const OTHER_COMMANDS = new Set(['inspect', 'verify', 'rebuild', 'synth']);
+
 /** The convert command's options, declared once: cac gets them all, CONVERT_FLAGS is derived. */
 export const CONVERT_OPTIONS: readonly OptionSpec[] = [
   { spec: '--source <dir>', description: 'Checkpoint folder (config.json + model.safetensors or a sharded index), or hf:ORG/MODEL[@REV]' },

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { mkdirp, writeFile } from '../io/fs.js';
 import { UsageError } from '../errors.js';
-import { CONVERT_FLAGS, CONVERT_OPTIONS, choiceFlag, lastValue, normalizeArgv, parseIntFlag, reportFlags, resolveVerbose, validateBackendFlags } from './args.js';
+import { CONVERT_FLAGS, CONVERT_OPTIONS, OTHER_COMMANDS, choiceFlag, lastValue, normalizeArgv, parseIntFlag, reportFlags, resolveVerbose, validateBackendFlags } from './args.js';
 import { reportError, reportErrorJson } from './report.js';
 import { addSynthOptions, synthCommand } from '../synth/cli.js';
 import { resolvePath } from '../io/paths.js';
@@ -20,7 +20,7 @@ export interface CliIO {
   env: Record<string, string | undefined>;
   /** Answers for --interactive (default: process.stdin). */
   stdin?: NodeJS.ReadableStream;
-  /** A bridge worker bin/sera-transfer.js started before loading the CLI (earlyBridgeWorker): a conversion takes or stops it. */
+  /** A bridge worker bin/sera-transfer.js started before loading the CLI (cli/early-worker.ts): a conversion takes or stops it. */
   bridgeWorker?: BridgeWorker | null;
 }
 
@@ -71,9 +71,8 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   if (run.exitCode !== undefined) return run.exitCode;
   // the bridge worker starts before the converter loads (if bin did not start it even earlier),
   // so the two start-ups overlap (see stages/bridge-spawn.ts)
-  let bridgeWorker: BridgeWorker | null = null;
-  if (bridgeOnWorker(guessWeightBytes(resolvePath(run.source), run.originalSubdir))) bridgeWorker = io.bridgeWorker ?? BridgeWorker.spawn();
-  else io.bridgeWorker?.release();
+  const bridgeWorker = io.bridgeWorker
+    ?? (bridgeOnWorker(guessWeightBytes(resolvePath(run.source), run.originalSubdir)) ? BridgeWorker.spawn() : null);
   // loaded here, not at start-up: the converter is most of the code, and --help, --version and the other commands do without it
   const [{ convert }, { renderSummary }] = await Promise.all([import('../convert.js'), import('../format/summary.js')])
     .catch((e: unknown) => { bridgeWorker?.release(); throw e; });
@@ -120,8 +119,6 @@ function lastFlag(v: unknown): boolean | undefined {
   return typeof last === 'boolean' ? last : undefined;
 }
 
-/** Commands with options of their own (everything else is convert). */
-const OTHER_COMMANDS = new Set(['inspect', 'verify', 'rebuild', 'synth']);
 
 export async function main(argv: string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
   try {

@@ -93,30 +93,3 @@ export function guessWeightBytes(source: string, originalSubdir: string | null):
   }
   return 0;
 }
-
-/** The value of `--name V` or `--name=V` in argv (the last one given); undefined when absent. */
-function flagValue(argv: readonly string[], name: string): string | undefined {
-  let value: string | undefined;
-  argv.forEach((a, i) => {
-    if (a === name && i + 1 < argv.length) value = argv[i + 1];
-    else if (a.startsWith(`${name}=`)) value = a.slice(name.length + 1);
-  });
-  return value;
-}
-
-/** The CLI's commands that never convert, and the flags with which convert does not start its stages. */
-const NOT_CONVERT = new Set(['inspect', 'verify', 'rebuild', 'synth']);
-const NO_STAGES = /^(-h|--help|-v|--version|--dry-run|--interactive)$/;
-
-/**
- * For bin/sera-transfer.js, before it loads the CLI: the bridge worker of a conversion
- * whose --source is a local folder (the flag spelled out in full) holding a checkpoint
- * that bridges on a worker; null otherwise, and the CLI decides after parsing (see
- * runConvert). A wrong guess costs only time: the conversion stops an unneeded worker.
- */
-export function earlyBridgeWorker(argv: readonly string[]): BridgeWorker | null {
-  if (NOT_CONVERT.has(argv[0] ?? '') || argv.some((a) => NO_STAGES.test(a))) return null;
-  const source = flagValue(argv, '--source');
-  if (source === undefined || source.startsWith('hf:')) return null;
-  return bridgeOnWorker(guessWeightBytes(resolve(source), flagValue(argv, '--original-subdir') ?? null)) ? BridgeWorker.spawn() : null;
-}

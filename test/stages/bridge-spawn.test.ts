@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BRIDGE_WORKER_MIN_BYTES, BridgeWorker, bridgeOnWorker, earlyBridgeWorker, guessWeightBytes, threadBudget } from '../../src/stages/bridge-spawn.js';
+import { BRIDGE_WORKER_MIN_BYTES, BridgeWorker, bridgeOnWorker, guessWeightBytes, threadBudget } from '../../src/stages/bridge-spawn.js';
 import { withThreads } from '../helpers/threads.js';
 
 let root = '';
@@ -64,29 +64,6 @@ test('a started worker is taken once or released once', async () => {
   assert.is(unused.state, 'released');
   assert.is(unused.take(), null);
   await exited;
-});
-
-test('earlyBridgeWorker: only a conversion of a local --source, spelled out, that bridges on a worker', async () => {
-  const src = join(root, 'early');
-  mkdirSync(src, { recursive: true });
-  writeFileSync(join(src, 'config.json'), '{}');
-  writeFileSync(join(src, 'model.safetensors'), new Uint8Array(64));
-  const none = (argv: string[], threads = '2') => withThreads(threads, () => assert.is(earlyBridgeWorker(argv), null, argv.join(' ')));
-  none(['inspect', src]);
-  none(['--source', src, '--output', 'o', '--dry-run']);
-  none(['--source', src, '--help']);
-  none(['--output', 'o']);
-  none(['--sour', src, '--output', 'o'], '2'); // a prefix: the CLI decides after parsing
-  none(['--source', 'hf:org/model', '--output', 'o']);
-  none(['--source', src, '--output', 'o'], '1'); // one thread: no worker
-  withThreads(undefined, () => assert.is(earlyBridgeWorker(['--source', src, '--output', 'o']), null, 'a 64-byte checkpoint bridges here'));
-  for (const argv of [['--source', src, '--output', 'o'], ['convert', `--source=${src}`, '--output=o']]) {
-    const w = withThreads('2', () => earlyBridgeWorker(argv));
-    assert.ok(w, argv.join(' '));
-    const exited = new Promise<void>((resolve) => w!.worker.once('exit', () => resolve()));
-    w!.release();
-    await exited;
-  }
 });
 
 test.run();
