@@ -35,7 +35,7 @@ export function searchRoots(has: (p: string) => boolean, originalSubdir: string 
     }
   }
   const roots: string[] = [];
-  for (const r of searchRootNames(originalSubdir, () => !has('config.json') || !has('model.safetensors'))) {
+  for (const r of searchRootNames(originalSubdir, has)) {
     const n = posix.normalize(r).replace(/\/+$/, '');
     const rel = n === '.' ? '' : n;
     if (!roots.includes(rel)) roots.push(rel);

@@ -41,11 +41,11 @@ export function resolvePath(p: string): string {
 /**
  * Where discovery looks for config.json, the weights and the tokenizer, relative to the
  * source (ALGORITHMS.md §3), in order: the source itself (''), then --original-subdir, or
- * else original/ and original/model/ when `rootIncomplete()` (the root lacks config.json
- * or model.safetensors). The local discovery, the Hub's file selection and the early
- * size guess all walk this list.
+ * else original/ and original/model/ when the root lacks config.json or model.safetensors
+ * (`has` answers for a name at the root). The local discovery, the Hub's file selection
+ * and the early size guess all walk this list.
  */
-export function searchRootNames(originalSubdir: string | null, rootIncomplete: () => boolean): string[] {
+export function searchRootNames(originalSubdir: string | null, has: (name: string) => boolean): string[] {
   if (originalSubdir !== null) return ['', originalSubdir];
-  return rootIncomplete() ? ['', 'original', 'original/model'] : [''];
+  return !has('config.json') || !has('model.safetensors') ? ['', 'original', 'original/model'] : [''];
 }

@@ -19,8 +19,7 @@ export class SearchRoots {
   constructor(source: string, originalSubdir: string | null, log: ConversionLog) {
     this.source = source;
     this.#log = log;
-    const incomplete = () => !exists(join(source, 'config.json')) || !exists(join(source, 'model.safetensors'));
-    for (const name of searchRootNames(originalSubdir, incomplete)) this.add(name === '' ? source : name);
+    for (const name of searchRootNames(originalSubdir, (n) => exists(join(source, n)))) this.add(name === '' ? source : name);
   }
 
   add(p: string): void {

@@ -76,8 +76,7 @@ export class BridgeWorker {
  * A wrong guess only costs time: convert() starts a worker itself, or stops an unneeded one.
  */
 export function guessWeightBytes(source: string, originalSubdir: string | null): number {
-  const incomplete = () => !exists(join(source, 'config.json')) || !exists(join(source, 'model.safetensors'));
-  for (const root of searchRootNames(originalSubdir, incomplete).map((p) => resolve(source, p))) {
+  for (const root of searchRootNames(originalSubdir, (n) => exists(join(source, n))).map((p) => resolve(source, p))) {
     let names: string[];
     try {
       names = listDir(root).filter((n) => n.endsWith('.safetensors'));
