@@ -170,7 +170,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     // PRF as well leaves the main thread waiting for the worker)
     bridgeJob = plan.regime === 'reference'
       ? startBridgeWorker(store.source, configBytes, configPath, totalBytes,
-        { quantizeExperts: opts.quantizeExperts, started: opts.bridgeWorker, attention: { stages: ['overlays'], r: localR, rv: localRv } })
+        { quantizeExperts: opts.quantizeExperts, started: opts.bridgeWorker, countReads: tracker !== null, attention: { stages: ['overlays'], r: localR, rv: localRv } })
       : null;
     opts.bridgeWorker?.release(); // not taken: the bridge runs on this thread
     mkdirp(out.path('arrays'));

@@ -26,7 +26,7 @@ export interface BridgeJob {
   overlays: WorkerOutcome<OverlaysResult> | null;
   /** The error of PRF or the overlays once the worker reported it (a later stage checks between its steps). */
   attentionError(): Error | null;
-  /** The worker's checkpoint reads, in order (for the progress display). */
+  /** The worker's checkpoint reads, in order, when asked for (`countReads`: for the progress display). */
   reads: { name: string; bytes: number }[];
   /** performance.now() when the worker thread started, when the job was posted, and when the bridge result arrived (null before). */
   spawnedAt: number;
@@ -50,6 +50,8 @@ export interface BridgeJobMessage {
   configPath: string;
   quantizeExperts?: 'mxfp4' | undefined;
   attention?: AttentionJob | undefined;
+  /** Report each checkpoint read (a progress display replays them); off, the worker posts only results. */
+  countReads: boolean;
 }
 
 /** The worker's messages: a read, a stage's result, or the error that ended the job. */
@@ -67,7 +69,7 @@ export type WorkerMessage =
  * it a thread is started here.
  */
 export function startBridgeWorker(source: string, configBytes: Uint8Array, configPath: string, checkpointBytes: number,
-  opts: { quantizeExperts?: 'mxfp4' | undefined; started?: BridgeWorker | null | undefined; attention?: AttentionJob | undefined } = {}): BridgeJob | null {
+  opts: { quantizeExperts?: 'mxfp4' | undefined; started?: BridgeWorker | null | undefined; attention?: AttentionJob | undefined; countReads?: boolean } = {}): BridgeJob | null {
   if (!bridgeOnWorker(checkpointBytes)) return null;
   const bw = opts.started ?? BridgeWorker.spawn();
   const worker = bw?.take();
@@ -106,7 +108,7 @@ export function startBridgeWorker(source: string, configBytes: Uint8Array, confi
     cancel: async () => { await worker.terminate(); },
   };
   worker.postMessage({
-    type: 'job', source, configBytes, configPath, quantizeExperts: opts.quantizeExperts, attention: opts.attention,
+    type: 'job', source, configBytes, configPath, quantizeExperts: opts.quantizeExperts, attention: opts.attention, countReads: !!opts.countReads,
   } satisfies BridgeJobMessage);
   return job;
 }

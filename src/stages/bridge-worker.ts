@@ -26,9 +26,9 @@ const kernels = loadWorkerKernels([loadGaussian, loadLinalg]); // PRF's and the 
 /** Reports every read to the main thread, which replays them into its progress display. */
 const counted = (store: RawStore): RawStore => countingStore(store, (info, bytes) => port.postMessage({ type: 'read', name: info.name, bytes }));
 
-async function run({ source, configBytes, configPath, quantizeExperts, attention }: BridgeJobMessage): Promise<void> {
+async function run({ source, configBytes, configPath, quantizeExperts, attention, countReads }: BridgeJobMessage): Promise<void> {
   await kernels; // loading since the thread started; openWorkerTensors finds them loaded
-  const { tensors, close } = await openWorkerTensors(source, { wrap: counted });
+  const { tensors, close } = await openWorkerTensors(source, countReads ? { wrap: counted } : {});
   const stages: WorkerStage[] = [...attention?.stages ?? [], 'bridge']; // in stage order
   let stage = stages[0]!;
   try {

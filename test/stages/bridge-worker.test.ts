@@ -172,4 +172,18 @@ test('convert() takes a worker started early when the bridge runs on a worker, a
   assert.equal([...contents(join(root, 'early-unused')).entries()], [...contents(join(root, 'early-none')).entries()]);
 });
 
+test('with a progress display the worker reports its reads, and the total read is that of a single-thread run', async () => {
+  const totals: number[] = [];
+  for (const threads of ['1', '2']) {
+    let total = 0;
+    await withThreads(threads, () => convert({
+      source: src, output: join(root, `progress-${threads}`), r: 16, rv: 4, topL: 4, log: new ConversionLog(),
+      onProgress: (e) => { total = Math.max(total, e.totalBytes); },
+    }));
+    totals.push(total);
+  }
+  assert.ok(totals[0]! > 0);
+  assert.is(totals[1], totals[0]);
+});
+
 test.run();
