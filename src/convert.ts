@@ -33,7 +33,7 @@ import {
   compatMetadata, trustGate, packageManifest,
 } from './pipeline/metadata.js';
 import { loadTokenizerAssets, tokenizerArrays } from './stages/tokenizer/index.js';
-import { computePrf, type PrfResult } from './stages/prf.js';
+import { computePrf } from './stages/prf.js';
 import { computeOverlays, type OverlaysResult } from './stages/overlays.js';
 import { collapseFfn, Records, type CollapseResult } from './stages/collapse.js';
 import { memoryCoefficients } from './stages/memory.js';
@@ -170,7 +170,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     // PRF as well leaves the main thread waiting for the worker)
     bridgeJob = plan.regime === 'reference'
       ? startBridgeWorker(store.source, configBytes, configPath, totalBytes,
-        { quantizeExperts: opts.quantizeExperts, started: opts.bridgeWorker, countReads: tracker !== null, attention: { stages: ['overlays'], r: localR, rv: localRv } })
+        { quantizeExperts: opts.quantizeExperts, started: opts.bridgeWorker, countReads: tracker !== null, overlays: { r: localR, rv: localRv } })
       : null;
     opts.bridgeWorker?.release(); // not taken: the bridge runs on this thread
     mkdirp(out.path('arrays'));
@@ -196,23 +196,22 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       metadata.set('tokenizer', tokenizerMetadata(null, compat));
     }
 
-    // with a worker, PRF and/or the overlays run there during the collapse; either way their
-    // arrays are stored just before the collapse's, so the records keep the stage order
+    // with a worker, the overlays run there during the collapse; either way PRF's and the
+    // overlays' arrays are stored just before the collapse's, so the records keep the stage order
     log.info('Generating PRF arrays');
     await stage('prf');
-    const prfHere = bridgeJob?.prf ? null : computePrf(view, localR);
+    const prf = computePrf(view, localR);
     log.info('Computing attention overlays');
     await stage('overlays');
     const ovHere = bridgeJob?.overlays ? null : computeOverlays(view, localR, localRv);
-    let attention: Promise<{ prf: PrfResult; ov: OverlaysResult }> | null = null;
+    let attention: Promise<OverlaysResult> | null = null;
     const storeAttention = () => (attention ??= (async () => {
-      const prf = prfHere ?? await takeOutcome(bridgeJob!.prf!, () => computePrf(view, localR));
       prf.arrays.forEach(store1);
       metadata.set('attention', attentionMetadata(cfg, plan, localR, prf.sig2));
       const ov = ovHere ?? await takeOutcome(bridgeJob!.overlays!, () => computeOverlays(view, localR, localRv));
       ov.arrays.forEach(store1);
       metadata.set('overlays', overlaysMetadata(settings, ov.rows, ov.cols));
-      return { prf, ov };
+      return ov;
     })());
 
     log.info('Collapsing FFN weights');
@@ -227,7 +226,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
         stopped = true;
         throw e;
       }
-      const failed = bridgeJob?.attentionError(); // the worker's PRF or overlays failed: no use collapsing on
+      const failed = bridgeJob?.overlaysError(); // the worker's overlays failed: no use collapsing on
       if (failed) throw failed;
     };
     try {
@@ -253,10 +252,10 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
         }
       }
     } catch (e) {
-      if (!stopped) await storeAttention(); // an error of PRF or the overlays (on the worker) comes first in stage order
+      if (!stopped) await storeAttention(); // an error of the overlays (on the worker) comes first in stage order
       throw e;
     }
-    const { prf, ov } = await storeAttention();
+    const ov = await storeAttention();
     metadata.set('linear', addLinearConfigFields(lin.metadata, cfg));
     if (lin.mphRetries > 0) compat.set('linear_mph_retries', int(lin.mphRetries));
 

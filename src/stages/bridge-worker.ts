@@ -1,5 +1,5 @@
-// Worker thread for the reference path: the bridge records (and, when asked, PRF
-// and the overlays) while the main thread runs the collapse. These stages read
+// Worker thread for the reference path: the bridge records (and, when asked, the
+// overlays) while the main thread runs PRF and the collapse. These stages read
 // (and hash) the checkpoint and depend on no other stage. The thread may start
 // before the main thread has found the checkpoint (see bridge-spawn.ts): it loads
 // its kernels at once, then waits for its one job, opens the checkpoint and
@@ -13,7 +13,6 @@ import { countingStore, type RawStore } from '../model/tensors.js';
 import { loadGaussian } from '../kernels/gaussian.js';
 import { loadLinalg } from '../kernels/linalg.js';
 import { bridgeRecords } from './bridge.js';
-import { computePrf } from './prf.js';
 import { computeOverlays } from './overlays.js';
 import { quantizeFfnWeights } from './quantize.js';
 import { loadWorkerKernels, openWorkerTensors, postError } from './worker-common.js';
@@ -21,27 +20,26 @@ import type { BridgeJobMessage, WorkerMessage, WorkerStage } from './bridge-para
 import type { ModelView } from './types.js';
 
 const port = parentPort!;
-const kernels = loadWorkerKernels([loadGaussian, loadLinalg]); // PRF's and the overlays', and the bridge's folds (linalg)
+const kernels = loadWorkerKernels([loadGaussian, loadLinalg]); // the overlays', and the bridge's folds (linalg)
 
 /** Reports every read to the main thread, which replays them into its progress display. */
 const counted = (store: RawStore): RawStore => countingStore(store, (info, bytes) => port.postMessage({ type: 'read', name: info.name, bytes }));
 
-async function run({ source, configBytes, configPath, quantizeExperts, attention, countReads }: BridgeJobMessage): Promise<void> {
+async function run({ source, configBytes, configPath, quantizeExperts, overlays, countReads }: BridgeJobMessage): Promise<void> {
   await kernels; // loading since the thread started; openWorkerTensors finds them loaded
   const { tensors, close } = await openWorkerTensors(source, countReads ? { wrap: counted } : {});
-  const stages: WorkerStage[] = [...attention?.stages ?? [], 'bridge']; // in stage order
-  let stage = stages[0]!;
+  let stage: WorkerStage = overlays ? 'overlays' : 'bridge'; // in stage order
   try {
     const cfg = parseModelConfig(parseJsonBytes(configBytes), configPath);
     const plan = planLayers(cfg, tensors);
     if (quantizeExperts === 'mxfp4') quantizeFfnWeights(plan.layers, tensors); // as convert() does after planning
     const view: ModelView = { layers: plan.layers, tensors, dModel: cfg.dModel };
     const post = (s: WorkerStage, res: unknown) => port.postMessage({ type: 'result', stage: s, res } satisfies WorkerMessage);
-    for (stage of stages) {
-      if (stage === 'prf') post(stage, computePrf(view, attention!.r));
-      else if (stage === 'overlays') post(stage, computeOverlays(view, attention!.r, attention!.rv));
-      else post(stage, bridgeRecords(view, cfg.vocabSize));
+    if (overlays) {
+      post(stage, computeOverlays(view, overlays.r, overlays.rv));
+      stage = 'bridge';
     }
+    post(stage, bridgeRecords(view, cfg.vocabSize));
   } catch (e) {
     postError(port, e, { stage });
   } finally {
@@ -49,4 +47,4 @@ async function run({ source, configBytes, configPath, quantizeExperts, attention
   }
 }
 
-port.once('message', (job: BridgeJobMessage) => { run(job).catch((e: unknown) => postError(port, e, { stage: job.attention?.stages[0] ?? 'bridge' })); });
+port.once('message', (job: BridgeJobMessage) => { run(job).catch((e: unknown) => postError(port, e, { stage: job.overlays ? 'overlays' : 'bridge' })); });

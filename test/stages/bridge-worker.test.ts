@@ -21,7 +21,6 @@ import { BridgeWorker } from '../../src/stages/bridge-spawn.js';
 import { SeraError } from '../../src/errors.js';
 import { withThreads } from '../helpers/threads.js';
 import { bridgeRecords, type BridgeResult } from '../../src/stages/bridge.js';
-import { computePrf } from '../../src/stages/prf.js';
 import { computeOverlays } from '../../src/stages/overlays.js';
 import { loadGaussian } from '../../src/kernels/gaussian.js';
 import { loadLinalg } from '../../src/kernels/linalg.js';
@@ -64,29 +63,27 @@ test('the bridge worker applies --quantize-experts as the main thread does', asy
   assert.not.equal(payloads(worker), payloads(await inThread(false)), 'the quantized views change the bridge');
 });
 
-test('the worker runs PRF and the overlays before the bridge, with the results of this thread', async () => {
+test('the worker runs the overlays before the bridge, with the results of this thread', async () => {
   const configPath = join(src, 'config.json');
   const job = withThreads('2', () => startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, 0,
-    { attention: { stages: ['prf', 'overlays'], r: 16, rv: 4 } }));
-  assert.ok(job && job.prf && job.overlays, 'a worker with both attention stages');
-  const [prf, overlays, bridge] = await Promise.all([job!.prf!, job!.overlays!, job!.result]);
-  for (const r of [prf, overlays, bridge]) assert.ok(r && !(r instanceof Error), String(r));
+    { overlays: { r: 16, rv: 4 } }));
+  assert.ok(job && job.overlays, 'a worker with the overlays');
+  const [overlays, bridge] = await Promise.all([job!.overlays!, job!.result]);
+  for (const r of [overlays, bridge]) assert.ok(r && !(r instanceof Error), String(r));
   await Promise.all([loadSafetensorsReader(), loadMxfp4(), loadGaussian(), loadLinalg()]);
   const store = openCheckpoint(join(src, 'model.safetensors'));
   try {
     const cfg = parseModelConfig(parseJsonBytes(readFileSync(configPath)), 'config.json');
     const tensors = new TensorSet(store);
     const view = { layers: planLayers(cfg, tensors).layers, tensors, dModel: cfg.dModel };
-    const here = { prf: computePrf(view, 16), overlays: computeOverlays(view, 16, 4) };
-    assert.equal(payloads(prf as never), payloads(here.prf as never));
-    assert.equal((prf as typeof here.prf).sig2, here.prf.sig2);
+    const here = { overlays: computeOverlays(view, 16, 4) };
     assert.equal(payloads(overlays as never), payloads(here.overlays as never));
     assert.equal([(overlays as typeof here.overlays).rows, (overlays as typeof here.overlays).cols], [here.overlays.rows, here.overlays.cols]);
   } finally {
     store.close();
   }
   assert.equal(payloads(bridge as BridgeResult), payloads(await inThread(false)));
-  assert.is(job!.attentionError(), null);
+  assert.is(job!.overlaysError(), null);
 });
 
 test('takeOutcome: a worker result is used, its error thrown, and a stage the worker never ran is computed here', async () => {
@@ -104,10 +101,10 @@ test('takeOutcome: a worker result is used, its error thrown, and a stage the wo
 test('a worker stopped mid-job leaves its stages to this thread: the stages resolve to null', async () => {
   const configPath = join(src, 'config.json');
   const job = withThreads('2', () => startBridgeWorker(join(src, 'model.safetensors'), readFileSync(configPath), configPath, 0,
-    { attention: { stages: ['prf', 'overlays'], r: 16, rv: 4 } }));
+    { overlays: { r: 16, rv: 4 } }));
   assert.ok(job);
   await job!.cancel();
-  const outcomes = await Promise.all([job!.prf!, job!.overlays!, job!.result]);
+  const outcomes = await Promise.all([job!.overlays!, job!.result]);
   for (const o of outcomes) assert.ok(o === null || !(o instanceof Error), 'no error from a stopped worker');
   assert.ok(outcomes.includes(null), 'at least the bridge never ran');
 });
