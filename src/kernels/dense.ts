@@ -48,7 +48,7 @@ export class DenseLayer {
     this.d = d;
     this.keysPerChunk = Math.max(1, Math.min(d, Math.floor(RECORD_CHUNK_BYTES / Math.max(16, hid * 16))));
     this.#inputLength = Math.max(hid * cols, w2Rows * w2Cols);
-    const { at } = k.regions<Region>([
+    const at = k.regions<Region>([
       ['w1', this.#inputLength * 8], ['strip', k.exports.stripBytes(hid)], ['sgn', hid * 8], ['cab', hid * 8], ['sg', hid * 8],
       ['eff', this.keysPerChunk * 8], ['rec', (this.keysPerChunk * hid + 1) * 16], ['top', 64 * 4 + 64 * 8 + 64],
     ]);

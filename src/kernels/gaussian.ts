@@ -33,7 +33,7 @@ export function gaussianRowsWasm(prng: SplitMix64, rows: number, length: number)
   const kk = slot.get();
   rows = Math.max(0, rows);
   length = Math.max(0, length);
-  const { at } = kk.regions<'state' | 'out'>([['state', 8], ['out', rows * length * 8]]);
+  const at = kk.regions<'state' | 'out'>([['state', 8], ['out', rows * length * 8]]);
   const st = new Uint32Array(kk.memory.buffer, at.state, 2); // the kernel never grows its memory: st stays valid
   [st[1], st[0]] = prng.stateHalves();
   kk.exports.gaussianRows(at.state >>> 0, rows, length, at.out >>> 0);

@@ -41,7 +41,7 @@ export function shrinkLinalg(): void {
 /** Copies the operands in, runs `f` on their pointers, returns a copy of the `outLength` result. */
 function run(a: Float64Array, b: Float64Array, outLength: number, f: (e: LinalgExports, pa: number, pb: number, po: number) => void): Float64Array {
   const kk = slot.get();
-  const { at } = kk.regions<'a' | 'b' | 'out'>([['a', a.length * 8], ['b', b.length * 8], ['out', outLength * 8]]);
+  const at = kk.regions<'a' | 'b' | 'out'>([['a', a.length * 8], ['b', b.length * 8], ['out', outLength * 8]]);
   kk.f64(at.a, a.length).set(a);
   kk.f64(at.b, b.length).set(b);
   f(kk.exports, at.a >>> 0, at.b >>> 0, at.out >>> 0);
@@ -129,7 +129,7 @@ abstract class StreamedSums {
 
   /** Kernel pointers of the accumulator and of a chunk of `n` values. */
   protected pointers(n: number): { acc: number; v: number } {
-    return slot.get().regions<'acc' | 'v'>([['acc', this.n * 8], ['v', n * 8]]).at;
+    return slot.get().regions<'acc' | 'v'>([['acc', this.n * 8], ['v', n * 8]]);
   }
 
   /** A copy of the accumulator. */
@@ -198,7 +198,7 @@ export class RowSums extends StreamedSums {
 export function householderQWasm(reflectors: readonly { k: number; v: Float64Array }[], m: number, cols: number): Float64Array {
   const kk = slot.get();
   const n = reflectors.length;
-  const { at } = kk.regions<'vs' | 'ks' | 'q' | 'out'>([['vs', n * m * 8], ['ks', n * 4], ['q', m * 8], ['out', m * cols * 8]]);
+  const at = kk.regions<'vs' | 'ks' | 'q' | 'out'>([['vs', n * m * 8], ['ks', n * 4], ['q', m * 8], ['out', m * cols * 8]]);
   const vs = kk.f64(at.vs, n * m);
   const ks = new Int32Array(kk.memory.buffer, at.ks, n);
   reflectors.forEach((r, i) => { vs.set(r.v, i * m); ks[i] = r.k; });
@@ -229,7 +229,7 @@ export class FfnFolds {
       this.#js = { total: new Float64Array(features), means: new Float64Array(outRows), buf: new Float64Array(0) };
       return;
     }
-    const { at } = this.#regions(0);
+    const at = this.#regions(0);
     k.u8.fill(0, at.total, at.total + features * 8);
   }
 
@@ -250,19 +250,19 @@ export class FfnFolds {
       if (js.buf.length < n) js.buf = new Float64Array(n);
       return js.buf.subarray(0, n);
     }
-    return slot.get().f64(this.#regions(n).at.v, n);
+    return slot.get().f64(this.#regions(n).v, n);
   }
 
   /** Room for the next chunk as the raw bytes of `n` little-endian f32 (kernel only; then widen(n)). */
   inputF32Bytes(n: number): Uint8Array {
-    const { at } = this.#regions(n); // grows first: a view taken before the growth would be detached
+    const at = this.#regions(n); // grows first: a view taken before the growth would be detached
     return new Uint8Array(slot.get().memory.buffer, at.raw, n * 4);
   }
 
   /** The `n` f32 placed by inputF32Bytes, widened exactly into input()'s doubles (NaN bits as the TypeScript decoder writes them), which it returns. */
   widen(n: number): Float64Array {
     const k = slot.get();
-    const { at } = this.#regions(n);
+    const at = this.#regions(n);
     k.exports.widenF32(at.raw >>> 0, at.v >>> 0, n);
     return k.f64(at.v, n);
   }
@@ -271,7 +271,7 @@ export class FfnFolds {
   addColumns(rows: number, cols: number): void {
     const js = this.#js;
     if (!js) {
-      const { at } = this.#regions(rows * cols);
+      const at = this.#regions(rows * cols);
       slot.get().exports.addColumnTotals(at.total >>> 0, at.v >>> 0, rows, cols, this.#features);
       return;
     }
@@ -289,7 +289,7 @@ export class FfnFolds {
   addRowMeans(r0: number, rows: number, cols: number): void {
     const js = this.#js;
     if (!js) {
-      const { at } = this.#regions(rows * cols);
+      const at = this.#regions(rows * cols);
       slot.get().exports.rowMeans((at.means + r0 * 8) >>> 0, at.v >>> 0, rows, cols);
       return;
     }
@@ -298,19 +298,19 @@ export class FfnFolds {
 
   /** A copy of the column totals. */
   totals(): Float64Array {
-    return this.#js ? this.#js.total.slice() : slot.get().f64(this.#regions(0).at.total, this.#features).slice();
+    return this.#js ? this.#js.total.slice() : slot.get().f64(this.#regions(0).total, this.#features).slice();
   }
 
   /** A copy of the row means. */
   means(): Float64Array {
-    return this.#js ? this.#js.means.slice() : slot.get().f64(this.#regions(0).at.means, this.#outRows).slice();
+    return this.#js ? this.#js.means.slice() : slot.get().f64(this.#regions(0).means, this.#outRows).slice();
   }
 }
 
 /** The kernel's widenF32 on `bits` (f32 bit patterns), for tests. */
 export function widenF32Wasm(bits: Uint32Array): Float64Array {
   const kk = slot.get();
-  const { at } = kk.regions<'src' | 'dst'>([['src', bits.length * 4], ['dst', bits.length * 8]]);
+  const at = kk.regions<'src' | 'dst'>([['src', bits.length * 4], ['dst', bits.length * 8]]);
   new Uint32Array(kk.memory.buffer, at.src, bits.length).set(bits);
   kk.exports.widenF32(at.src >>> 0, at.dst >>> 0, bits.length);
   return kk.f64(at.dst, bits.length).slice();
@@ -319,7 +319,7 @@ export function widenF32Wasm(bits: Uint32Array): Float64Array {
 /** The kernel's psum of `values`, for tests. */
 export function psumWasm(values: Float64Array): number {
   const kk = slot.get();
-  const { at } = kk.regions<'v'>([['v', values.length * 8]]);
+  const at = kk.regions<'v'>([['v', values.length * 8]]);
   kk.f64(at.v, values.length).set(values);
   return kk.exports.psum(at.v >>> 0, values.length);
 }

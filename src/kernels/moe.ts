@@ -46,7 +46,7 @@ export class MoeScanner {
       ['topC', d * Math.max(1, keep) * 8], ['topN', d * 4], ['resA', d * resCap * 8], ['resU', d * resCap * 4], ['resC', d * resCap * 8],
       ['resN', d * 4], ['nz', d * 8], ['sgn', units * 8], ['cab', units * 8], ['kArr', maxRows * 8], ['caArr', maxRows * 8],
       ['row', Math.max(d, rowWidth) * 8], ['input', maxInputBytes],
-    ]).at;
+    ]);
     this.#inputBytes = maxInputBytes;
     this.reset();
   }
@@ -134,7 +134,7 @@ export class MoeScanner {
  */
 export function dotRowsBf16(rows: Uint8Array, nRows: number, n: number, w: Float64Array, out: Float64Array, outOffset = 0): void {
   const k = slot.get();
-  const { at } = k.regions([['w', n * 8], ['out', nRows * 8], ['in', rows.length]]);
+  const at = k.regions([['w', n * 8], ['out', nRows * 8], ['in', rows.length]]);
   k.f64(at.w, n).set(w);
   k.u8.set(rows, at.in);
   k.exports.dotRowsBf16(at.in >>> 0, nRows, n, at.w >>> 0, at.out >>> 0);

@@ -29,7 +29,7 @@ export interface MphBuild {
 export function buildMphRaw(keys: BigUint64Array, m: number, maxSeed = 65536): MphBuild | null {
   const k = slot.get();
   const n = keys.length;
-  const { at } = k.regions<'keys' | 'seeds' | 'slots' | 'order' | 'work'>([
+  const at = k.regions<'keys' | 'seeds' | 'slots' | 'order' | 'work'>([
     ['keys', n * 8], ['seeds', m * 4], ['slots', n * 8], ['order', n * 4], ['work', k.exports.workBytes(n, m) >>> 0],
   ]);
   new BigUint64Array(k.memory.buffer, at.keys, n).set(keys);

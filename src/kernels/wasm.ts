@@ -61,9 +61,9 @@ export class Kernel<E extends Record<string, unknown>> {
   /**
    * Lays out named regions of the given byte sizes back to back in the scratch,
    * each starting on the scratch alignment, and grows the memory to hold them.
-   * Returns each region's pointer and the end of the last one.
+   * Returns each region's pointer.
    */
-  regions<N extends string>(sizes: readonly (readonly [N, number])[]): { at: Record<N, number>; end: number } {
+  regions<N extends string>(sizes: readonly (readonly [N, number])[]): Record<N, number> {
     const at = {} as Record<N, number>;
     let end = 0;
     for (const [name, size] of sizes) {
@@ -72,7 +72,7 @@ export class Kernel<E extends Record<string, unknown>> {
     }
     const base = this.scratch(end);
     for (const [name] of sizes) at[name] += base;
-    return { at, end: base + end };
+    return at;
   }
 
   /** A byte view of the whole memory (re-created after growth). */
