@@ -6,9 +6,8 @@
 // and the root tokenizer.json: one copy of the weights, not two.
 import { posix } from 'node:path';
 import { unsafeShardName } from '../io/shards.js';
-import { searchRootNames } from '../io/paths.js';
+import { searchRootNames, TOKENIZER_NAMES } from '../io/paths.js';
 import { HubError } from './errors.js';
-import { TOKENIZER_NAMES } from '../stages/tokenizer/assets.js';
 
 export interface RemoteFile {
   path: string;

@@ -49,3 +49,6 @@ export function searchRootNames(originalSubdir: string | null, has: (name: strin
   if (originalSubdir !== null) return ['', originalSubdir];
   return !has('config.json') || !has('model.safetensors') ? ['', 'original', 'original/model'] : [''];
 }
+
+/** The tokenizer files looked for in each search root, in the order they are tried. */
+export const TOKENIZER_NAMES = ['tokenizer.json', 'tokenizer.model'] as const;

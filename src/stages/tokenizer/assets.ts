@@ -4,15 +4,13 @@
 import * as nodePath from 'node:path';
 import { TokenizerError } from '../../errors.js';
 import { exists, readFile } from '../../io/fs.js';
-import { resolvePath } from '../../io/paths.js';
+import { resolvePath, TOKENIZER_NAMES } from '../../io/paths.js';
 import { loadSentencePieceModel } from './sentencepiece.js';
 import { loadTokenizerJson } from './tokenizer-json.js';
 import type { TokenizerAssets } from './types.js';
 
 export type { TokenizerAssets, TokenizerProvenance, TokenizerFormat } from './types.js';
 
-/** The tokenizer files looked for in each search root, in the order they are tried. */
-export const TOKENIZER_NAMES = ['tokenizer.json', 'tokenizer.model'] as const;
 
 /** The reference's FileNotFoundError text (used verbatim in strict mode). */
 export function unableToLoadMessage(errors: readonly string[]): string {
