@@ -10,7 +10,7 @@
 // page-faulted on first touch, its column writes thrashing the cache). f32 input
 // stays f32 in the strip and is widened (exactly) on load: the same doubles.
 import { HEAP_BASE } from './shared/heap';
-import { columnStatsOf } from './shared/colstats';
+import { load1, load2 } from './shared/widen';
 
 /** Keys per strip: 16 f32 are one 64-byte line of a W1 row, read once per strip. */
 const STRIP: u32 = 16;
@@ -35,10 +35,6 @@ export function stripBytes(hid: u32): usize {
   return <usize>STRIP * stripStride(hid) * 8;
 }
 
-/** col[h], col[h + 1] of a strip row of T, as f64x2 (f32 widened exactly). */
-@inline function load2<T>(col: usize, h: usize): v128 {
-  return sizeof<T>() == 4 ? f64x2.promote_low_f32x4(v128.load64_zero(col + (h << 2))) : v128.load(col + (h << 3));
-}
 
 /** Full f32 strips, 4 rows of W1 at a time: each 4 × 4 tile is transposed in registers. Returns the rows done. */
 @inline function tilesF32(src: usize, cols: u32, hid: u32, c0: u32, strip: usize, stride: usize): u32 {
@@ -130,7 +126,7 @@ export function stripBytes(hid: u32): usize {
   let n: i32 = 0;
   let h: u32 = 0;
   for (; h < hid && n < k; h++) {
-    insertTop(top, topS, n, k, load<f64>(cab + (<usize>h << 3)) * abs<f64>(<f64>load<T>(col + (<usize>h * sizeof<T>()))), h);
+    insertTop(top, topS, n, k, load<f64>(cab + (<usize>h << 3)) * abs<f64>(load1<T>(col, h)), h);
     n++;
   }
   if (n < k) return n;
@@ -147,7 +143,7 @@ export function stripBytes(hid: u32): usize {
     thr = enter(top, topS, k, f64x2.extract_lane(s1, 0), h + 2, thr);
     thr = enter(top, topS, k, f64x2.extract_lane(s1, 1), h + 3, thr);
   }
-  for (; h < hid; h++) thr = enter(top, topS, k, load<f64>(cab + (<usize>h << 3)) * abs<f64>(<f64>load<T>(col + (<usize>h * sizeof<T>()))), h, thr);
+  for (; h < hid; h++) thr = enter(top, topS, k, load<f64>(cab + (<usize>h << 3)) * abs<f64>(load1<T>(col, h)), h, thr);
   return k;
 }
 
@@ -175,7 +171,7 @@ export function stripBytes(hid: u32): usize {
  */
 @inline function overflows<T>(col: usize, hid: u32, sg: usize): bool {
   for (let h: u32 = 0; h < hid; h++) {
-    const res = load<f64>(sg + (<usize>h << 3)) * relu(<f64>load<T>(col + <usize>h * sizeof<T>()));
+    const res = load<f64>(sg + (<usize>h << 3)) * relu(load1<T>(col, h));
     const f = <f32>res;
     if ((res != 0.0) & (res == res) & !isFinite<f32>(f) & isFinite<f64>(res)) return true;
   }
@@ -207,7 +203,7 @@ export function stripBytes(hid: u32): usize {
     hv = i32x4.add(hv, i32x4.splat(4));
   }
   for (; h < hid; h++) {
-    const res = load<f64>(sg + (<usize>h << 3)) * relu(<f64>load<T>(col + (<usize>h * sizeof<T>())));
+    const res = load<f64>(sg + (<usize>h << 3)) * relu(load1<T>(col, h));
     const f = <f32>res;
     v128.store(rec + (<usize>nrec << 4), f32x4.replace_lane(i32x4.replace_lane(head, 2, h), 3, f));
     fmax = i32x4.max_u(fmax, i32x4.splat(reinterpret<i32>(f) & 0x7fffffff));
@@ -230,15 +226,15 @@ export function stripBytes(hid: u32): usize {
       const col = strip + <usize>(j - c0) * stride * sizeof<T>(); // column j of W1, contiguous
       let effect: f64 = 0.0;
       if (k < 0) {
-        for (let h: u32 = 0; h < hid; h++) effect += load<f64>(sg + (<usize>h << 3)) * relu(<f64>load<T>(col + <usize>h * sizeof<T>()));
+        for (let h: u32 = 0; h < hid; h++) effect += load<f64>(sg + (<usize>h << 3)) * relu(load1<T>(col, h));
         store<f64>(eff + (<usize>(j - j0) << 3), effect);
         continue; // every unit is in the top: no residuals
       }
       const n = k > 0 ? selectTop<T>(col, hid, cab, k, top, topS) : 0;
       for (let t: i32 = 0; t < n; t++) {
-        const p = col + <usize>load<i32>(top + (<usize>t << 2)) * sizeof<T>();
-        effect += load<f64>(sg + (<usize>load<i32>(top + (<usize>t << 2)) << 3)) * relu(<f64>load<T>(p));
-        store<T>(p, <T>0); // out of the residuals (the strip is a copy)
+        const h = <usize>load<i32>(top + (<usize>t << 2));
+        effect += load<f64>(sg + (h << 3)) * relu(load1<T>(col, h));
+        store<T>(col + h * sizeof<T>(), <T>0); // out of the residuals (the strip is a copy)
       }
       store<f64>(eff + (<usize>(j - j0) << 3), effect);
       nrec = residuals<T>(col, hid, sg, j, li, rec, nrec);
@@ -269,12 +265,7 @@ export function collapseKeysF32(w1: usize, cols: u32, hid: u32, j0: u32, j1: u32
   return collapseKeysOf<f32>(w1, cols, hid, j0, j1, strip, cab, sg, k, eff, rec, li, top);
 }
 
-/** sgn[h] += x, cab[h] += |x| over rows of `cols` values, for h < m (rows in order). */
-export { columnStats } from './shared/colstats';
-
-/** columnStats over f32 rows, each value widened to f64 (exact) first: the same sums, bit for bit. */
-export function columnStatsF32(v: usize, rows: u32, stride: u32, n: u32, sgn: usize, cab: usize): void {
-  columnStatsOf<f32>(v, rows, stride, n, sgn, cab);
-}
+/** sgn[h] += x, cab[h] += |x| over rows of `cols` values, for h < m (rows in order; f64 or f32 rows). */
+export { columnStats, columnStatsF32 } from './shared/colstats';
 
 export { HEAP_BASE };
