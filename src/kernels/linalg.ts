@@ -97,57 +97,86 @@ export function matmulTransposed(S: Float64Array, sCols: number, B: Float64Array
 }
 
 /**
- * An accumulator of `n` doubles fed by streamed chunks: decode a chunk into
- * input(n), then add it. In the kernel (accumulator first, then the chunk; one
- * user of the kernel at a time) or, without the kernel, in TypeScript.
+ * Accumulators of doubles fed by streamed chunks: a chunk goes into input(n) (or, for
+ * stored F32 when the sink `widens`, into inputF32Bytes(n), then widen(n)) and a
+ * subclass adds it. In the kernel (the accumulators first, so their places never move,
+ * then the chunk, widened and raw; one user of the kernel at a time) or, without the
+ * kernel, in TypeScript.
  */
-abstract class StreamedSums {
-  protected readonly n: number;
-  /** The accumulator and the last chunk when the kernel is not loaded. */
-  protected js: Float64Array | null = null;
-  protected buf = new Float64Array(0);
+abstract class StreamedChunks<A extends string> {
+  readonly #lengths: ReadonlyMap<A, number>;
+  /** Without the kernel: the accumulators and the last chunk. */
+  protected readonly js: { acc: Record<A, Float64Array>; buf: Float64Array } | null = null;
 
-  constructor(n: number) {
-    this.n = n;
-    const k = slot.current;
-    if (k) {
-      const at = k.scratch(n * 8); // grows first: a view taken before the growth would be detached
-      k.u8.fill(0, at, at + n * 8);
-    } else {
-      this.js = new Float64Array(n);
+  /** `lengths`: each accumulator's name and count of doubles, in layout order. */
+  constructor(lengths: readonly (readonly [A, number])[], useKernel = true) {
+    this.#lengths = new Map(lengths);
+    const k = useKernel ? slot.current : undefined;
+    if (!k) {
+      const acc = Object.fromEntries(lengths.map(([name, n]) => [name, new Float64Array(n)])) as Record<A, Float64Array>;
+      this.js = { acc, buf: new Float64Array(0) };
+      return;
     }
+    const at = this.at(0); // grows first: a view taken before the growth would be detached
+    for (const [name, n] of lengths) k.u8.fill(0, at[name], at[name] + n * 8);
   }
 
-  /** Room for the next chunk of `n` values (valid until the next call). */
+  /** Kernel pointers of the accumulators, of a chunk of `n` doubles (v) and of `raw` f32 after it. */
+  protected at(n: number, raw = 0): Record<A | 'v' | 'raw', number> {
+    const regions: (readonly [A | 'v' | 'raw', number])[] = [...this.#lengths].map(([name, len]) => [name, len * 8] as const);
+    regions.push(['v', n * 8], ['raw', raw * 4]);
+    return slot.get().regions(regions);
+  }
+
+  /** True when stored F32 rows can go in raw (inputF32Bytes, widen): the kernel is in use. */
+  get widens(): boolean {
+    return this.js === null;
+  }
+
+  /** Room for the next chunk of `n` doubles (valid until the next call). */
   input(n: number): Float64Array {
-    if (this.js) {
-      if (this.buf.length < n) this.buf = new Float64Array(n);
-      return this.buf.subarray(0, n);
+    const js = this.js;
+    if (js) {
+      if (js.buf.length < n) js.buf = new Float64Array(n);
+      return js.buf.subarray(0, n);
     }
-    return slot.get().f64(this.pointers(n).v, n);
+    return slot.get().f64(this.at(n).v, n);
   }
 
-  /** Kernel pointers of the accumulator and of a chunk of `n` values. */
-  protected pointers(n: number): { acc: number; v: number } {
-    return slot.get().regions<'acc' | 'v'>([['acc', this.n * 8], ['v', n * 8]]);
+  /** Room for the next chunk as the raw bytes of `n` little-endian f32 (kernel only; then widen(n)). */
+  inputF32Bytes(n: number): Uint8Array {
+    const at = this.at(n, n); // grows first: a view taken before the growth would be detached
+    return new Uint8Array(slot.get().memory.buffer, at.raw, n * 4);
   }
 
-  /** A copy of the accumulator. */
-  protected values(): Float64Array {
-    return this.js ? this.js.slice() : slot.get().f64(this.pointers(0).acc, this.n).slice();
+  /** The `n` f32 placed by inputF32Bytes, widened exactly into input()'s doubles (NaN bits as the TypeScript decoder writes them), which it returns. */
+  widen(n: number): Float64Array {
+    const k = slot.get();
+    const at = this.at(n, n);
+    k.exports.widenF32(at.raw >>> 0, at.v >>> 0, n);
+    return k.f64(at.v, n);
+  }
+
+  /** A copy of an accumulator. */
+  protected copy(name: A): Float64Array {
+    return this.js ? this.js.acc[name].slice() : slot.get().f64(this.at(0)[name], this.#lengths.get(name)!).slice();
   }
 }
 
 /** Column sums of squares over streamed rows: the PRF diagonal. */
-export class SquareSums extends StreamedSums {
+export class SquareSums extends StreamedChunks<'acc'> {
+  constructor(n: number) {
+    super([['acc', n]]);
+  }
+
   /** acc[j] += x² for the first `used` columns of the `rows` × `cols` chunk in input(), rows in order. */
   add(rows: number, cols: number, used: number): void {
     if (!this.js) {
-      const p = this.pointers(rows * cols);
+      const p = this.at(rows * cols);
       slot.get().exports.addSquares(p.acc >>> 0, p.v >>> 0, rows, cols, used);
       return;
     }
-    const acc = this.js, v = this.buf;
+    const acc = this.js.acc.acc, v = this.js.buf;
     for (let row = 0; row < rows; row++) {
       for (let j = 0; j < used; j++) {
         const x = v[row * cols + j]!;
@@ -157,24 +186,27 @@ export class SquareSums extends StreamedSums {
   }
 
   result(): Float64Array {
-    return this.values();
+    return this.copy('acc');
   }
 }
 
 /** A rows × cols matrix summed from streamed row chunks: the overlays' W_O layer sum. */
-export class RowSums extends StreamedSums {
+export class RowSums extends StreamedChunks<'acc'> {
+  readonly #n: number;
+
   constructor(rows: number, cols: number) {
-    super(rows * cols);
+    super([['acc', rows * cols]]);
+    this.#n = rows * cols;
   }
 
   /** A[r0 + i][j] += v[i][j] for i < rows, j < n, v being the chunk in input() with vCols columns; A has aCols. */
   add(aCols: number, r0: number, vCols: number, rows: number, n: number): void {
     if (!this.js) {
-      const p = this.pointers(rows * vCols);
+      const p = this.at(rows * vCols);
       slot.get().exports.addRows(p.acc >>> 0, aCols, r0, p.v >>> 0, vCols, rows, n);
       return;
     }
-    const A = this.js, v = this.buf;
+    const A = this.js.acc.acc, v = this.js.buf;
     for (let i = 0; i < rows; i++) {
       for (let j = 0; j < n; j++) A[(r0 + i) * aCols + j] = A[(r0 + i) * aCols + j]! + v[i * vCols + j]!;
     }
@@ -183,11 +215,12 @@ export class RowSums extends StreamedSums {
   /** Every element divided by `d` (a true division, as the reference's), as a copy. */
   divideAndTake(d: number): Float64Array {
     if (!this.js) {
-      slot.get().exports.divideAll(this.pointers(0).acc >>> 0, this.n, d);
-      return this.values();
+      slot.get().exports.divideAll(this.at(0).acc >>> 0, this.#n, d);
+      return this.copy('acc');
     }
-    for (let i = 0; i < this.js.length; i++) this.js[i] = this.js[i]! / d;
-    return this.values();
+    const A = this.js.acc.acc;
+    for (let i = 0; i < A.length; i++) A[i] = A[i]! / d;
+    return this.copy('acc');
   }
 }
 
@@ -211,72 +244,27 @@ export function householderQWasm(reflectors: readonly { k: number; v: Float64Arr
  * row[f mod cols] over every row in order, and each W2 row's mean, psum(row) /
  * max(1, cols). Rows arrive in chunks read straight into the kernel's memory
  * (input(), or inputF32Bytes() then widen() for stored F32); without the kernel
- * (or with `useKernel` false) the same operations run in TypeScript. One user of
- * the kernel at a time.
+ * (or with `useKernel` false) the same operations run in TypeScript.
  */
-export class FfnFolds {
+export class FfnFolds extends StreamedChunks<'total' | 'means'> {
   readonly #features: number;
-  readonly #outRows: number;
-  /** Without the kernel: the totals, the means and the last chunk. */
-  readonly #js: { total: Float64Array; means: Float64Array; buf: Float64Array } | null = null;
 
   /** `features` column totals, `outRows` row means. */
   constructor(features: number, outRows: number, opts: { useKernel?: boolean } = {}) {
+    super([['total', features], ['means', outRows]], opts.useKernel !== false);
     this.#features = features;
-    this.#outRows = outRows;
-    const k = opts.useKernel === false ? undefined : slot.current;
-    if (!k) {
-      this.#js = { total: new Float64Array(features), means: new Float64Array(outRows), buf: new Float64Array(0) };
-      return;
-    }
-    const at = this.#regions(0);
-    k.u8.fill(0, at.total, at.total + features * 8);
-  }
-
-  /** True when stored F32 rows can go in raw (inputF32Bytes, widen): the kernel is in use. */
-  get widens(): boolean {
-    return this.#js === null;
-  }
-
-  /** The regions: the totals and the means first (their places never move), then a chunk of `n` values raw and widened. */
-  #regions(n: number) {
-    return slot.get().regions<'total' | 'means' | 'raw' | 'v'>([['total', this.#features * 8], ['means', this.#outRows * 8], ['raw', n * 4], ['v', n * 8]]);
-  }
-
-  /** Room for the next chunk of `n` doubles (valid until the next call). */
-  input(n: number): Float64Array {
-    const js = this.#js;
-    if (js) {
-      if (js.buf.length < n) js.buf = new Float64Array(n);
-      return js.buf.subarray(0, n);
-    }
-    return slot.get().f64(this.#regions(n).v, n);
-  }
-
-  /** Room for the next chunk as the raw bytes of `n` little-endian f32 (kernel only; then widen(n)). */
-  inputF32Bytes(n: number): Uint8Array {
-    const at = this.#regions(n); // grows first: a view taken before the growth would be detached
-    return new Uint8Array(slot.get().memory.buffer, at.raw, n * 4);
-  }
-
-  /** The `n` f32 placed by inputF32Bytes, widened exactly into input()'s doubles (NaN bits as the TypeScript decoder writes them), which it returns. */
-  widen(n: number): Float64Array {
-    const k = slot.get();
-    const at = this.#regions(n);
-    k.exports.widenF32(at.raw >>> 0, at.v >>> 0, n);
-    return k.f64(at.v, n);
   }
 
   /** Adds the chunk (`rows` rows of `cols` values) to the column totals: total[f] += row[f mod cols], rows in order. */
   addColumns(rows: number, cols: number): void {
-    const js = this.#js;
+    const js = this.js;
     if (!js) {
-      const at = this.#regions(rows * cols);
+      const at = this.at(rows * cols);
       slot.get().exports.addColumnTotals(at.total >>> 0, at.v >>> 0, rows, cols, this.#features);
       return;
     }
     if (cols === 0) return;
-    const total = js.total, v = js.buf, F = this.#features;
+    const total = js.acc.total, v = js.buf, F = this.#features;
     for (let r = 0; r < rows; r++) {
       const base = r * cols;
       // feature f reads column f mod cols: f itself when the row covers every feature
@@ -287,23 +275,23 @@ export class FfnFolds {
 
   /** means[r0 + i] = psum(row i of the chunk) / max(1, cols) for its `rows` rows of `cols` values. */
   addRowMeans(r0: number, rows: number, cols: number): void {
-    const js = this.#js;
+    const js = this.js;
     if (!js) {
-      const at = this.#regions(rows * cols);
+      const at = this.at(rows * cols);
       slot.get().exports.rowMeans((at.means + r0 * 8) >>> 0, at.v >>> 0, rows, cols);
       return;
     }
-    for (let i = 0; i < rows; i++) js.means[r0 + i] = psum(js.buf, i * cols, (i + 1) * cols) / Math.max(1, cols);
+    for (let i = 0; i < rows; i++) js.acc.means[r0 + i] = psum(js.buf, i * cols, (i + 1) * cols) / Math.max(1, cols);
   }
 
   /** A copy of the column totals. */
   totals(): Float64Array {
-    return this.#js ? this.#js.total.slice() : slot.get().f64(this.#regions(0).total, this.#features).slice();
+    return this.copy('total');
   }
 
   /** A copy of the row means. */
   means(): Float64Array {
-    return this.#js ? this.#js.means.slice() : slot.get().f64(this.#regions(0).means, this.#outRows).slice();
+    return this.copy('means');
   }
 }
 
