@@ -186,6 +186,33 @@ export function storedF32(t: Tensor): t is FileTensor {
   return t instanceof FileTensor && t.dtype === 'F32';
 }
 
+/**
+ * Where a chunk of rows goes: doubles (input), or, when the sink `widens` (a wasm
+ * kernel), the raw bytes of stored f32 values that it widens itself, exactly.
+ */
+export interface RowSink {
+  readonly widens: boolean;
+  input(n: number): Float64Array;
+  inputF32Bytes(n: number): Uint8Array;
+  widen(n: number): Float64Array;
+}
+
+/**
+ * Rows r0..r1 of `t` into `sink` (returned, valid until the sink's next call), their
+ * tensor_bytes fed to `h`: stored F32 goes in raw when the sink widens, which skips
+ * the decode in JavaScript; the doubles, and so the bytes hashed, are the same.
+ */
+export function readRowsHashedInto(t: Tensor, r0: number, r1: number, h: Hash, sink: RowSink): Float64Array {
+  const n = (r1 - r0) * t.rowSize;
+  if (sink.widens && storedF32(t) && t.rank > 0) {
+    t.readRawRows(r0, r1, sink.inputF32Bytes(n));
+    const v = sink.widen(n);
+    h.update(bytesOf(v));
+    return v;
+  }
+  return t.readRowsHashed(r0, r1, h, sink.input(n));
+}
+
 /** One component of a fused QKV tensor: rows [start, start+len) (axis 0) or columns (axis 1). */
 export class SliceTensor extends Tensor {
   readonly parent: Tensor;

@@ -11,7 +11,7 @@ import { dict, int, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { bytesOf } from '../format/array-file.js';
 import { expectVector } from './collapse.js';
 import { checkF32, type ArrayOut, type ModelView } from './types.js';
-import { storedF32, type Tensor } from '../model/tensors.js';
+import { readRowsHashedInto, storedF32, type Tensor } from '../model/tensors.js';
 
 export interface BridgeResult {
   enabled: boolean;
@@ -47,21 +47,13 @@ const CHUNK_VALUES = 1 << 17;
 
 /**
  * Reads every row of `t` in chunks (rows r0..r1 each, placed in `folds`' input,
- * valid during `use`), feeding its tensor_bytes to `h`. Stored F32 rows go in raw
- * and are widened by the kernel: the same doubles, and so the same bytes hashed.
+ * valid during `use`), feeding its tensor_bytes to `h` (stored F32 widened by the kernel).
  */
 function readAllHashed(t: Tensor, h: Hash, folds: FfnFolds, use: (rows: number, r0: number) => void): void {
   const rowsPerChunk = Math.max(1, Math.floor(CHUNK_VALUES / Math.max(1, t.rowSize)));
-  const raw = folds.widens && storedF32(t);
   for (let r0 = 0; r0 < t.rows; r0 += rowsPerChunk) {
     const r1 = Math.min(t.rows, r0 + rowsPerChunk);
-    const n = (r1 - r0) * t.rowSize;
-    if (raw) {
-      t.readRawRows(r0, r1, folds.inputF32Bytes(n));
-      h.update(bytesOf(folds.widen(n)));
-    } else {
-      t.readRowsHashed(r0, r1, h, folds.input(n));
-    }
+    readRowsHashedInto(t, r0, r1, h, folds);
     use(r1 - r0, r0);
   }
 }

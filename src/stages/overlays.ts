@@ -8,6 +8,7 @@ import * as linalg from '../kernels/linalg.js';
 import { orthonormalMatrix } from '../numeric/householder.js';
 import { StageError } from '../errors.js';
 import { f32Payload, matrixShape, type ArrayOut, type ModelView } from './types.js';
+import { readRowsHashedInto } from '../model/tensors.js';
 
 export interface OverlaysResult {
   arrays: ArrayOut[];
@@ -60,7 +61,7 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
     // every row is read (the seed hashes the whole tensor); the sum uses the first `rows`
     for (let r0 = 0; r0 < R; r0 += ROW_CHUNK) {
       const r1 = Math.min(R, r0 + ROW_CHUNK);
-      W.readRowsHashed(r0, r1, digest, sums.input((r1 - r0) * C));
+      readRowsHashedInto(W, r0, r1, digest, sums);
       sums.add(cols, r0, C, Math.max(0, Math.min(r1, useRows) - r0), useCols);
     }
     count++;

@@ -6,6 +6,7 @@ import { gaussianRows } from '../kernels/gaussian.js';
 import { psum, pyMax } from '../numeric/python.js';
 import { shrinkLinalg, SquareSums } from '../kernels/linalg.js';
 import { f32Payload, matrixShape, vectorShape, type ArrayOut, type ModelView } from './types.js';
+import { readRowsHashedInto } from '../model/tensors.js';
 
 export interface PrfResult {
   arrays: ArrayOut[];
@@ -29,7 +30,7 @@ export function computePrf(view: ModelView, r: number): PrfResult {
     const used = Math.min(cols, d);
     for (let r0 = 0; r0 < K.rows; r0 += ROW_CHUNK) {
       const r1 = Math.min(K.rows, r0 + ROW_CHUNK);
-      K.readRowsHashed(r0, r1, digest, sums.input((r1 - r0) * cols)); // every row, in order: the seed hashes the whole tensor
+      readRowsHashedInto(K, r0, r1, digest, sums); // every row, in order: the seed hashes the whole tensor
       sums.add(r1 - r0, cols, used);
     }
     // every row adds 1 to the count of each used column: exact integers, so once per layer
