@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { root } from '../scripts/lib/shared.mjs';
+import { median } from './measure.mjs';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -58,7 +59,6 @@ for (let i = 0; i < repeat; i++) {
     times[j].push(performance.now() - t0);
   }
 }
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const med = times.map(median);
 console.log(`bridgeRecords on ${source}: median of ${repeat} runs each (alternating), outputs identical`);
 builds.forEach((b, j) => console.log(`  ${b.name.padEnd(40)} ${med[j].toFixed(1).padStart(7)} ms   (min ${Math.min(...times[j]).toFixed(1)}, max ${Math.max(...times[j]).toFixed(1)}; first run ${cold[j].toFixed(1)})`));

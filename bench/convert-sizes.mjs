@@ -33,8 +33,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cpus, tmpdir } from 'node:os';
-import { measure } from './measure.mjs';
-import { CLI, readTree, root } from '../scripts/lib/shared.mjs';
+import { lowerMedian as median, measure } from './measure.mjs';
+import { CLI, root, walkTree } from '../scripts/lib/shared.mjs';
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
@@ -80,17 +80,18 @@ sys.argv = ['sera_transfer'] + sys.argv[1:]
 runpy.run_module('gpt_oss.tools.sera_transfer', run_name='__main__')
 `;
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
 
 /** Whether two packages hold the same arrays/*.bin and sera_manifest.bin, byte for byte. */
 function sameOutputs(a, b) {
-  const ta = readTree(a), tb = readTree(b);
-  const arrays = (t) => [...t.keys()].filter((f) => /^arrays\/[^/]+\.bin$/.test(f));
-  const fa = arrays(ta), fb = arrays(tb);
+  // the array files and the manifest, read a pair at a time (not the whole packages)
+  const arrays = (dir) => walkTree(dir).map((e) => e.rel).filter((f) => /^arrays\/[^/]+\.bin$/.test(f));
+  const fa = arrays(a), fb = arrays(b);
   if (fa.join('\n') !== fb.join('\n')) return `array sets differ (${fa.length} vs ${fb.length})`;
+  const read = (dir, f) => (existsSync(join(dir, f)) ? readFileSync(join(dir, f)) : null);
   const differ = [];
   for (const f of [...fa, 'sera_manifest.bin']) {
-    if (!ta.has(f) || !tb.has(f) || !ta.get(f).equals(tb.get(f))) differ.push(f);
+    const x = read(a, f), y = read(b, f);
+    if (!x || !y || !x.equals(y)) differ.push(f);
   }
   return differ.length ? `differ: ${differ.slice(0, 4).join(', ')}${differ.length > 4 ? ` +${differ.length - 4}` : ''}` : 'yes';
 }

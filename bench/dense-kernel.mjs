@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { median } from './measure.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -142,10 +143,6 @@ for (let r = 0; r < ROUNDS; r++) {
     times[i].push(ms / LAYERS);
   }
 }
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 builds.forEach((b, i) => {
   console.log(`${b.path} (${b.abi}): median ${median(times[i]).toFixed(2)} ms/layer  [${times[i].map((x) => x.toFixed(2)).join(' ')}]  output ${digests[i].bytes} bytes sha256 ${digests[i].hex.slice(0, 16)}`);
 });

@@ -46,3 +46,16 @@ export async function measure(cmd, args, opts = {}) {
     child.on('close', (status) => finish(status));
   });
 }
+
+/** The median (the mean of the middle two for an even count). */
+export function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The lower median: always one of the measured values (the convert-sizes table reports those). */
+export function lowerMedian(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor((s.length - 1) / 2)];
+}
