@@ -8,15 +8,29 @@ import { HEAP_BASE } from './shared/heap';
  * `inner` columns used) × B (inner × bCols). The caller checks inner ≤ aCols.
  */
 export function matmul(a: usize, aRows: i32, aCols: i32, b: usize, inner: i32, bCols: i32, out: usize): void {
+  // row i of out accumulates A[i][k]·B[k] for k ascending: each element still adds
+  // its products to 0.0 in order of k, as the reference's inner loop does
+  const n = <usize>max(0, bCols);
   for (let i = 0; i < aRows; i++) {
     const ar = a + ((<usize>i * aCols) << 3);
     const or = out + ((<usize>i * bCols) << 3);
-    for (let j = 0; j < bCols; j++) {
-      let s: f64 = 0.0;
-      for (let k = 0; k < inner; k++) s += load<f64>(ar + (<usize>k << 3)) * load<f64>(b + ((<usize>k * bCols + j) << 3));
-      store<f64>(or + (<usize>j << 3), s);
-    }
+    memory.fill(or, 0, n << 3);
+    for (let k = 0; k < inner; k++) addScaledRow(or, load<f64>(ar + (<usize>k << 3)), b + ((<usize>k * bCols) << 3), n);
   }
+}
+
+/**
+ * acc[j] += x·row[j] for j < n, one rounding for the product and one for the sum:
+ * each column is its own f64x2 lane, so the bits are the scalar loop's.
+ */
+@inline function addScaledRow(acc: usize, x: f64, row: usize, n: usize): void {
+  const xs = f64x2.splat(x);
+  let j: usize = 0;
+  for (; j + 2 <= n; j += 2) {
+    const o = j << 3;
+    v128.store(acc + o, f64x2.add(v128.load(acc + o), f64x2.mul(xs, v128.load(row + o))));
+  }
+  if (j < n) store<f64>(acc + (j << 3), load<f64>(acc + (j << 3)) + x * load<f64>(row + (j << 3)));
 }
 
 /**
@@ -25,18 +39,12 @@ export function matmul(a: usize, aRows: i32, aCols: i32, b: usize, inner: i32, b
  * adds its products to 0.0 in ascending k, so the bits equal matmul's.
  */
 export function matmulTransposed(s: usize, sCols: i32, b: usize, inner: i32, bCols: i32, out: usize): void {
-  memory.fill(out, 0, (<usize>sCols * bCols) << 3);
+  const n = <usize>max(0, bCols);
+  memory.fill(out, 0, (<usize>sCols * n) << 3);
   for (let k = 0; k < inner; k++) {
     const sr = s + ((<usize>k * sCols) << 3);
     const br = b + ((<usize>k * bCols) << 3);
-    for (let i = 0; i < sCols; i++) {
-      const x = load<f64>(sr + (<usize>i << 3));
-      const or = out + ((<usize>i * bCols) << 3);
-      for (let j = 0; j < bCols; j++) {
-        const p = or + (<usize>j << 3);
-        store<f64>(p, load<f64>(p) + x * load<f64>(br + (<usize>j << 3)));
-      }
-    }
+    for (let i = 0; i < sCols; i++) addScaledRow(out + ((<usize>i * n) << 3), load<f64>(sr + (<usize>i << 3)), br, n);
   }
 }
 
@@ -44,31 +52,36 @@ export { HEAP_BASE };
 
 /** acc[j] += x² for the first `used` of `cols` columns of `rows` rows at v, rows in order (the PRF diagonal). */
 export function addSquares(acc: usize, v: usize, rows: i32, cols: i32, used: i32): void {
+  const n = <usize>max(0, used);
   for (let r = 0; r < rows; r++) {
     const vr = v + ((<usize>r * cols) << 3);
-    for (let j = 0; j < used; j++) {
-      const x = load<f64>(vr + (<usize>j << 3));
-      const p = acc + (<usize>j << 3);
-      store<f64>(p, load<f64>(p) + x * x);
+    let j: usize = 0;
+    for (; j + 2 <= n; j += 2) {
+      const o = j << 3;
+      const x = v128.load(vr + o);
+      v128.store(acc + o, f64x2.add(v128.load(acc + o), f64x2.mul(x, x)));
+    }
+    if (j < n) {
+      const x = load<f64>(vr + (j << 3));
+      store<f64>(acc + (j << 3), load<f64>(acc + (j << 3)) + x * x);
     }
   }
 }
 
 /** A[r0 + i][j] += v[i][j] for i < rows, j < n; A has aCols columns, v has vCols (the layer sum of W_O). */
 export function addRows(a: usize, aCols: i32, r0: i32, v: usize, vCols: i32, rows: i32, n: i32): void {
-  for (let i = 0; i < rows; i++) {
-    const ar = a + ((<usize>(r0 + i) * aCols) << 3);
-    const vr = v + ((<usize>i * vCols) << 3);
-    for (let j = 0; j < n; j++) {
-      const p = ar + (<usize>j << 3);
-      store<f64>(p, load<f64>(p) + load<f64>(vr + (<usize>j << 3)));
-    }
-  }
+  for (let i = 0; i < rows; i++) addRowTo(a + ((<usize>(r0 + i) * aCols) << 3), v + ((<usize>i * vCols) << 3), <usize>max(0, n));
 }
 
 /** x[i] /= d for n values (a true division, as the reference's, not a reciprocal product). */
 export function divideAll(x: usize, n: i32, d: f64): void {
-  for (let i = 0; i < n; i++) {
+  const ds = f64x2.splat(d);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    const p = x + (<usize>i << 3);
+    v128.store(p, f64x2.div(v128.load(p), ds));
+  }
+  for (; i < n; i++) {
     const p = x + (<usize>i << 3);
     store<f64>(p, load<f64>(p) / d);
   }
@@ -78,10 +91,34 @@ export function divideAll(x: usize, n: i32, d: f64): void {
  * Q's first `cols` columns from `n` Householder reflectors (ALGORITHMS.md §10.2):
  * for each row j < m, q = e_j reflected by every reflector in order
  * (dot = Σ_{i≥k} v[i]·q[i] from 0.0, then q[i] -= (2·v[i])·dot), and
- * out[j][c] = q[c]. vs: n × m f64 (reflector r's k at ks[r], i32), q: m f64 scratch.
+ * out[j][c] = q[c]. vs: n × m f64 (reflector r's k at ks[r], i32), q: 2m f64
+ * scratch. Rows j and j + 1 run together, one per f64x2 lane (q interleaved):
+ * the lanes never mix, so each holds the scalar loop's bits.
  */
 export function householderQ(vs: usize, ks: usize, n: i32, m: i32, cols: i32, q: usize, out: usize): void {
-  for (let j = 0; j < m; j++) {
+  let j = 0;
+  for (; j + 2 <= m; j += 2) {
+    memory.fill(q, 0, <usize>m << 4);
+    store<f64>(q + (<usize>j << 4), 1.0); // lane 0 of q[j]
+    store<f64>(q + (<usize>(j + 1) << 4), 1.0, 8); // lane 1 of q[j + 1]
+    for (let r = 0; r < n; r++) {
+      const v = vs + ((<usize>r * m) << 3);
+      const k = load<i32>(ks + (<usize>r << 2));
+      let dot = f64x2.splat(0.0);
+      for (let i = k; i < m; i++) dot = f64x2.add(dot, f64x2.mul(f64x2.splat(load<f64>(v + (<usize>i << 3))), v128.load(q + (<usize>i << 4))));
+      for (let i = k; i < m; i++) {
+        const p = q + (<usize>i << 4);
+        v128.store(p, f64x2.sub(v128.load(p), f64x2.mul(f64x2.splat(2.0 * load<f64>(v + (<usize>i << 3))), dot)));
+      }
+    }
+    const o0 = out + ((<usize>j * cols) << 3);
+    const o1 = o0 + (<usize>cols << 3);
+    for (let c = 0; c < cols; c++) {
+      store<f64>(o0 + (<usize>c << 3), load<f64>(q + (<usize>c << 4)));
+      store<f64>(o1 + (<usize>c << 3), load<f64>(q + (<usize>c << 4), 8));
+    }
+  }
+  for (; j < m; j++) {
     memory.fill(q, 0, <usize>m << 3);
     store<f64>(q + (<usize>j << 3), 1.0);
     for (let r = 0; r < n; r++) {

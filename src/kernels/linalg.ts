@@ -231,7 +231,7 @@ export class RowSums extends StreamedChunks<'acc'> {
 export function householderQWasm(reflectors: readonly { k: number; v: Float64Array }[], m: number, cols: number): Float64Array {
   const kk = slot.get();
   const n = reflectors.length;
-  const at = kk.regions<'vs' | 'ks' | 'q' | 'out'>([['vs', n * m * 8], ['ks', n * 4], ['q', m * 8], ['out', m * cols * 8]]);
+  const at = kk.regions<'vs' | 'ks' | 'q' | 'out'>([['vs', n * m * 8], ['ks', n * 4], ['q', m * 16], ['out', m * cols * 8]]);
   const vs = kk.f64(at.vs, n * m);
   const ks = new Int32Array(kk.memory.buffer, at.ks, n);
   reflectors.forEach((r, i) => { vs.set(r.v, i * m); ks[i] = r.k; });
