@@ -40,11 +40,49 @@ export function matmul(a: usize, aRows: i32, aCols: i32, b: usize, inner: i32, b
  */
 export function matmulTransposed(s: usize, sCols: i32, b: usize, inner: i32, bCols: i32, out: usize): void {
   const n = <usize>max(0, bCols);
-  memory.fill(out, 0, (<usize>sCols * n) << 3);
-  for (let k = 0; k < inner; k++) {
-    const sr = s + ((<usize>k * sCols) << 3);
-    const br = b + ((<usize>k * bCols) << 3);
-    for (let i = 0; i < sCols; i++) addScaledRow(out + ((<usize>i * n) << 3), load<f64>(sr + (<usize>i << 3)), br, n);
+  let i = 0;
+  // two output rows (columns i, i + 1 of S: one per lane) by four output columns at
+  // a time, summed over k in registers: each lane adds its products to 0.0 in
+  // ascending k, as the reference's inner loop does
+  for (; i + 2 <= sCols; i += 2) {
+    let j: usize = 0;
+    for (; j + 4 <= n; j += 4) {
+      let a0 = f64x2.splat(0.0), a1 = f64x2.splat(0.0), a2 = f64x2.splat(0.0), a3 = f64x2.splat(0.0);
+      let sp = s + (<usize>i << 3);
+      let bp = b + (j << 3);
+      for (let k = 0; k < inner; k++) {
+        const x = v128.load(sp);
+        a0 = f64x2.add(a0, f64x2.mul(x, v128.load64_splat(bp)));
+        a1 = f64x2.add(a1, f64x2.mul(x, v128.load64_splat(bp, 8)));
+        a2 = f64x2.add(a2, f64x2.mul(x, v128.load64_splat(bp, 16)));
+        a3 = f64x2.add(a3, f64x2.mul(x, v128.load64_splat(bp, 24)));
+        sp += <usize>sCols << 3;
+        bp += n << 3;
+      }
+      const o0 = out + ((<usize>i * n + j) << 3);
+      const o1 = o0 + (n << 3);
+      v128.store(o0, i64x2.shuffle(a0, a1, 0, 2)); v128.store(o0, i64x2.shuffle(a2, a3, 0, 2), 16);
+      v128.store(o1, i64x2.shuffle(a0, a1, 1, 3)); v128.store(o1, i64x2.shuffle(a2, a3, 1, 3), 16);
+    }
+    for (; j < n; j++) {
+      let a = f64x2.splat(0.0);
+      let sp = s + (<usize>i << 3);
+      let bp = b + (j << 3);
+      for (let k = 0; k < inner; k++) {
+        a = f64x2.add(a, f64x2.mul(v128.load(sp), v128.load64_splat(bp)));
+        sp += <usize>sCols << 3;
+        bp += n << 3;
+      }
+      store<f64>(out + ((<usize>i * n + j) << 3), f64x2.extract_lane(a, 0));
+      store<f64>(out + ((<usize>(i + 1) * n + j) << 3), f64x2.extract_lane(a, 1));
+    }
+  }
+  for (; i < sCols; i++) {
+    for (let j: usize = 0; j < n; j++) {
+      let a: f64 = 0.0;
+      for (let k = 0; k < inner; k++) a += load<f64>(s + ((<usize>k * sCols + i) << 3)) * load<f64>(b + ((<usize>k * n + j) << 3));
+      store<f64>(out + ((<usize>i * n + j) << 3), a);
+    }
   }
 }
 
