@@ -1,8 +1,12 @@
 // Python's json.dumps(obj, indent=2, sort_keys=True) (ensure_ascii=True), byte for byte.
 import { floatRepr, sortCodePoints } from '../numeric/python.js';
-import { bytesTag, type PyValue } from './pyvalue.js';
+import { bytesTag, type PyDict, type PyValue } from './pyvalue.js';
+
+// printable ASCII other than '"' and '\\': such a string is written as it is
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
 function escape(s: string): string {
+  if (PLAIN.test(s)) return '"' + s + '"';
   let out = '"';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -46,58 +50,80 @@ export function dumps(value: PyValue, opts: DumpOptions = {}): string {
 
 const FLUSH_AT = 1 << 20;
 
+/** The token of a value that is not a list or a dict; null for those. */
+function scalarToken(v: PyValue): string | null {
+  switch (typeof v) {
+    case 'number': return floatToken(v);
+    case 'bigint': return v.toString();
+    case 'string': return escape(v);
+    case 'boolean': return v ? 'true' : 'false';
+    default:
+      if (v === null) return 'null';
+      if (v instanceof Uint8Array) return escape(bytesTag(v));
+      return null;
+  }
+}
+
 /**
  * The same text as `dumps`, handed to `sink` in chunks of about 1 MiB, so a
  * large state file never exists as one string (or as millions of parts).
+ * Lists and dicts whose members are all scalars are written in one piece: a
+ * state file is mostly such leaves (keys, weights, seeds), and this runs once
+ * per conversion, cold, so fewer calls per value is what makes it fast.
  */
 export function dumpTo(value: PyValue, sink: (chunk: string) => void, opts: DumpOptions = {}): void {
   const indent = opts.indent === undefined ? 2 : opts.indent;
   const sortKeys = opts.sortKeys ?? true;
+  const itemSep = indent === null ? ', ' : ',';
+  const pads: string[] = []; // pads[level]: what starts a member at `level` ('' on one line)
+  const padAt = (level: number): string => (pads[level] ??= indent === null ? '' : '\n' + ' '.repeat(indent * level));
   let buf = '';
   const out = (t: string): void => {
     buf += t;
     if (buf.length >= FLUSH_AT) { sink(buf); buf = ''; }
   };
   const write = (v: PyValue, level: number): void => {
-    if (v === null) out('null');
-    else if (v === true) out('true');
-    else if (v === false) out('false');
-    else if (typeof v === 'bigint') out(v.toString());
-    else if (typeof v === 'number') out(floatToken(v));
-    else if (typeof v === 'string') out(escape(v));
-    else if (v instanceof Uint8Array) out(escape(bytesTag(v)));
-    else if (Array.isArray(v)) {
-      if (v.length === 0) { out('[]'); return; }
-      if (indent === null) {
-        out('[');
-        v.forEach((item, i) => { if (i) out(', '); write(item, level + 1); });
-        out(']');
-        return;
+    const tok = scalarToken(v);
+    if (tok !== null) { out(tok); return; }
+    const inner = padAt(level + 1);
+    const sep = itemSep + inner;
+    const close = padAt(level);
+    if (Array.isArray(v)) {
+      const n = v.length;
+      if (n === 0) { out('[]'); return; }
+      const toks: string[] = new Array(n);
+      let i = 0;
+      for (; i < n; i++) {
+        const t = scalarToken(v[i]!);
+        if (t === null) break;
+        toks[i] = t;
       }
-      const pad = '\n' + ' '.repeat(indent * (level + 1));
+      if (i === n) { out('[' + inner + toks.join(sep) + close + ']'); return; }
       out('[');
-      v.forEach((item, i) => { out(i ? ',' + pad : pad); write(item, level + 1); });
-      out('\n' + ' '.repeat(indent * level) + ']');
-    } else {
-      const keys = [...v.keys()];
-      if (keys.length === 0) { out('{}'); return; }
-      if (sortKeys) sortCodePoints(keys);
-      if (indent === null) {
-        out('{');
-        keys.forEach((k, i) => { if (i) out(', '); out(escape(k)); out(': '); write(v.get(k)!, level + 1); });
-        out('}');
-        return;
+      for (let j = 0; j < n; j++) {
+        out(j ? sep : inner);
+        write(v[j]!, level + 1);
       }
-      const pad = '\n' + ' '.repeat(indent * (level + 1));
-      out('{');
-      keys.forEach((k, i) => {
-        out(i ? ',' + pad : pad);
-        out(escape(k));
-        out(': ');
-        write(v.get(k)!, level + 1);
-      });
-      out('\n' + ' '.repeat(indent * level) + '}');
+      out(close + ']');
+      return;
     }
+    const d = v as PyDict;
+    if (d.size === 0) { out('{}'); return; }
+    const keys = [...d.keys()];
+    if (sortKeys) sortCodePoints(keys);
+    out('{');
+    let line = '';
+    for (let j = 0; j < keys.length; j++) {
+      const k = keys[j]!;
+      const m = d.get(k)!;
+      const head = (j ? sep : inner) + escape(k) + ': ';
+      const t = scalarToken(m);
+      if (t !== null) { line += head + t; continue; }
+      out(line + head);
+      line = '';
+      write(m, level + 1);
+    }
+    out(line + close + '}');
   };
   write(value, 0);
   if (buf.length) sink(buf);

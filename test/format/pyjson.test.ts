@@ -16,4 +16,11 @@ test('dumps escapes like ensure_ascii and sorts numeric-looking keys as strings'
   assert.is(dumps(new Uint8Array([0, 255])), '"__sera_bytes__:00ff"');
 });
 
+test('dumps: lists that mix scalars and containers, nested empties, each layout (expected text from CPython 3.12)', () => {
+  const v = dict({ b: [1.5, 2n, 'x"y', null, true, dict({ z: [], a: dict({}) })], a: dict({}), c: [[1n], []] });
+  assert.is(dumps(v), '{\n  "a": {},\n  "b": [\n    1.5,\n    2,\n    "x\\"y",\n    null,\n    true,\n    {\n      "a": {},\n      "z": []\n    }\n  ],\n  "c": [\n    [\n      1\n    ],\n    []\n  ]\n}');
+  assert.is(dumps(v, { indent: null }), '{"a": {}, "b": [1.5, 2, "x\\"y", null, true, {"a": {}, "z": []}], "c": [[1], []]}');
+  assert.is(dumps(v, { indent: 0 }), '{\n"a": {},\n"b": [\n1.5,\n2,\n"x\\"y",\nnull,\ntrue,\n{\n"a": {},\n"z": []\n}\n],\n"c": [\n[\n1\n],\n[]\n]\n}');
+});
+
 test.run();
