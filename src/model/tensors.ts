@@ -198,6 +198,19 @@ export interface RowSink {
 }
 
 /**
+ * Values per chunk for the stages that stream stored rows through a kernel sink
+ * (PRF, overlays, bridge): a chunk's raw f32 and its doubles stay in the L2 cache
+ * between the widening, the hash and the kernel, and the sink's memory stays small
+ * (fresh pages cost a fault each).
+ */
+export const SINK_CHUNK_VALUES = 1 << 15;
+
+/** Rows of `t` per chunk of about SINK_CHUNK_VALUES values (at least one row). */
+export function sinkChunkRows(t: Tensor): number {
+  return Math.max(1, Math.floor(SINK_CHUNK_VALUES / Math.max(1, t.rowSize)));
+}
+
+/**
  * Rows r0..r1 of `t` into `sink` (returned, valid until the sink's next call), their
  * tensor_bytes fed to `h`: stored F32 goes in raw when the sink widens, which skips
  * the decode in JavaScript; the doubles, and so the bytes hashed, are the same.

@@ -11,7 +11,7 @@ import { dict, int, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { bytesOf } from '../format/array-file.js';
 import { expectVector } from './collapse.js';
 import { checkF32, type ArrayOut, type ModelView } from './types.js';
-import { readRowsHashedInto, storedF32, type Tensor } from '../model/tensors.js';
+import { readRowsHashedInto, sinkChunkRows, storedF32, type Tensor } from '../model/tensors.js';
 
 export interface BridgeResult {
   enabled: boolean;
@@ -41,16 +41,12 @@ function q88(x: number): { pair: [number, number]; scale: number } {
   return { pair: [sq, q], scale: s };
 }
 
-// Rows per chunk: ~128k values, so a chunk's raw f32 and its doubles stay in the
-// L2 cache between the widening, the hash and the folds.
-const CHUNK_VALUES = 1 << 17;
-
 /**
  * Reads every row of `t` in chunks (rows r0..r1 each, placed in `folds`' input,
  * valid during `use`), feeding its tensor_bytes to `h` (stored F32 widened by the kernel).
  */
 function readAllHashed(t: Tensor, h: Hash, folds: FfnFolds, use: (rows: number, r0: number) => void): void {
-  const rowsPerChunk = Math.max(1, Math.floor(CHUNK_VALUES / Math.max(1, t.rowSize)));
+  const rowsPerChunk = sinkChunkRows(t);
   for (let r0 = 0; r0 < t.rows; r0 += rowsPerChunk) {
     const r1 = Math.min(t.rows, r0 + rowsPerChunk);
     readRowsHashedInto(t, r0, r1, h, folds);

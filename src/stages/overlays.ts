@@ -8,7 +8,7 @@ import * as linalg from '../kernels/linalg.js';
 import { orthonormalMatrix } from '../numeric/householder.js';
 import { StageError } from '../errors.js';
 import { f32Payload, matrixShape, type ArrayOut, type ModelView } from './types.js';
-import { readRowsHashedInto } from '../model/tensors.js';
+import { readRowsHashedInto, sinkChunkRows } from '../model/tensors.js';
 
 export interface OverlaysResult {
   arrays: ArrayOut[];
@@ -16,8 +16,6 @@ export interface OverlaysResult {
   rows: number;
   cols: number;
 }
-
-const ROW_CHUNK = 1024;
 
 function checkInner(inner: number, leftCols: number): void {
   if (inner > leftCols) {
@@ -59,8 +57,9 @@ export function computeOverlays(view: ModelView, r: number, rv: number): Overlay
     const useRows = Math.min(R, rows);
     const useCols = Math.min(C, cols);
     // every row is read (the seed hashes the whole tensor); the sum uses the first `rows`
-    for (let r0 = 0; r0 < R; r0 += ROW_CHUNK) {
-      const r1 = Math.min(R, r0 + ROW_CHUNK);
+    const step = sinkChunkRows(W);
+    for (let r0 = 0; r0 < R; r0 += step) {
+      const r1 = Math.min(R, r0 + step);
       readRowsHashedInto(W, r0, r1, digest, sums);
       sums.add(cols, r0, C, Math.max(0, Math.min(r1, useRows) - r0), useCols);
     }

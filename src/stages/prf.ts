@@ -6,15 +6,13 @@ import { gaussianRows } from '../kernels/gaussian.js';
 import { psum, pyMax } from '../numeric/python.js';
 import { shrinkLinalg, SquareSums } from '../kernels/linalg.js';
 import { f32Payload, matrixShape, vectorShape, type ArrayOut, type ModelView } from './types.js';
-import { readRowsHashedInto } from '../model/tensors.js';
+import { readRowsHashedInto, sinkChunkRows } from '../model/tensors.js';
 
 export interface PrfResult {
   arrays: ArrayOut[];
   /** whitening_sig2 as doubles (the metadata keeps them unrounded). */
   sig2: number[];
 }
-
-const ROW_CHUNK = 4096;
 
 export function computePrf(view: ModelView, r: number): PrfResult {
   const d = view.dModel;
@@ -28,8 +26,9 @@ export function computePrf(view: ModelView, r: number): PrfResult {
     digest.update(layer.w_k);
     const cols = K.rowSize;
     const used = Math.min(cols, d);
-    for (let r0 = 0; r0 < K.rows; r0 += ROW_CHUNK) {
-      const r1 = Math.min(K.rows, r0 + ROW_CHUNK);
+    const step = sinkChunkRows(K);
+    for (let r0 = 0; r0 < K.rows; r0 += step) {
+      const r1 = Math.min(K.rows, r0 + step);
       readRowsHashedInto(K, r0, r1, digest, sums); // every row, in order: the seed hashes the whole tensor
       sums.add(r1 - r0, cols, used);
     }
