@@ -174,6 +174,58 @@ export function householderQ(vs: usize, ks: usize, n: i32, m: i32, cols: i32, q:
   }
 }
 
+const HOUSEHOLDER_TOLERANCE: f64 = 1e-12;
+
+/** col[i] -= (2·v[i])·dot for i ≥ k, dot = Σ_{i≥k} v[i]·col[i] from 0.0 (one reflector, the reference's order). */
+function reflectColumn(col: usize, v: usize, k: i32, m: i32): void {
+  let dot: f64 = 0.0;
+  for (let i = k; i < m; i++) dot += load<f64>(v + (<usize>i << 3)) * load<f64>(col + (<usize>i << 3));
+  for (let i = k; i < m; i++) {
+    const p = col + (<usize>i << 3);
+    store<f64>(p, load<f64>(p) - (2.0 * load<f64>(v + (<usize>i << 3))) * dot);
+  }
+}
+
+/**
+ * One candidate column of orthonormal_matrix (ALGORITHMS.md §10.2–10.3), the
+ * operations of src/numeric/householder.ts in its order: col (m f64) is reflected
+ * by the n accepted reflectors (vs: n × m, their k at ks), then step n of the full
+ * QR. An independent column's reflector becomes number n (row n of vs, ks[n]) and
+ * 1 is returned; a dependent one returns 0. sq: m f64 scratch. The host checks n < m.
+ */
+export function orthoCandidate(vs: usize, ks: usize, n: i32, m: i32, col: usize, sq: usize): i32 {
+  for (let r = 0; r < n; r++) reflectColumn(col, vs + ((<usize>r * m) << 3), load<i32>(ks + (<usize>r << 2)), m);
+  const k = n;
+  let nx: f64 = 0.0;
+  for (let i = k; i < m; i++) {
+    const x = load<f64>(col + (<usize>i << 3));
+    nx += x * x;
+  }
+  nx = Math.sqrt(nx);
+  if (nx < HOUSEHOLDER_TOLERANCE) return 0;
+  const x0 = load<f64>(col + (<usize>k << 3));
+  const alpha = (x0 >= 0.0 ? -1.0 : 1.0) * nx;
+  const v = vs + ((<usize>n * m) << 3);
+  memory.fill(v, 0, <usize>m << 3);
+  store<f64>(v + (<usize>k << 3), x0 - alpha);
+  for (let i = k + 1; i < m; i++) store<f64>(v + (<usize>i << 3), load<f64>(col + (<usize>i << 3)));
+  for (let i = k; i < m; i++) {
+    const x = load<f64>(v + (<usize>i << 3));
+    store<f64>(sq + (<usize>(i - k) << 3), x * x);
+  }
+  const nv = Math.sqrt(psum(sq, m - k));
+  if (nv < HOUSEHOLDER_TOLERANCE) return 0;
+  const iv = 1.0 / nv;
+  for (let i = k; i < m; i++) {
+    const p = v + (<usize>i << 3);
+    store<f64>(p, load<f64>(p) * iv);
+  }
+  reflectColumn(col, v, k, m);
+  if (abs<f64>(load<f64>(col + (<usize>k << 3))) <= HOUSEHOLDER_TOLERANCE) return 0;
+  store<i32>(ks + (<usize>n << 2), k);
+  return 1;
+}
+
 // ---- the bridge's folds of the FFN weights (ALGORITHMS.md §14) ----
 
 /**

@@ -11,6 +11,7 @@ type LinalgExports = {
   addRows(a: number, aCols: number, r0: number, v: number, vCols: number, rows: number, n: number): void;
   divideAll(x: number, n: number, d: number): void;
   householderQ(vs: number, ks: number, n: number, m: number, cols: number, q: number, out: number): void;
+  orthoCandidate(vs: number, ks: number, n: number, m: number, col: number, sq: number): number;
   widenF32(src: number, dst: number, n: number): void;
   addColumnTotals(total: number, v: number, rows: number, cols: number, features: number): void;
   psum(p: number, n: number): number;
@@ -237,6 +238,48 @@ export function householderQWasm(reflectors: readonly { k: number; v: Float64Arr
   reflectors.forEach((r, i) => { vs.set(r.v, i * m); ks[i] = r.k; });
   kk.exports.householderQ(at.vs >>> 0, at.ks >>> 0, n, m, cols, at.q >>> 0, at.out >>> 0);
   return kk.f64(at.out, m * cols).slice();
+}
+
+/**
+ * orthonormal_matrix's basis in the kernel (numeric/householder.ts drives it): each
+ * candidate column is reflected and tested there, accepted reflectors stay in the
+ * kernel's memory, and Q is built from them. The same operations as the
+ * TypeScript basis, in the same order; one basis at a time per kernel instance.
+ */
+export class HouseholderBasisWasm {
+  readonly #m: number;
+  readonly #cols: number;
+  readonly #at: Record<'vs' | 'ks' | 'col' | 'sq' | 'q' | 'out', number>;
+  size = 0;
+
+  /** For `cols` columns of length `m`. */
+  constructor(m: number, cols: number) {
+    this.#m = m;
+    this.#cols = cols;
+    this.#at = slot.get().regions([['vs', cols * m * 8], ['ks', cols * 4], ['col', m * 8], ['sq', m * 8], ['q', m * 16], ['out', m * cols * 8]]);
+  }
+
+  /** Reflects `raw` (its first m values, zero-padded) and keeps it when independent; true if kept. */
+  tryAdd(raw: ArrayLike<number>): boolean {
+    const k = slot.get();
+    const m = this.#m;
+    const col = k.f64(this.#at.col, m);
+    const n = Math.min(m, raw.length);
+    for (let i = 0; i < n; i++) col[i] = +raw[i]!;
+    col.fill(0, n);
+    const at = this.#at;
+    if (!k.exports.orthoCandidate(at.vs >>> 0, at.ks >>> 0, this.size, m, at.col >>> 0, at.sq >>> 0)) return false;
+    this.size++;
+    return true;
+  }
+
+  /** The first `cols` columns of Q from the kept reflectors (m × cols, row-major). */
+  q(): Float64Array {
+    const k = slot.get();
+    const at = this.#at;
+    k.exports.householderQ(at.vs >>> 0, at.ks >>> 0, this.size, this.#m, this.#cols, at.q >>> 0, at.out >>> 0);
+    return k.f64(at.out, this.#m * this.#cols).slice();
+  }
 }
 
 /**

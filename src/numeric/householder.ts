@@ -5,7 +5,7 @@
 // results are bit-identical, at O(m·c) per candidate instead of O(m²·c).
 import { psum } from './python.js';
 import { StageError } from '../errors.js';
-import { householderQWasm, linalgLoaded } from '../kernels/linalg.js';
+import { HouseholderBasisWasm, linalgLoaded } from '../kernels/linalg.js';
 
 export const HOUSEHOLDER_TOLERANCE = 1e-12;
 
@@ -22,38 +22,40 @@ function reflect(col: Float64Array, r: Reflector, m: number): void {
   for (let i = k; i < m; i++) col[i] = col[i]! - (2.0 * v[i]!) * dot;
 }
 
-/**
- * `orthonormal_matrix(rows, cols, generator)`: pulls columns until `cols`
- * independent ones are found; returns the first `cols` columns of Q as a
- * rows × cols row-major matrix (empty when rows ≤ 0 or cols ≤ 0). `columns`
- * returns null when it has no more columns.
- */
-export function orthonormalMatrix(rows: number, cols: number, columns: () => ArrayLike<number> | null): Float64Array {
-  if (rows <= 0 || cols <= 0) return new Float64Array(0);
-  const m = rows;
-  const accepted: Reflector[] = [];
-  for (;;) {
-    const raw = columns();
-    if (raw === null) {
-      throw new StageError('Unable to construct orthonormal basis (insufficient independent vectors)',
-        'the averaged W_O has too few independent directions for the requested --rv; lower --rv');
-    }
+/** A growing set of accepted reflectors: the TypeScript basis, or the kernel's (HouseholderBasisWasm). */
+interface Basis {
+  readonly size: number;
+  tryAdd(raw: ArrayLike<number>): boolean;
+  q(): Float64Array;
+}
+
+/** The basis in TypeScript (hosts without the linalg kernel): the kernel runs these operations in this order. */
+class HouseholderBasisTs implements Basis {
+  readonly #m: number;
+  readonly #cols: number;
+  readonly #accepted: Reflector[] = [];
+
+  constructor(m: number, cols: number) {
+    this.#m = m;
+    this.#cols = cols;
+  }
+
+  get size(): number {
+    return this.#accepted.length;
+  }
+
+  tryAdd(raw: ArrayLike<number>): boolean {
+    const m = this.#m;
     const col = new Float64Array(m);
     for (let i = 0; i < m && i < raw.length; i++) col[i] = +raw[i]!;
-    const idx = accepted.length;
-    // the full QR has min(m, idx + 1) diagonal entries
-    if (idx >= Math.min(m, idx + 1)) {
-      throw new StageError('Unable to construct orthonormal basis (columns exceed row count)',
-        'the overlay rank is larger than the matrix allows; lower --rv or --r');
-    }
     // steps 0..idx-1 of the full QR, applied to the new column
-    for (const r of accepted) reflect(col, r, m);
+    for (const r of this.#accepted) reflect(col, r, m);
     // step idx
-    const k = idx;
+    const k = this.#accepted.length;
     let nx = 0.0;
     for (let i = k; i < m; i++) nx += col[i]! * col[i]!;
     nx = Math.sqrt(nx);
-    if (nx < HOUSEHOLDER_TOLERANCE) continue; // diag 0.0: dependent column
+    if (nx < HOUSEHOLDER_TOLERANCE) return false; // diag 0.0: dependent column
     const x0 = col[k]!;
     const alpha = (x0 >= 0.0 ? -1.0 : 1.0) * nx;
     const v = new Float64Array(m);
@@ -62,16 +64,47 @@ export function orthonormalMatrix(rows: number, cols: number, columns: () => Arr
     const sq = new Float64Array(m - k);
     for (let i = k; i < m; i++) sq[i - k] = v[i]! * v[i]!;
     const nv = Math.sqrt(psum(sq));
-    if (nv < HOUSEHOLDER_TOLERANCE) continue;
+    if (nv < HOUSEHOLDER_TOLERANCE) return false;
     const iv = 1.0 / nv;
     for (let i = k; i < m; i++) v[i] = v[i]! * iv;
     const r: Reflector = { k, v };
     reflect(col, r, m);
-    if (Math.abs(col[k]!) <= HOUSEHOLDER_TOLERANCE) continue;
-    accepted.push(r);
-    if (accepted.length === cols) break;
+    if (Math.abs(col[k]!) <= HOUSEHOLDER_TOLERANCE) return false;
+    this.#accepted.push(r);
+    return true;
   }
-  return linalgLoaded() ? householderQWasm(accepted, m, cols) : householderQ(accepted, m, cols); // the same operations
+
+  q(): Float64Array {
+    return householderQ(this.#accepted, this.#m, this.#cols);
+  }
+}
+
+/**
+ * `orthonormal_matrix(rows, cols, generator)`: pulls columns until `cols`
+ * independent ones are found; returns the first `cols` columns of Q as a
+ * rows × cols row-major matrix (empty when rows ≤ 0 or cols ≤ 0). `columns`
+ * returns null when it has no more columns. `useKernel: false` keeps the basis in
+ * TypeScript (what hosts without the kernel run): the same bits.
+ */
+export function orthonormalMatrix(rows: number, cols: number, columns: () => ArrayLike<number> | null, opts: { useKernel?: boolean } = {}): Float64Array {
+  if (rows <= 0 || cols <= 0) return new Float64Array(0);
+  const m = rows;
+  const basis: Basis = linalgLoaded() && opts.useKernel !== false ? new HouseholderBasisWasm(m, cols) : new HouseholderBasisTs(m, cols);
+  for (;;) {
+    const raw = columns();
+    if (raw === null) {
+      throw new StageError('Unable to construct orthonormal basis (insufficient independent vectors)',
+        'the averaged W_O has too few independent directions for the requested --rv; lower --rv');
+    }
+    const idx = basis.size;
+    // the full QR has min(m, idx + 1) diagonal entries
+    if (idx >= Math.min(m, idx + 1)) {
+      throw new StageError('Unable to construct orthonormal basis (columns exceed row count)',
+        'the overlay rank is larger than the matrix allows; lower --rv or --r');
+    }
+    if (basis.tryAdd(raw) && basis.size === cols) break;
+  }
+  return basis.q();
 }
 
 /** Q = H_0 H_1 ... applied to the identity, column by column; keeps rows < cols (M = Qᵀ[:, :cols]). */

@@ -3,6 +3,9 @@ import * as assert from 'uvu/assert';
 import { orthonormalMatrix } from '../../src/numeric/householder.js';
 import { SplitMix64 } from '../../src/numeric/splitmix64.js';
 import { psum } from '../../src/numeric/python.js';
+import { loadLinalg } from '../../src/kernels/linalg.js';
+
+await loadLinalg();
 
 function hadamard(prng: SplitMix64, m: number) {
   return () => Array.from({ length: m }, () => ((prng.next() & 1n) === 0n ? 1.0 : -1.0));
@@ -43,11 +46,17 @@ function naiveOrthonormal(rows: number, cols: number, gen: () => number[] | null
   return Array.from({ length: rows }, (_, j) => Array.from({ length: cols }, (_, c) => basis![c]![j]!));
 }
 
-test('orthonormal(4, 2, hadamard(SplitMix64(7))) matches the reference vector', () => {
-  const out = orthonormalMatrix(4, 2, hadamard(new SplitMix64(7n), 4));
-  assert.equal([...out], [-0.5000000000000007, 0.2886751345948131, 0.5000000000000001, -0.28867513459481264,
-    0.5000000000000001, 0.8660254037844382, -0.5000000000000001, 0.2886751345948128]);
+const BASES = [{ name: 'kernel', useKernel: true }, { name: 'TypeScript', useKernel: false }] as const;
+
+test('orthonormal(4, 2, hadamard(SplitMix64(7))) matches the reference vector (kernel and TypeScript bases)', () => {
+  for (const b of BASES) {
+    const out = orthonormalMatrix(4, 2, hadamard(new SplitMix64(7n), 4), b);
+    assert.equal([...out], EXPECTED_4x2, b.name);
+  }
 });
+
+const EXPECTED_4x2 = [-0.5000000000000007, 0.2886751345948131, 0.5000000000000001, -0.28867513459481264,
+    0.5000000000000001, 0.8660254037844382, -0.5000000000000001, 0.2886751345948128];
 
 test('incremental QR is bit-identical to the full recomputation', () => {
   let seed = 1n;
@@ -64,16 +73,24 @@ test('incremental QR is bit-identical to the full recomputation', () => {
       };
     };
     seed++;
-    const want = naiveOrthonormal(rows, cols, mk());
-    const got = orthonormalMatrix(rows, cols, mk());
-    assert.equal([...got], want.flat(), `rows ${rows} cols ${cols}`);
+    const want = naiveOrthonormal(rows, cols, mk()).flat();
+    for (const b of BASES) assert.equal([...orthonormalMatrix(rows, cols, mk(), b)], want, `${b.name}: rows ${rows} cols ${cols}`);
   }
 });
 
-test('empty and exhausted inputs', () => {
-  assert.is(orthonormalMatrix(0, 2, () => [1]).length, 0);
-  assert.throws(() => orthonormalMatrix(3, 2, (() => { let n = 0; return () => (n++ < 1 ? [1, 0, 0] : null); })()), /insufficient/);
-  assert.throws(() => orthonormalMatrix(2, 3, (() => { let n = 0; return () => [n++, 1]; })()), /exceed row count/);
+test('empty and exhausted inputs (kernel and TypeScript bases)', () => {
+  for (const b of BASES) {
+    assert.is(orthonormalMatrix(0, 2, () => [1], b).length, 0);
+    assert.throws(() => orthonormalMatrix(3, 2, (() => { let n = 0; return () => (n++ < 1 ? [1, 0, 0] : null); })(), b), /insufficient/);
+    assert.throws(() => orthonormalMatrix(2, 3, (() => { let n = 0; return () => [n++, 1]; })(), b), /exceed row count/);
+  }
+});
+
+test('zero, repeated and padded columns are skipped or padded alike by both bases', () => {
+  const cols = [[0, 0, 0, 0, 0], [1, 2, 3], [2, 4, 6], [1, 2, 3, 0, 0], [5, -1, 0.5, 2, 9, 99], [1e-13, 0, 0, 0, 0], [0, 0, 0, 0, 1e-5], [0, 0, 0, 1, -1]];
+  const gen = () => { let i = 0; return () => (i < cols.length ? cols[i++]! : null); };
+  const want = naiveOrthonormal(5, 3, gen()).flat();
+  for (const b of BASES) assert.equal([...orthonormalMatrix(5, 3, gen(), b)], want, b.name);
 });
 
 test.run();
