@@ -8,6 +8,7 @@ import type { TensorStore } from './io/shards.js';
 import { loadSafetensorsReader } from './io/safetensors.js';
 import { writeJsonFile } from './format/json-file.js';
 import { int, type PyDict } from './format/pyvalue.js';
+import type { Rendered } from './format/pyjson.js';
 import { sha256, toHexDigest } from './format/hash.js';
 import { ArrayFileWriter, writeArrayFile, type ArrayRecord } from './format/array-file.js';
 import type { ArrayDigestInfo } from './format/manifest-build.js';
@@ -27,7 +28,7 @@ import { SeraError } from './errors.js';
 import { resolvePath } from './io/paths.js';
 import { SearchRoots, HINT_CONFIG, openWeights, parseConfigJson } from './pipeline/discover.js';
 import { setupDeterminism, determinismMetadata } from './pipeline/determinism.js';
-import { stateValue } from './pipeline/state.js';
+import { renderStateAhead, stateValue } from './pipeline/state.js';
 import {
   resolveSettings, withDefaults, NO_TOKENIZER_WARNING, missingTokenizerError, tokenizerMetadata, attentionMetadata, addLinearConfigFields, overlaysMetadata,
   compatMetadata, trustGate, packageManifest,
@@ -37,7 +38,7 @@ import { computePrf } from './stages/prf.js';
 import { computeOverlays, type OverlaysResult } from './stages/overlays.js';
 import { collapseFfn, Records, type CollapseResult } from './stages/collapse.js';
 import { memoryCoefficients } from './stages/memory.js';
-import { bridgeRecords } from './stages/bridge.js';
+import { bridgeRecords, referenceBridgeLegs } from './stages/bridge.js';
 import { collapseMoe } from './stages/collapse-moe.js';
 import { startBridgeWorker, takeOutcome, type BridgeJob } from './stages/bridge-parallel.js';
 import type { BridgeWorker } from './stages/bridge-spawn.js';
@@ -265,6 +266,21 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     mem.arrays.forEach(store1);
     metadata.set('memory', mem.metadata);
 
+    // the finish's parts that do not depend on the bridge, done while the worker still
+    // computes it: the runtime snapshot (built for the bridge's legs, known from the plan)
+    // and the state file's settled parts, rendered
+    const detMeta = determinismMetadata(determinism, plan.mxfp4Backends);
+    const snapshotFor = (bridgeLegs: number) => buildRuntimeSnapshot({
+      pieces, maxPieceLength, dModel: cfg.dModel, valueDim: ov.cols, features: localR, tau: cfg.tau,
+      whiteningSig2: prf.sig2, linearKeyCount: lin.keyCount, bridgeLegs, determinism: detMeta,
+    });
+    let ahead: { legs: number; snap: ReturnType<typeof buildRuntimeSnapshot>; rendered: Rendered } | null = null;
+    if (bridgeJob) {
+      const legs = referenceBridgeLegs(view);
+      const snap = snapshotFor(legs);
+      ahead = { legs, snap, rendered: renderStateAhead(metadata, snap.error ? null : snap.snapshot) };
+    }
+
     log.info('Constructing bridge records');
     await stage('bridge');
     const waitFrom = performance.now();
@@ -294,7 +310,6 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
       shardRecords.push(...shards.records);
     }
 
-    const detMeta = determinismMetadata(determinism, plan.mxfp4Backends);
     metadata.set('determinism', detMeta);
     const trust = trustGate();
     metadata.set('trust_gate', trust.metadata);
@@ -308,10 +323,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     detMeta.set('manifest_digest', toHexDigest(sha256(manifestBytes)));
 
     await stage('snapshot');
-    const snap = buildRuntimeSnapshot({
-      pieces, maxPieceLength, dModel: cfg.dModel, valueDim: ov.cols, features: localR, tau: cfg.tau,
-      whiteningSig2: prf.sig2, linearKeyCount: lin.keyCount, bridgeLegs: br.legs, determinism: detMeta,
-    });
+    const snap = ahead?.legs === br.legs ? ahead.snap : snapshotFor(br.legs);
     if (snap.error) {
       log.warn(`Failed to materialise Sera runtime snapshot; continuing without runtime state (${snap.error.type}: ${snap.error.message})`);
       metadata.set('runtime_snapshot_error', runtimeErrorDict(snap.error));
@@ -322,7 +334,7 @@ export async function convert(opts: ConvertOptions): Promise<ConvertResult> {
     const manifestPath = out.finalPath('sera_manifest.bin');
     const state = stateValue(cfg, plan, records, (...rel) => out.finalPath(...rel), metadata, snap.snapshot);
     await stage('state');
-    writeJsonFile(out.path('sera_state.json'), state, syncs);
+    writeJsonFile(out.path('sera_state.json'), state, syncs, ahead?.rendered);
 
     const summary: Summary = {
       source, output,

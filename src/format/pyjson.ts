@@ -40,6 +40,26 @@ export interface DumpOptions {
   /** Indent width; null writes one line with ", " and ": " separators (json.dumps defaults). */
   indent?: number | null;
   sortKeys?: boolean;
+  /** Nesting level of `value` inside the document being written (its members are indented one level deeper). */
+  level?: number;
+  /** Lists and dicts already rendered (renderAhead), written as they are when met at the level they were rendered for. */
+  rendered?: Rendered;
+}
+
+/** Text of lists and dicts rendered ahead of the document that holds them, by object identity. */
+export type Rendered = Map<object, { level: number; text: string }>;
+
+/**
+ * Renders `value` (a list or dict) at `level` into `into`, for a later dumpTo with the
+ * same options to write as it is: a caller renders parts that no longer change while
+ * it would otherwise wait. Changing `value` afterwards would leave stale text: only
+ * finished parts belong here.
+ */
+export function renderAhead(into: Rendered, value: PyValue, level: number, opts: Omit<DumpOptions, 'level' | 'rendered'> = {}): void {
+  if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return;
+  const parts: string[] = [];
+  dumpTo(value, (chunk) => parts.push(chunk), { ...opts, level });
+  into.set(value, { level, text: parts.join('') });
 }
 
 export function dumps(value: PyValue, opts: DumpOptions = {}): string {
@@ -82,9 +102,12 @@ export function dumpTo(value: PyValue, sink: (chunk: string) => void, opts: Dump
     buf += t;
     if (buf.length >= FLUSH_AT) { sink(buf); buf = ''; }
   };
+  const rendered = opts.rendered;
   const write = (v: PyValue, level: number): void => {
     const tok = scalarToken(v);
     if (tok !== null) { out(tok); return; }
+    const ahead = rendered?.get(v as object);
+    if (ahead !== undefined && ahead.level === level) { out(ahead.text); return; }
     const inner = padAt(level + 1);
     const sep = itemSep + inner;
     const close = padAt(level);
@@ -125,6 +148,6 @@ export function dumpTo(value: PyValue, sink: (chunk: string) => void, opts: Dump
     }
     out(line + close + '}');
   };
-  write(value, 0);
+  write(value, opts.level ?? 0);
   if (buf.length) sink(buf);
 }

@@ -1,7 +1,7 @@
 // Loads, compiles (once) and instantiates the AssemblyScript kernels in build/.
 // Kernels use the raw ABI: numbers and pointers into one scratch region per
 // instance, no managed objects, so no loader glue is needed (see README).
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 
 export type KernelName = 'crc32c' | 'mxfp4' | 'validate' | 'mph' | 'moe' | 'dense' | 'gaussian' | 'linalg';
 
@@ -11,15 +11,18 @@ function compile(name: KernelName): Promise<WebAssembly.Module> {
   let m = modules.get(name);
   if (!m) {
     const url = new URL(`../../../build/${name}.wasm`, import.meta.url);
-    m = readFile(url).then(
-      (bytes) => WebAssembly.compile(bytes),
-      (err: NodeJS.ErrnoException) => {
-        modules.delete(name);
-        throw new Error(
-          `WebAssembly kernel '${name}' is missing (${url.pathname}): run 'npm run build' first (${err.code ?? err.message})`,
-        );
-      },
-    );
+    // a synchronous read: a kernel is a few kB, and fs/promises would load ~15 more
+    // of Node's modules (streams, readline) on every thread that needs a kernel
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(url);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      return Promise.reject(new Error(
+        `WebAssembly kernel '${name}' is missing (${url.pathname}): run 'npm run build' first (${err.code ?? err.message})`,
+      ));
+    }
+    m = WebAssembly.compile(bytes);
     modules.set(name, m);
   }
   return m;

@@ -1,6 +1,7 @@
 // sera_state.json (FORMAT.md §5): model_config, artefacts, metadata,
 // manifest_path and sera_snapshot, written as json.dump(indent=2, sort_keys=True).
 import { dict, int, type PyDict, type PyValue } from '../format/pyvalue.js';
+import { renderAhead, type Rendered } from '../format/pyjson.js';
 import { toHexDigest } from '../format/hash.js';
 import type { ParsedConfig } from '../model/config.js';
 import type { LayerPlan } from '../model/layer-plan.js';
@@ -56,4 +57,21 @@ export function stateValue(cfg: ParsedConfig, plan: LayerPlan, records: ArrayRec
     manifest_path: finalPath('sera_manifest.bin'),
     sera_snapshot: snapshot,
   });
+}
+
+/** metadata entries that no stage changes once the collapse and memory stages are done. */
+const SETTLED_METADATA = ['tokenizer', 'attention', 'overlays', 'linear', 'memory'];
+/** The runtime snapshot's parts other than its metadata (which holds determinism, completed with the manifest digest later). */
+const SETTLED_SNAPSHOT = ['config', 'linear_state', 'manifest', 'corrector_state', 'diagnostics'];
+
+/**
+ * The settled parts of the state, rendered as writeJsonFile will place them (members
+ * of metadata and of sera_snapshot: level 2), for a caller that has time while the
+ * bridge worker finishes. Anything not rendered here is rendered when written.
+ */
+export function renderStateAhead(metadata: PyDict, snapshot: PyDict | null): Rendered {
+  const out: Rendered = new Map();
+  for (const k of SETTLED_METADATA) renderAhead(out, metadata.get(k) ?? null, 2);
+  if (snapshot) for (const k of SETTLED_SNAPSHOT) renderAhead(out, snapshot.get(k) ?? null, 2);
+  return out;
 }

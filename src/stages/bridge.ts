@@ -165,11 +165,11 @@ export function bridgeRecords(view: ModelView, vocabSize: number, opts: { useKer
   }
   return {
     enabled: true,
-    legs: 2,
+    legs: BRIDGE_LEGS,
     arrays: bridgeArrays(V, hubs, qdin, qdout, peers),
     metadata: dict({
       enabled: true, status: 'enabled', mode: 'on', in_scales: inScales, out_scales: outScales,
-      seed: gseed, legs: int(2), layer_seeds: seeds as PyValue[],
+      seed: gseed, legs: int(BRIDGE_LEGS), layer_seeds: seeds as PyValue[],
     }),
   };
 }
@@ -182,6 +182,14 @@ export function bridgeTokens(vocabSize: number, dModel: number): number {
 }
 
 /** FFN tensors the layers name that the checkpoint lacks, sorted (any one disables the bridge). */
+/** The legs of an enabled bridge (in and out). */
+const BRIDGE_LEGS = 2;
+
+/** The legs bridgeRecords will report for `view`: known before it runs (a disabled bridge has none). */
+export function referenceBridgeLegs(view: Pick<ModelView, 'layers' | 'tensors'>): number {
+  return missingBridgeInputs(view).length ? 0 : BRIDGE_LEGS;
+}
+
 export function missingBridgeInputs(view: Pick<ModelView, 'layers' | 'tensors'>): string[] {
   const missing = new Set<string>();
   for (const l of view.layers) for (const n of [l.w1, l.w2, l.b1, l.b2]) if (n !== null && !view.tensors.has(n)) missing.add(n);

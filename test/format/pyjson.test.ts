@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dumps } from '../../src/format/pyjson.js';
+import { dumpTo, dumps, renderAhead, type Rendered } from '../../src/format/pyjson.js';
 import { dict, dictOf } from '../../src/format/pyvalue.js';
 
 test('dumps writes Python json.dumps(indent=2, sort_keys=True)', () => {
@@ -21,6 +21,20 @@ test('dumps: lists that mix scalars and containers, nested empties, each layout 
   assert.is(dumps(v), '{\n  "a": {},\n  "b": [\n    1.5,\n    2,\n    "x\\"y",\n    null,\n    true,\n    {\n      "a": {},\n      "z": []\n    }\n  ],\n  "c": [\n    [\n      1\n    ],\n    []\n  ]\n}');
   assert.is(dumps(v, { indent: null }), '{"a": {}, "b": [1.5, 2, "x\\"y", null, true, {"a": {}, "z": []}], "c": [[1], []]}');
   assert.is(dumps(v, { indent: 0 }), '{\n"a": {},\n"b": [\n1.5,\n2,\n"x\\"y",\nnull,\ntrue,\n{\n"a": {},\n"z": []\n}\n],\n"c": [\n[\n1\n],\n[]\n]\n}');
+});
+
+test('renderAhead: parts rendered ahead are written as they are, at their level only; the text equals a plain dump', () => {
+  const inner = dict({ k: [1n, 2.5, 'x'], e: [] });
+  const doc = dict({ a: dict({ inner, n: null }), b: [inner] });
+  const rendered: Rendered = new Map();
+  renderAhead(rendered, inner, 2); // doc.a.inner sits at level 2; doc.b[0] also does
+  const full = (r?: Rendered) => { const parts: string[] = []; dumpTo(doc, (c) => parts.push(c), r ? { rendered: r } : {}); return parts.join(''); };
+  assert.is(full(rendered), dumps(doc));
+  // the rendered text is what is written: a marker proves it was used, at level 2 only
+  const marked: Rendered = new Map([[inner, { level: 2, text: '"MARK"' }]]);
+  assert.is(full(marked), dumps(doc).split(dumps(inner, { level: 2 })).join('"MARK"'));
+  const wrongLevel: Rendered = new Map([[inner, { level: 3, text: '"MARK"' }]]);
+  assert.is(full(wrongLevel), dumps(doc));
 });
 
 test.run();
