@@ -1,27 +1,33 @@
 #!/usr/bin/env node
-// The bundled CLI (dist/src/bundle, built by `npm run build`) starts faster; under
-// Node its CommonJS twin in dist/src/bundle-node faster still, from V8's code cache
-// (src/cli/code-cache.ts). The plain compiled modules serve when only `tsc` has run.
-import { existsSync } from 'node:fs';
+'use strict';
+// CommonJS (bin/package.json): Node starts a CommonJS entry without its ESM loader,
+// which costs a conversion's start-up several ms. Under Node the CLI runs from the
+// CommonJS bundle in dist/src/bundle-node with V8's code cache (src/cli/code-cache.ts);
+// Deno and Bun import the ESM bundle (dist/src/bundle); the plain compiled modules
+// serve when only `tsc` has run.
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
-const nodeBundle = new URL('../dist/src/bundle-node/main.cjs', import.meta.url);
-const bundled = new URL('../dist/src/bundle/main.js', import.meta.url);
+const dist = join(__dirname, '..', 'dist', 'src');
+const nodeBundle = join(dist, 'bundle-node', 'main.cjs');
 const argv = process.argv.slice(2);
-let main;
 let early = null;
+let cli;
 if (globalThis.Deno === undefined && globalThis.Bun === undefined && existsSync(nodeBundle)) {
-  const { runCached } = await import('../dist/src/cli/code-cache.js');
+  const { runCached } = require(join(dist, 'bundle-node', 'code-cache.cjs'));
   // a conversion's bridge worker starts first, so its start-up (Node's worker bootstrap
   // is the longest part) overlaps all of this thread's (src/cli/early-worker.ts)
-  early = runCached(new URL('../dist/src/bundle-node/early-worker.cjs', import.meta.url)).earlyBridgeWorker(argv);
+  early = runCached(pathToFileURL(join(dist, 'bundle-node', 'early-worker.cjs'))).earlyBridgeWorker(argv);
   // a conversion's cache holds the converter too; a --help run's would not
-  const cli = runCached(nodeBundle, () => cli.loadedConverter());
-  ({ main } = cli);
+  const loaded = runCached(pathToFileURL(nodeBundle), () => loaded.loadedConverter());
+  cli = Promise.resolve(loaded);
 } else {
-  ({ main } = await import(existsSync(bundled) ? bundled.href : '../dist/src/cli/main.js'));
+  const bundled = join(dist, 'bundle', 'main.js');
+  cli = import(pathToFileURL(existsSync(bundled) ? bundled : join(dist, 'cli', 'main.js')).href);
 }
 
-main(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, bridgeWorker: early }).then(
+cli.then(({ main }) => main(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, bridgeWorker: early })).then(
   (code) => { process.exitCode = code; },
   (err) => {
     process.stderr.write(`sera-transfer: internal error: ${err?.message ?? err}\n`);

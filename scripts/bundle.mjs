@@ -47,10 +47,13 @@ await build({
   packages: undefined, // cac is bundled in (ESM-only, and cached with the rest)
   external: ['@huggingface/hub'], // loaded only for hf: sources; require() takes its CommonJS build
   define: { 'import.meta.url': '__import_meta_url' }, // the loader's parameter
-  entryPoints: ['dist/src/cli/main.js', 'dist/src/stages/bridge-worker.js', 'dist/src/cli/early-worker.js'],
+  entryPoints: ['dist/src/cli/main.js', 'dist/src/stages/bridge-worker.js', 'dist/src/cli/early-worker.js', 'dist/src/cli/code-cache.js'],
 });
+// everything in bundle-node is CommonJS, the stubs below included: a worker (like bin,
+// see bin/package.json) whose entry is CommonJS starts without Node's ESM loader
+writeFileSync(new URL('package.json', nodeOutdir), '{ "type": "commonjs" }\n');
 // `new Worker(new URL('./bridge-worker.js', import.meta.url))` starts this stub, which
 // loads the script with its cache; the MoE worker (top-level await, no CommonJS) is the ESM one
 writeFileSync(new URL('bridge-worker.js', nodeOutdir),
-  "import { runCached } from '../cli/code-cache.js';\nrunCached(new URL('./bridge-worker.cjs', import.meta.url));\n");
-writeFileSync(new URL('collapse-moe-worker.js', nodeOutdir), "import '../bundle/collapse-moe-worker.js';\n");
+  "require('./code-cache.cjs').runCached(require('node:url').pathToFileURL(require('node:path').join(__dirname, 'bridge-worker.cjs')));\n");
+writeFileSync(new URL('collapse-moe-worker.js', nodeOutdir), "import('../bundle/collapse-moe-worker.js');\n");
