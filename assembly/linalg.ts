@@ -226,6 +226,28 @@ export function orthoCandidate(vs: usize, ks: usize, n: i32, m: i32, col: usize,
   return 1;
 }
 
+// ---- PRF features (ALGORITHMS.md §9) ----
+
+/**
+ * prf_W and the whitening variances from `rows` gaussian rows g (rows × d): w[i][j] =
+ * (g[i][j]·sqrtDiag[j])·inv, left to right, and sig2[i] = max(psum over j of
+ * ((w·w)·diag[j]), 1e-6) with Python's max (a NaN sum stays). terms: d f64 scratch.
+ */
+export function prfFeatures(g: usize, sqrtDiag: usize, diag: usize, inv: f64, rows: i32, d: i32, w: usize, sig2: usize, terms: usize): void {
+  for (let i = 0; i < rows; i++) {
+    const gr = g + ((<usize>i * d) << 3);
+    const wr = w + ((<usize>i * d) << 3);
+    for (let j = 0; j < d; j++) {
+      const o = <usize>j << 3;
+      const s = (load<f64>(gr + o) * load<f64>(sqrtDiag + o)) * inv;
+      store<f64>(wr + o, s);
+      store<f64>(terms + o, (s * s) * load<f64>(diag + o));
+    }
+    const t = psum(terms, d);
+    store<f64>(sig2 + (<usize>i << 3), 1e-6 > t ? 1e-6 : t);
+  }
+}
+
 // ---- the bridge's folds of the FFN weights (ALGORITHMS.md §14) ----
 
 /**

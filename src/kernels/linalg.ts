@@ -15,6 +15,7 @@ type LinalgExports = {
   widenF32(src: number, dst: number, n: number): void;
   addColumnTotals(total: number, v: number, rows: number, cols: number, features: number): void;
   psum(p: number, n: number): number;
+  prfFeatures(g: number, sqrtDiag: number, diag: number, inv: number, rows: number, d: number, w: number, sig2: number, terms: number): void;
   rowMeans(means: number, v: number, rows: number, cols: number): void;
 };
 
@@ -348,6 +349,22 @@ export function widenF32Wasm(bits: Uint32Array): Float64Array {
 }
 
 /** The kernel's psum of `values`, for tests. */
+/**
+ * PRF's prf_W (rows × d) and whitening variances from the gaussian rows `g`
+ * (ALGORITHMS.md §9): the TypeScript loop of stages/prf.ts, in the kernel.
+ */
+export function prfFeaturesWasm(g: Float64Array, sqrtDiag: Float64Array, diag: Float64Array, inv: number, rows: number, d: number): { w: Float64Array; sig2: Float64Array } {
+  const kk = slot.get();
+  const at = kk.regions<'g' | 'sq' | 'diag' | 'w' | 'sig2' | 'terms'>([
+    ['g', rows * d * 8], ['sq', d * 8], ['diag', d * 8], ['w', rows * d * 8], ['sig2', rows * 8], ['terms', d * 8],
+  ]);
+  kk.f64(at.g, rows * d).set(g.subarray(0, rows * d));
+  kk.f64(at.sq, d).set(sqrtDiag);
+  kk.f64(at.diag, d).set(diag);
+  kk.exports.prfFeatures(at.g >>> 0, at.sq >>> 0, at.diag >>> 0, inv, rows, d, at.w >>> 0, at.sig2 >>> 0, at.terms >>> 0);
+  return { w: kk.f64(at.w, rows * d).slice(), sig2: kk.f64(at.sig2, rows).slice() };
+}
+
 export function psumWasm(values: Float64Array): number {
   const kk = slot.get();
   const at = kk.regions<'v'>([['v', values.length * 8]]);

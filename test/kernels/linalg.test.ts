@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  FfnFolds, householderQWasm, loadLinalg, matmulTransposedTs, matmulTransposedWasm, matmulTs, matmulWasm, psumWasm, RowSums, shrinkLinalg, SquareSums, widenF32Wasm,
+  FfnFolds, householderQWasm, loadLinalg, prfFeaturesWasm, matmulTransposedTs, matmulTransposedWasm, matmulTs, matmulWasm, psumWasm, RowSums, shrinkLinalg, SquareSums, widenF32Wasm,
 } from '../../src/kernels/linalg.js';
 import { decodeToF64 } from '../../src/io/tensor-decode.js';
 import { psum } from '../../src/numeric/python.js';
@@ -70,6 +70,26 @@ test('RowSums: chunks added at their rows, narrower chunks leave the rest, then 
   });
   for (let i = 0; i < want.length; i++) want[i] = want[i]! / 3;
   assert.equal(bits(sums.divideAndTake(3)), bits(want));
+});
+
+test('prfFeatures: prf_W and the whitening variances as the TypeScript twin computes them, NaN, infinities and the 1e-6 floor included', async () => {
+  const { prfFeaturesTs } = await import('../../src/stages/prf.js');
+  for (const [rows, d] of [[5, 7], [64, 32], [1, 1], [3, 0]] as const) {
+    const G = random(rows * d, BigInt(rows * 31 + d));
+    // a NaN row and an infinite row apart: where a NaN meets inf - inf, which NaN comes
+    // out depends on operand order, which neither engine fixes (nor does the reference)
+    if (G.length > 3) { G[0] = NaN; G[2] = 1e300; }
+    if (rows > 2 && d > 1) G[2 * d + 1] = Infinity;
+    const diag = random(d, 5n).map((x) => Math.abs(x) + 1e-8);
+    if (d > 2) diag[1] = 0;
+    const sqrtDiag = diag.map(Math.sqrt);
+    if (rows > 1 && d > 0) for (let j = 0; j < d; j++) G[d + j] = 0; // a row whose variance takes the floor
+    const inv = 1 / Math.sqrt(Math.max(rows, 1));
+    const want = prfFeaturesTs(G, sqrtDiag, diag, inv, rows, d);
+    const got = prfFeaturesWasm(G, sqrtDiag, diag, inv, rows, d);
+    assert.equal(bits(got.w), bits(want.w), `w ${rows}×${d}`);
+    assert.equal(bits(got.sig2), bits(want.sig2), `sig2 ${rows}×${d}`);
+  }
 });
 
 test('householderQ in wasm equals the TypeScript loop bit for bit (rows in lane pairs, an odd last row alone)', () => {
