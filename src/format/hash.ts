@@ -1,6 +1,7 @@
 // SHA-256 derived values used across the format (FORMAT.md, Conventions).
 import * as crypto from 'node:crypto';
 import { createHash, type Hash } from 'node:crypto';
+import { Buffer } from 'node:buffer';
 
 // One-shot crypto.hash (Node ≥ 20.12, Deno, Bun) avoids a Hash object per call,
 // which matters for the ~10^5 small inputs of a real tokenizer.
@@ -46,8 +47,7 @@ export function digest128(data: Uint8Array | string): Uint8Array {
   return sha256(data).subarray(0, 16);
 }
 
+/** Lowercase hex of the bytes (the runtimes' native encoder: a tokenizer's vocabulary has ~10^5 pieces). */
 export function toHexDigest(d: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < d.length; i++) s += (d[i]! < 16 ? '0' : '') + d[i]!.toString(16);
-  return s;
+  return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
 }

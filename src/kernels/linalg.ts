@@ -123,11 +123,20 @@ abstract class StreamedChunks<A extends string> {
     for (const [name, n] of lengths) k.u8.fill(0, at[name], at[name] + n * 8);
   }
 
+  /** The last layout (a stage asks for the same chunk size for every chunk of a tensor). */
+  #last: { kernel: unknown; n: number; raw: number; at: Record<A | 'v' | 'raw', number> } | null = null;
+
   /** Kernel pointers of the accumulators, of a chunk of `n` doubles (v) and of `raw` f32 after it. */
   protected at(n: number, raw = 0): Record<A | 'v' | 'raw', number> {
+    const kernel = slot.get();
+    const last = this.#last;
+    // the same instance already holds this layout (its memory only grows)
+    if (last && last.kernel === kernel && last.n === n && last.raw === raw) return last.at;
     const regions: (readonly [A | 'v' | 'raw', number])[] = [...this.#lengths].map(([name, len]) => [name, len * 8] as const);
     regions.push(['v', n * 8], ['raw', raw * 4]);
-    return slot.get().regions(regions);
+    const at = kernel.regions(regions);
+    this.#last = { kernel, n, raw, at };
+    return at;
   }
 
   /** True when stored F32 rows can go in raw (inputF32Bytes, widen): the kernel is in use. */
