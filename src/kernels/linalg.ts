@@ -1,7 +1,7 @@
 // Thin wrapper over the linalg kernel: the overlays stage's products and the
 // bridge's folds of the FFN weights, in the reference's summation order (see
 // assembly/linalg.ts).
-import { psum } from '../numeric/python.js';
+import { psum, pyMax } from '../numeric/python.js';
 import { KernelSlot } from './wasm.js';
 
 type LinalgExports = {
@@ -372,6 +372,27 @@ export function prfFeaturesWasm(g: Float64Array, sqrtDiag: Float64Array, diag: F
   kk.f64(at.diag, d).set(diag);
   kk.exports.prfFeatures(at.g >>> 0, at.sq >>> 0, at.diag >>> 0, inv, rows, d, at.w >>> 0, at.sig2 >>> 0, at.terms >>> 0);
   return { w: kk.f64(at.w, rows * d).slice(), sig2: kk.f64(at.sig2, rows).slice() };
+}
+
+/** prfFeaturesWasm's TypeScript twin (hosts without the kernel): the same operations in the same order. */
+export function prfFeaturesTs(G: Float64Array, sqrtDiag: Float64Array, diag: Float64Array, inv: number, rows: number, d: number): { w: Float64Array; sig2: Float64Array } {
+  const w = new Float64Array(rows * d);
+  const sig2 = new Float64Array(rows);
+  const terms = new Float64Array(d);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < d; j++) {
+      const s = (G[i * d + j]! * sqrtDiag[j]!) * inv;
+      w[i * d + j] = s;
+      terms[j] = (s * s) * diag[j]!;
+    }
+    sig2[i] = pyMax(psum(terms, 0, d), 1e-6);
+  }
+  return { w, sig2 };
+}
+
+/** PRF features in the kernel when it is loaded, else its TypeScript twin: the same bits either way. */
+export function prfFeatures(G: Float64Array, sqrtDiag: Float64Array, diag: Float64Array, inv: number, rows: number, d: number): { w: Float64Array; sig2: Float64Array } {
+  return (slot.loaded ? prfFeaturesWasm : prfFeaturesTs)(G, sqrtDiag, diag, inv, rows, d);
 }
 
 export function psumWasm(values: Float64Array): number {

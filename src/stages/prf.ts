@@ -4,7 +4,7 @@ import { newSha256, first64OfDigest } from '../format/hash.js';
 import { SplitMix64 } from '../numeric/splitmix64.js';
 import { gaussianRows } from '../kernels/gaussian.js';
 import { psum, pyMax } from '../numeric/python.js';
-import { linalgLoaded, prfFeaturesWasm, shrinkLinalg, SquareSums } from '../kernels/linalg.js';
+import { prfFeatures, shrinkLinalg, SquareSums } from '../kernels/linalg.js';
 import { f32Payload, matrixShape, vectorShape, type ArrayOut, type ModelView } from './types.js';
 import { readRowsHashedInto, sinkChunkRows } from '../model/tensors.js';
 
@@ -14,7 +14,7 @@ export interface PrfResult {
   sig2: number[];
 }
 
-export function computePrf(view: ModelView, r: number, opts: { useKernel?: boolean } = {}): PrfResult {
+export function computePrf(view: ModelView, r: number): PrfResult {
   const d = view.dModel;
   const digest = newSha256();
   const sums = new SquareSums(Math.max(0, d));
@@ -49,31 +49,13 @@ export function computePrf(view: ModelView, r: number, opts: { useKernel?: boole
   const rSafe = Math.max(r, 1);
   const inv = 1.0 / Math.sqrt(rSafe);
   const G = gaussianRows(prng, rows, d); // row i is the i-th gaussian_vector(prng, d)
-  const { w: W, sig2 } = linalgLoaded() && opts.useKernel !== false
-    ? prfFeaturesWasm(G, sqrtDiag, diag, inv, rows, Math.max(0, d))
-    : prfFeaturesTs(G, sqrtDiag, diag, inv, rows, Math.max(0, d));
+  const { w: W, sig2 } = prfFeatures(G, sqrtDiag, diag, inv, rows, Math.max(0, d));
   const rInit = new Float64Array(rows * Math.max(0, d));
   const rRow = diag.map((x) => x / rSafe); // r identical rows
   for (let i = 0; i < rows; i++) rInit.set(rRow, i * d);
   const sValue = pyMax(psum(diag) / rSafe, 1e-6);
   const payloads = [W, rInit, new Float64Array(rows).fill(sValue), new Float64Array(rows), sig2];
   return { arrays: prfShapes(r, d).map((a, i) => ({ ...a, payload: f32Payload(payloads[i]!) })), sig2: Array.from(sig2) };
-}
-
-/** prfFeaturesWasm's TypeScript twin (hosts without the kernel): the same operations in the same order. */
-export function prfFeaturesTs(G: Float64Array, sqrtDiag: Float64Array, diag: Float64Array, inv: number, rows: number, d: number): { w: Float64Array; sig2: Float64Array } {
-  const w = new Float64Array(rows * d);
-  const sig2 = new Float64Array(rows);
-  const terms = new Float64Array(d);
-  for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < d; j++) {
-      const s = (G[i * d + j]! * sqrtDiag[j]!) * inv;
-      w[i * d + j] = s;
-      terms[j] = (s * s) * diag[j]!;
-    }
-    sig2[i] = pyMax(psum(terms, 0, d), 1e-6);
-  }
-  return { w, sig2 };
 }
 
 /** The PRF arrays without payloads (prf_W, R_init, s_init, whitening_mu, whitening_sig2): the dry run plans them with this. */

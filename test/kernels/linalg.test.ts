@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  FfnFolds, householderQWasm, loadLinalg, prfFeaturesWasm, matmulTransposedTs, matmulTransposedWasm, matmulTs, matmulWasm, psumWasm, RowSums, shrinkLinalg, SquareSums, widenF32Wasm,
+  FfnFolds, householderQWasm, loadLinalg, prfFeaturesTs, prfFeaturesWasm, matmulTransposedTs, matmulTransposedWasm, matmulTs, matmulWasm, psumWasm, RowSums, shrinkLinalg, SquareSums, widenF32Wasm,
 } from '../../src/kernels/linalg.js';
 import { decodeToF64 } from '../../src/io/tensor-decode.js';
 import { psum } from '../../src/numeric/python.js';
@@ -72,8 +72,7 @@ test('RowSums: chunks added at their rows, narrower chunks leave the rest, then 
   assert.equal(bits(sums.divideAndTake(3)), bits(want));
 });
 
-test('prfFeatures: prf_W and the whitening variances as the TypeScript twin computes them, NaN, infinities and the 1e-6 floor included', async () => {
-  const { prfFeaturesTs } = await import('../../src/stages/prf.js');
+test('prfFeatures: prf_W and the whitening variances as the TypeScript twin computes them, NaN, infinities and the 1e-6 floor included', () => {
   for (const [rows, d] of [[5, 7], [64, 32], [1, 1], [3, 0]] as const) {
     const G = random(rows * d, BigInt(rows * 31 + d));
     // a NaN row and an infinite row apart: where a NaN meets inf - inf, which NaN comes
