@@ -35,10 +35,16 @@ export class BridgeWorker {
   readonly worker: Worker;
   /** performance.now() when the thread was started. */
   readonly startedAt = performance.now();
-  #state: 'waiting' | 'taken' | 'released' = 'waiting';
+  #state: 'waiting' | 'taken' | 'released' | 'exited' = 'waiting';
 
   private constructor(worker: Worker) {
     this.worker = worker;
+    // until a job takes the thread nobody else listens: an unheard 'error' would end the
+    // process, and a missed 'exit' would leave the job waiting. A thread that failed or
+    // stopped while waiting is declined by take() (the bridge then runs on this thread);
+    // once taken, the job's own listeners report its errors.
+    worker.on('error', () => {});
+    worker.once('exit', () => { if (this.#state === 'waiting') this.#state = 'exited'; });
   }
 
   /** Starts the thread; null when it cannot start (the bridge then runs on the main thread). */
@@ -50,11 +56,11 @@ export class BridgeWorker {
     }
   }
 
-  get state(): 'waiting' | 'taken' | 'released' {
+  get state(): 'waiting' | 'taken' | 'released' | 'exited' {
     return this.#state;
   }
 
-  /** The thread, for the one job it runs; null once taken or released. */
+  /** The thread, for the one job it runs; null once taken, released or exited. */
   take(): Worker | null {
     if (this.#state !== 'waiting') return null;
     this.#state = 'taken';

@@ -66,4 +66,14 @@ test('a started worker is taken once or released once', async () => {
   await exited;
 });
 
+test('a waiting worker that fails or stops is declined, and its error does not end the process', async () => {
+  const failing = BridgeWorker.spawn()!;
+  failing.worker.emit('error', new Error('kernel load failed')); // unheard, this would throw here
+  const gone = new Promise<void>((resolve) => failing.worker.once('exit', () => resolve()));
+  await failing.worker.terminate(); // stops on its own, before any job took it
+  await gone;
+  assert.is(failing.state, 'exited');
+  assert.is(failing.take(), null, 'a job would wait for a thread that is gone');
+});
+
 test.run();
