@@ -78,7 +78,7 @@ export async function collapseMoeParallel(
           if (m.type === 'closed') { finished.add(w); void w.terminate(); return; }
           if (m.type === 'error') return fail(errorFromMessage(m));
           outs[m.li] = { weights: new Float64Array(m.weights), records: new Uint8Array(m.records, m.recordsOffset, m.recordsLength), bias: m.bias, dropped: m.dropped };
-          if (++done === jobs.length) { resolve(); feed(w); } // the last layer: every worker has now been told to close
+          if (++done === jobs.length) resolve();
           // a Ctrl-C is acted on after each layer, not after the whole collapse
           else if (hooks.between) hooks.between().then(() => feed(w), fail);
           else feed(w);
@@ -89,6 +89,9 @@ export async function collapseMoeParallel(
     await Promise.all(pool.map((w) => w.terminate()));
     throw e;
   }
+  // every worker closes its checkpoint and is terminated (one already told ignores this):
+  // also one whose between-layers hook was still pending, and failed, when the last layer came
+  for (const w of pool) w.postMessage({ type: 'close' });
   await Promise.all(exited);
   return combineMoeLayers(outs, p, opts);
 }

@@ -21,8 +21,11 @@ function tensor(r: TensorRef): Tensor {
   return new Mxfp4Tensor(r.base, tensors.require(r.blocks, 'MXFP4 blocks') as FileTensor, tensors.require(r.scales, 'MXFP4 scales') as FileTensor);
 }
 
+let closed = false;
 port.on('message', (m: { type: 'layer'; job: LayerJob } | { type: 'close' }) => {
   if (m.type === 'close') {
+    if (closed) return; // told twice: after its last layer and by the pool's final close
+    closed = true;
     close();
     port.postMessage({ type: 'closed' });
     return;
