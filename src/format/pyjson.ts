@@ -114,16 +114,17 @@ export function dumpTo(value: PyValue, sink: (chunk: string) => void, opts: Dump
     if (Array.isArray(v)) {
       const n = v.length;
       if (n === 0) { out('[]'); return; }
-      const toks: string[] = new Array(n);
+      const toks: string[] = [];
       let i = 0;
       for (; i < n; i++) {
         const t = scalarToken(v[i]!);
         if (t === null) break;
-        toks[i] = t;
+        toks.push(t);
       }
       if (i === n) { out('[' + inner + toks.join(sep) + close + ']'); return; }
-      out('[');
-      for (let j = 0; j < n; j++) {
+      // the scalars before the first container are already tokens; the rest one by one
+      out(i ? '[' + inner + toks.join(sep) : '[');
+      for (let j = i; j < n; j++) {
         out(j ? sep : inner);
         write(v[j]!, level + 1);
       }

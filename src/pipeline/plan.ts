@@ -43,7 +43,7 @@ import { quantizeFfnWeights, QuantizedTensor, ENCODER_RULE } from '../stages/qua
 import { buildRuntimeSnapshot, runtimeErrorDict } from '../stages/snapshot/index.js';
 import { prfShapes } from '../stages/prf.js';
 import { noOverlayInput, overlayDims, overlayShapes } from '../stages/overlays.js';
-import { bridgeTokens, missingBridgeInputs, disabledBridge, bridgeShapes } from '../stages/bridge.js';
+import { BRIDGE_LEGS, bridgeTokens, missingBridgeInputs, disabledBridge, bridgeShapes } from '../stages/bridge.js';
 
 /** What convert() is given (the same flags: the plan describes that conversion), and the planner's own knob. */
 export type PlanOptions = Pick<ConvertOptions, 'source' | 'output' | 'r' | 'rv' | 'topL' | 'originalSubdir' | 'strictTokenizer' | 'force' | 'assumeFtz'
@@ -324,13 +324,13 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
       metadata.set('bridge', dict({
         enabled: true, status: 'enabled', mode: 'on', rule: 'sera-transfer-moe-bridge-v1', in_scale: FLOAT_LONG, out_scale: FLOAT_LONG,
         aggregates: moe.embedding ? (moe.unembedding ? 'embedding+unembedding' : 'embedding') : 'surrogate-fold',
-        seed: 12345678901234567890n, legs: int(2), hub_bits: int(128),
+        seed: 12345678901234567890n, legs: int(BRIDGE_LEGS), hub_bits: int(128),
         hub_experts: moe.routerW.map((w): PyValue => (w ? Array.from({ length: Math.min(16, moe.experts) }, (_, e) => int(e + 10)) : [])),
       }));
     } else if (bridgeOn) {
       metadata.set('bridge', dict({
         enabled: true, status: 'enabled', mode: 'on', in_scales: new Array<number>(V).fill(FLOAT_LONG), out_scales: new Array<number>(V).fill(FLOAT_LONG),
-        seed: 12345678901234567890n, legs: int(2), layer_seeds: new Array<PyValue>(L).fill(12345678901234567890n),
+        seed: 12345678901234567890n, legs: int(BRIDGE_LEGS), layer_seeds: new Array<PyValue>(L).fill(12345678901234567890n),
       }));
     } else {
       warnings.push(`bridge disabled: ${missing.length} FFN tensor(s) missing (${missing.join(', ')})`);
@@ -387,7 +387,7 @@ export async function planConversion(opts: PlanOptions): Promise<ConversionPlan>
 
     const snap = buildRuntimeSnapshot({
       pieces, maxPieceLength, dModel: d, valueDim: uRows, features: localR, tau: cfg.tau,
-      whiteningSig2: sig2, linearKeyCount: nKeys, bridgeLegs: bridgeOn ? 2 : 0, determinism: detMeta,
+      whiteningSig2: sig2, linearKeyCount: nKeys, bridgeLegs: bridgeOn ? BRIDGE_LEGS : 0, determinism: detMeta,
     });
     if (snap.error) metadata.set('runtime_snapshot_error', runtimeErrorDict(snap.error));
     const compatMeta = compatMetadata(plan, cfg, compat);

@@ -13,7 +13,7 @@ import { mix64Halves } from '../numeric/splitmix64.js';
 import { clampInt, psum, roundHalfEven } from '../numeric/python.js';
 import { dict, int, type PyValue } from '../format/pyvalue.js';
 import type { ModelView } from './types.js';
-import { bridgeArrays, bridgeTokens, type BridgeResult } from './bridge.js';
+import { BRIDGE_LEGS, bridgeArrays, bridgeTokens, type BridgeResult } from './bridge.js';
 import type { MoeInfo } from '../model/layer-plan.js';
 import { FileTensor } from '../model/tensors.js';
 import { dotRowsBf16, moeLoaded } from '../kernels/moe.js';
@@ -119,14 +119,14 @@ export function bridgeMoe(view: ModelView, moe: MoeInfo, keyWeights: Float64Arra
   const qo = quantize(aout);
   return {
     enabled: true,
-    legs: 2,
+    legs: BRIDGE_LEGS,
     arrays: bridgeArrays(V, hubs, qi.q, qo.q, peers),
     metadata: dict({
       enabled: true, status: 'enabled', mode: 'on',
       rule: 'sera-transfer-moe-bridge-v1',
       in_scale: qi.scale, out_scale: qo.scale,
       aggregates: moe.embedding ? (moe.unembedding ? 'embedding+unembedding' : 'embedding') : 'surrogate-fold',
-      seed, legs: int(2), hub_bits: int(128),
+      seed, legs: int(BRIDGE_LEGS), hub_bits: int(128),
       hub_experts: hubExperts,
     }),
   };

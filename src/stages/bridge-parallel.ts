@@ -7,8 +7,6 @@ import type { OverlaysResult } from './overlays.js';
 import { errorFromMessage, type ErrorMessage } from './worker-common.js';
 import { BridgeWorker, bridgeOnWorker } from './bridge-spawn.js';
 
-export { BRIDGE_WORKER_MIN_BYTES } from './bridge-spawn.js';
-
 /** The stages a worker runs, in stage order. */
 export type WorkerStage = 'overlays' | 'bridge';
 

@@ -181,15 +181,15 @@ export function bridgeTokens(vocabSize: number, dModel: number): number {
   return Math.max(1, vocabSize || dModel || 16);
 }
 
-/** FFN tensors the layers name that the checkpoint lacks, sorted (any one disables the bridge). */
-/** The legs of an enabled bridge (in and out). */
-const BRIDGE_LEGS = 2;
+/** The legs of an enabled bridge (in and out; the MoE bridge's too). */
+export const BRIDGE_LEGS = 2;
 
 /** The legs bridgeRecords will report for `view`: known before it runs (a disabled bridge has none). */
 export function referenceBridgeLegs(view: Pick<ModelView, 'layers' | 'tensors'>): number {
   return missingBridgeInputs(view).length ? 0 : BRIDGE_LEGS;
 }
 
+/** FFN tensors the layers name that the checkpoint lacks, sorted (any one disables the bridge). */
 export function missingBridgeInputs(view: Pick<ModelView, 'layers' | 'tensors'>): string[] {
   const missing = new Set<string>();
   for (const l of view.layers) for (const n of [l.w1, l.w2, l.b1, l.b2]) if (n !== null && !view.tensors.has(n)) missing.add(n);
