@@ -28,7 +28,13 @@ if (globalThis.Deno === undefined && globalThis.Bun === undefined && existsSync(
 }
 
 cli.then(({ main }) => main(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, bridgeWorker: early })).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    // the CLI has finished (its package committed or its error reported) and stopped
+    // handling signals: one arriving while the process exits must not kill it with 130
+    // and no message, so it is ignored (signal listeners do not keep the process alive)
+    process.on('SIGINT', () => {}).on('SIGTERM', () => {});
+    process.exitCode = code;
+  },
   (err) => {
     process.stderr.write(`sera-transfer: internal error: ${err?.message ?? err}\n`);
     process.exitCode = 1;
