@@ -159,16 +159,7 @@ export function householderQ(vs: usize, ks: usize, n: i32, m: i32, cols: i32, q:
   for (; j < m; j++) {
     memory.fill(q, 0, <usize>m << 3);
     store<f64>(q + (<usize>j << 3), 1.0);
-    for (let r = 0; r < n; r++) {
-      const v = vs + ((<usize>r * m) << 3);
-      const k = load<i32>(ks + (<usize>r << 2));
-      let dot: f64 = 0.0;
-      for (let i = k; i < m; i++) dot += load<f64>(v + (<usize>i << 3)) * load<f64>(q + (<usize>i << 3));
-      for (let i = k; i < m; i++) {
-        const p = q + (<usize>i << 3);
-        store<f64>(p, load<f64>(p) - (2.0 * load<f64>(v + (<usize>i << 3))) * dot);
-      }
-    }
+    for (let r = 0; r < n; r++) reflectColumn(q, vs + ((<usize>r * m) << 3), load<i32>(ks + (<usize>r << 2)), m);
     const o = out + ((<usize>j * cols) << 3);
     for (let c = 0; c < cols; c++) store<f64>(o + (<usize>c << 3), load<f64>(q + (<usize>c << 3)));
   }

@@ -357,7 +357,6 @@ export function widenF32Wasm(bits: Uint32Array): Float64Array {
   return kk.f64(at.dst, bits.length).slice();
 }
 
-/** The kernel's psum of `values`, for tests. */
 /**
  * PRF's prf_W (rows × d) and whitening variances from the gaussian rows `g`
  * (ALGORITHMS.md §9): the TypeScript loop of stages/prf.ts, in the kernel.
@@ -395,6 +394,7 @@ export function prfFeatures(G: Float64Array, sqrtDiag: Float64Array, diag: Float
   return (slot.loaded ? prfFeaturesWasm : prfFeaturesTs)(G, sqrtDiag, diag, inv, rows, d);
 }
 
+/** The kernel's psum of `values`, for tests. */
 export function psumWasm(values: Float64Array): number {
   const kk = slot.get();
   const at = kk.regions<'v'>([['v', values.length * 8]]);

@@ -69,17 +69,11 @@ export function floatRepr(x: number): string {
   const at = e.indexOf('e');
   const digits = e.slice(0, at).replace('.', '');
   const exp = parseInt(e.slice(at + 1), 10);
-  const decpt = exp + 1;
-  let out: string;
-  if (decpt > -4 && decpt <= 16) {
-    if (decpt <= 0) out = '0.' + '0'.repeat(-decpt) + digits;
-    else if (decpt >= digits.length) out = digits + '0'.repeat(decpt - digits.length) + '.0';
-    else out = digits.slice(0, decpt) + '.' + digits.slice(decpt);
-  } else {
-    const mant = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
-    const ae = Math.abs(exp);
-    out = `${mant}e${exp < 0 ? '-' : '+'}${ae < 10 ? '0' : ''}${ae}`;
-  }
+  // outside [1e-4, 1e16) the shortest digits cannot round into the fixed range (1e-4's
+  // nearest double is the bound itself, 1e16 is exact), so decpt <= -4 or > 16: exponent form
+  const mant = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
+  const ae = Math.abs(exp);
+  const out = `${mant}e${exp < 0 ? '-' : '+'}${ae < 10 ? '0' : ''}${ae}`;
   return neg ? '-' + out : out;
 }
 
