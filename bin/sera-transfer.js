@@ -15,12 +15,15 @@ const argv = process.argv.slice(2);
 let early = null;
 let cli;
 if (globalThis.Deno === undefined && globalThis.Bun === undefined && existsSync(nodeBundle)) {
-  const { runCached } = require(join(dist, 'bundle-node', 'code-cache.cjs'));
+  const { runCached, raiseTierUpBudgetWhenSettled } = require(join(dist, 'bundle-node', 'code-cache.cjs'));
+  const settle = raiseTierUpBudgetWhenSettled(); // listens before a worker starts
   // a conversion's bridge worker starts first, so its start-up (Node's worker bootstrap
   // is the longest part) overlaps all of this thread's (src/cli/early-worker.ts)
   early = runCached(pathToFileURL(join(dist, 'bundle-node', 'early-worker.cjs'))).earlyBridgeWorker(argv);
   // a conversion's cache holds the converter too; a --help run's would not
   const loaded = runCached(pathToFileURL(nodeBundle), () => loaded.loadedConverter());
+  // V8's tier-up budget, once the worker has read its caches too (src/cli/tier-up.ts)
+  void settle(early ? 1 : 0);
   cli = Promise.resolve(loaded);
 } else {
   const bundled = join(dist, 'bundle', 'main.js');

@@ -13,7 +13,7 @@
 // both threads. Same depth again, so the relative URLs hold; `import.meta.url` is the
 // script's URL, passed in by the loader. Deno and Bun use dist/src/bundle/.
 import { build } from 'esbuild';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 
 const root = new URL('../', import.meta.url);
 const outdir = new URL('dist/src/bundle/', root);
@@ -53,7 +53,23 @@ await build({
 // see bin/package.json) whose entry is CommonJS starts without Node's ESM loader
 writeFileSync(new URL('package.json', nodeOutdir), '{ "type": "commonjs" }\n');
 // `new Worker(new URL('./bridge-worker.js', import.meta.url))` starts this stub, which
-// loads the script with its cache; the MoE worker (top-level await, no CommonJS) is the ESM one
-writeFileSync(new URL('bridge-worker.js', nodeOutdir),
-  "require('./code-cache.cjs').runCached(require('node:url').pathToFileURL(require('node:path').join(__dirname, 'bridge-worker.cjs')));\n");
+// loads the script with its cache, then tells the main thread whether it writes one at
+// exit (see code-cache.ts); the MoE worker (top-level await, no CommonJS) is the ESM one
+writeFileSync(new URL('bridge-worker.js', nodeOutdir), [
+  "const cache = require('./code-cache.cjs');",
+  "cache.runCached(require('node:url').pathToFileURL(require('node:path').join(__dirname, 'bridge-worker.cjs')));",
+  'cache.announceCacheState();',
+  '',
+].join('\n'));
 writeFileSync(new URL('collapse-moe-worker.js', nodeOutdir), "import('../bundle/collapse-moe-worker.js');\n");
+
+// ASCII scripts: V8 keeps a source with one character above U+00FF (esbuild escapes
+// them in code, not in the comments it keeps) as two bytes a character, so loading
+// main.cjs decoded, copied and hashed 1 MB more on every start. Comments lose theirs.
+for (const name of readdirSync(nodeOutdir).filter((n) => n.endsWith('.cjs'))) {
+  const file = new URL(name, nodeOutdir);
+  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\x00-\x7f]/g, '?'));
+  const left = /[^\x00-\x7f]/.exec(text);
+  if (left) throw new Error(`bundle: ${name} keeps a non-ASCII character outside comments: ...${text.slice(left.index - 40, left.index + 10)}`);
+  writeFileSync(file, text);
+}
