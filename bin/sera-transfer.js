@@ -30,7 +30,7 @@ if (globalThis.Deno === undefined && globalThis.Bun === undefined && existsSync(
   cli = import(pathToFileURL(existsSync(bundled) ? bundled : join(dist, 'cli', 'main.js')).href);
 }
 
-cli.then(({ main }) => main(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, bridgeWorker: early })).then(
+cli.then(({ main }) => main(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, bridgeWorker: early, exitsAfter: true })).then(
   (code) => {
     // the CLI has finished (its package committed or its error reported) and stopped
     // handling signals: one arriving while the process exits must not kill it with 130
@@ -42,4 +42,10 @@ cli.then(({ main }) => main(argv, { stdout: process.stdout, stderr: process.stde
     process.stderr.write(`sera-transfer: internal error: ${err?.message ?? err}\n`);
     process.exitCode = 1;
   },
-).finally(() => early?.release()); // a conversion took it or stopped it; anything else stops it here
+).finally(() => {
+  early?.release(); // a conversion took it or stopped it; anything else stops it here
+  // exit once stdout and stderr are flushed: a process that ends by itself first tears its
+  // environment down, and Node closes its signal watchers early in that, so a signal in the
+  // last few ms killed it (130, no message) with its work done; process.exit skips that part
+  process.stdout.write('', () => process.stderr.write('', () => process.exit()));
+});

@@ -22,6 +22,8 @@ export interface CliIO {
   stdin?: NodeJS.ReadableStream;
   /** A bridge worker bin/sera-transfer.js started before loading the CLI (cli/early-worker.ts): a conversion takes or stops it. */
   bridgeWorker?: BridgeWorker | null;
+  /** bin/sera-transfer.js: the process ends when main returns (see runConvert's signal guard). */
+  exitsAfter?: boolean;
 }
 
 function version(): string {
@@ -80,12 +82,14 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
   const log = run.log;
   let result;
   const guard = new InterruptGuard({ output: resolvePath(run.output), pauseAt: io.env.SERA_TRANSFER_TEST_PAUSE, stderr: io.stderr });
+  let committed = false;
   try {
     result = await convert({
       source: run.source, output: run.output, r: run.r, rv: run.rv, topL: run.topL,
       originalSubdir: run.originalSubdir, onProgress: run.onProgress, onConfig: run.onConfig,
       verbose, ...flags, log, debugLogs: debug, checkpoint: guard.checkpoint, bridgeWorker,
     });
+    committed = true;
   } catch (err) {
     run.close();
     if (debug && !(err instanceof InterruptedError)) {
@@ -99,9 +103,13 @@ async function runConvert(o: Opts, rawArgv: string[], io: CliIO): Promise<number
     }
     throw err;
   } finally {
-    guard.dispose();
+    // once the package is committed a process that ends with main keeps the guard, which
+    // only records: a signal while the summary is written must not end it with 130 and no
+    // message (bin ignores signals after main returns); in-process callers get the default back
+    if (!(committed && io.exitsAfter)) guard.dispose();
     bridgeWorker?.release(); // convert() releases it too
   }
+  await guard.holdAt('summary'); // the test hook for a signal after the commit
   if (run.interactive) { io.stdout.write('\n' + renderSummary(result.summary, 'table') + '\n'); return 0; } // the reference's assistant ignores the summary flags
   const text = renderSummary(result.summary, format);
   if (o.summaryOutput !== undefined && o.summaryOutput !== true) {

@@ -98,6 +98,11 @@ export class InterruptGuard {
     this.#throwIfStopped(stage, within);
   };
 
+  /** The test hook alone, where a signal no longer stops anything (after the commit): pauses at `stage` when asked. */
+  async holdAt(stage: string): Promise<void> {
+    if (this.#opts.pauseAt === stage) await this.#pause(stage);
+  }
+
   #throwIfStopped(stage: string, within: boolean): void {
     if (this.#signal) throw new InterruptedError(this.#signal, stage, this.#opts.output, within);
   }

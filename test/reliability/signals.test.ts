@@ -129,6 +129,19 @@ test('SIGINT before the MXFP4 shard copy (--mxfp4-shards) leaves the previous pa
   assert.equal(leftovers(out), []);
 });
 
+test('SIGINT after the commit, while the summary is written: exit 0 with the complete new package', async () => {
+  const out = join(root, 'after-commit', 'out');
+  copyTree(prev, out);
+  const r = runCli(['--source', source, '--output', out], { env: { SERA_TRANSFER_TEST_PAUSE: 'summary' } });
+  await r.waitFor(pauseMarker('summary'));
+  r.child.kill('SIGINT'); // with the default action back, this ended the process with 130 and no message
+  assert.is(await r.exit, 0, r.stderr());
+  assert.match(r.stdout(), 'Sera Transfer Conversion Summary');
+  assert.ok(diffTrees(prevTree, snapshotTree(out)).length > 0, 'the new package replaced the old one');
+  const v = runCli(['verify', out]);
+  assert.is(await v.exit, 0, v.stdout());
+});
+
 test('every stage boundary in convert.ts is an awaited checkpoint', () => {
   // an un-awaited stage() would turn an interrupt into an unhandled rejection (a crash with a stack)
   const src = readFileSync(join(repoRoot, 'src/convert.ts'), 'utf8');
