@@ -46,6 +46,8 @@ cli.then(({ main }) => main(argv, { stdout: process.stdout, stderr: process.stde
   early?.release(); // a conversion took it or stopped it; anything else stops it here
   // exit once stdout and stderr are flushed: a process that ends by itself first tears its
   // environment down, and Node closes its signal watchers early in that, so a signal in the
-  // last few ms killed it (130, no message) with its work done; process.exit skips that part
-  process.stdout.write('', () => process.stderr.write('', () => process.exit()));
+  // last few ms killed it (130, no message) with its work done; process.exit skips that part.
+  // The early worker ends first (it may be writing its code cache at exit; 1 s at most).
+  const ended = early ? Promise.race([early.exited, new Promise((r) => setTimeout(r, 1000).unref())]) : Promise.resolve();
+  ended.then(() => process.stdout.write('', () => process.stderr.write('', () => process.exit())));
 });

@@ -55,10 +55,12 @@ writeFileSync(new URL('package.json', nodeOutdir), '{ "type": "commonjs" }\n');
 // `new Worker(new URL('./bridge-worker.js', import.meta.url))` starts this stub, which
 // loads the script with its cache, then tells the main thread whether it writes one at
 // exit (see code-cache.ts); the MoE worker (top-level await, no CommonJS) is the ESM one
+// (only bin's early worker uses the cache: BridgeWorker.spawn's workerData.codeCache)
 writeFileSync(new URL('bridge-worker.js', nodeOutdir), [
   "const cache = require('./code-cache.cjs');",
-  "cache.runCached(require('node:url').pathToFileURL(require('node:path').join(__dirname, 'bridge-worker.cjs')));",
-  'cache.announceCacheState();',
+  "const early = require('node:worker_threads').workerData?.codeCache === true;",
+  "cache.runCached(require('node:url').pathToFileURL(require('node:path').join(__dirname, 'bridge-worker.cjs')), undefined, early);",
+  'if (early) cache.announceCacheState();',
   '',
 ].join('\n'));
 writeFileSync(new URL('collapse-moe-worker.js', nodeOutdir), "import('../bundle/collapse-moe-worker.js');\n");

@@ -42,26 +42,29 @@ const STATE_CHANNEL = 'sera-transfer:code-cache-state';
  * Runs the script at `url` as a CommonJS module (its `import.meta.url` is `url`);
  * returns its exports. `complete()`, asked at exit, tells whether this run used
  * the script fully enough that its cache should replace an incomplete one.
+ * `useCache: false` runs it without reading or writing a cache.
  */
-export function runCached(url: URL, complete: () => boolean = () => true): Record<string, unknown> {
+export function runCached(url: URL, complete: () => boolean = () => true, useCache = true): Record<string, unknown> {
   const file = fileURLToPath(url);
   const bytes = readFileSync(file);
   const hash = createHash('sha256').update(bytes).digest();
   const cacheFile = `${file}.cache`;
   let cachedData: Buffer | undefined;
   let cachedComplete = false;
-  try {
-    const data = readFileSync(cacheFile);
-    if (data.length > HEADER_BYTES && hash.equals(data.subarray(0, HASH_BYTES))) {
-      cachedData = data.subarray(HEADER_BYTES);
-      cachedComplete = data[HASH_BYTES] === 1;
-    }
-  } catch { /* no cache yet */ }
+  if (useCache) {
+    try {
+      const data = readFileSync(cacheFile);
+      if (data.length > HEADER_BYTES && hash.equals(data.subarray(0, HASH_BYTES))) {
+        cachedData = data.subarray(HEADER_BYTES);
+        cachedComplete = data[HASH_BYTES] === 1;
+      }
+    } catch { /* no cache yet */ }
+  }
   // the wrapper keeps the first line's text where it is: stack traces point into `file`
   const source = `(function (exports, require, module, __import_meta_url) {${bytes.toString('utf8')}\n})`;
   const script = new Script(source, { filename: file, ...cachedData ? { cachedData } : {} });
   const usable = cachedData !== undefined && !script.cachedDataRejected;
-  if ((!usable || !cachedComplete) && writable(dirname(file))) {
+  if (useCache && (!usable || !cachedComplete) && writable(dirname(file))) {
     savesAtExit++;
     process.once('exit', () => {
       const done = complete();

@@ -30,5 +30,5 @@ export function earlyBridgeWorker(argv: readonly string[]): BridgeWorker | null 
   if (OTHER_COMMANDS.has(argv[0] ?? '') || argv.some((a) => NO_STAGES.test(a))) return null;
   const source = flagValue(argv, '--source');
   if (source === undefined || isHubSource(source)) return null;
-  return bridgeOnWorker(guessWeightBytes(resolve(source), flagValue(argv, '--original-subdir') ?? null)) ? BridgeWorker.spawn() : null;
+  return bridgeOnWorker(guessWeightBytes(resolve(source), flagValue(argv, '--original-subdir') ?? null)) ? BridgeWorker.spawn(true) : null;
 }

@@ -37,6 +37,9 @@ export class BridgeWorker {
   readonly startedAt = performance.now();
   #state: 'waiting' | 'taken' | 'released' | 'exited' = 'waiting';
 
+  /** Settles when the thread has ended (its exit handlers, such as a code-cache write, have run). */
+  readonly exited: Promise<void>;
+
   private constructor(worker: Worker) {
     this.worker = worker;
     // until a job takes the thread nobody else listens: an unheard 'error' would end the
@@ -44,13 +47,21 @@ export class BridgeWorker {
     // stopped while waiting is declined by take() (the bridge then runs on this thread);
     // once taken, the job's own listeners report its errors.
     worker.on('error', () => {});
-    worker.once('exit', () => { if (this.#state === 'waiting') this.#state = 'exited'; });
+    this.exited = new Promise((resolve) => worker.once('exit', () => {
+      if (this.#state === 'waiting') this.#state = 'exited';
+      resolve();
+    }));
   }
 
-  /** Starts the thread; null when it cannot start (the bridge then runs on the main thread). */
-  static spawn(): BridgeWorker | null {
+  /**
+   * Starts the thread; null when it cannot start (the bridge then runs on the main thread).
+   * `codeCache`: under Node the thread may read and write V8's code cache (bin's early
+   * worker, started before V8's flags can change, see cli/code-cache.ts); a thread started
+   * later runs its script uncached, as the flags its cache would carry may have changed.
+   */
+  static spawn(codeCache = false): BridgeWorker | null {
     try {
-      return new BridgeWorker(new Worker(new URL('./bridge-worker.js', import.meta.url)));
+      return new BridgeWorker(new Worker(new URL('./bridge-worker.js', import.meta.url), { workerData: { codeCache } }));
     } catch {
       return null;
     }

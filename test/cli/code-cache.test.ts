@@ -99,8 +99,8 @@ test('conversions with the bridge worker: caches written by the first run are re
     return readdirSync(dir).filter((f) => f.endsWith('.cache')).sort()
       .map((f) => { const s = statSync(join(dir, f)); return `${f} ${s.ino} ${s.mtimeMs}`; });
   };
-  const convert = (i: number) => {
-    const r = spawnSync(process.execPath, [bin, '--source', src, '--output', join(root, `out${i}`), '--quiet', '--no-summary'],
+  const convert = (i: number, sourceFlag = '--source') => {
+    const r = spawnSync(process.execPath, [bin, sourceFlag, src, '--output', join(root, `out${i}`), '--quiet', '--no-summary'],
       { env: { ...process.env, SERA_TRANSFER_THREADS: '2' } }); // the early bridge worker, whatever the size
     assert.is(r.status, 0, String(r.stderr));
   };
@@ -109,6 +109,11 @@ test('conversions with the bridge worker: caches written by the first run are re
   assert.equal(first.map((c) => c.split(' ')[0]), ['bridge-worker.cjs.cache', 'early-worker.cjs.cache', 'main.cjs.cache']);
   convert(2); // reads complete caches: raises the budget
   convert(3); // so must still read them
+  assert.equal(caches(), first);
+  // an abbreviated --source: bin starts no early worker and raises the budget at once; the
+  // conversion's own worker, started after that, must leave the cache alone
+  convert(4, '--sourc');
+  convert(5);
   assert.equal(caches(), first);
 });
 
