@@ -119,23 +119,28 @@ abstract class StreamedChunks<A extends string> {
       this.js = { acc, buf: new Float64Array(0) };
       return;
     }
-    const at = this.at(0); // grows first: a view taken before the growth would be detached
+    const at = this.at(); // grows first: a view taken before the growth would be detached
     for (const [name, n] of lengths) k.u8.fill(0, at[name], at[name] + n * 8);
   }
 
   /** The last layout (a stage asks for the same chunk size for every chunk of a tensor). */
-  #last: { kernel: unknown; n: number; raw: number; at: Record<A | 'v' | 'raw', number> } | null = null;
+  #last: { kernel: unknown; n: number; at: Record<A | 'v' | 'raw', number> } | null = null;
 
-  /** Kernel pointers of the accumulators, of a chunk of `n` doubles (v) and of `raw` f32 after it. */
-  protected at(n: number, raw = 0): Record<A | 'v' | 'raw', number> {
+  /**
+   * Kernel pointers of the accumulators, of a chunk of `n` doubles (v) and of room for
+   * its raw f32 after it (raw); with `n` undefined, of any chunk: the accumulators come
+   * first, so their places do not depend on it.
+   */
+  protected at(n?: number): Record<A | 'v' | 'raw', number> {
     const kernel = slot.get();
     const last = this.#last;
     // the same instance already holds this layout (its memory only grows)
-    if (last && last.kernel === kernel && last.n === n && last.raw === raw) return last.at;
+    if (last && last.kernel === kernel && (n === undefined || last.n === n)) return last.at;
+    const size = n ?? 0;
     const regions: (readonly [A | 'v' | 'raw', number])[] = [...this.#lengths].map(([name, len]) => [name, len * 8] as const);
-    regions.push(['v', n * 8], ['raw', raw * 4]);
+    regions.push(['v', size * 8], ['raw', size * 4]);
     const at = kernel.regions(regions);
-    this.#last = { kernel, n, raw, at };
+    this.#last = { kernel, n: size, at };
     return at;
   }
 
@@ -156,21 +161,21 @@ abstract class StreamedChunks<A extends string> {
 
   /** Room for the next chunk as the raw bytes of `n` little-endian f32 (kernel only; then widen(n)). */
   inputF32Bytes(n: number): Uint8Array {
-    const at = this.at(n, n); // grows first: a view taken before the growth would be detached
+    const at = this.at(n); // grows first: a view taken before the growth would be detached
     return new Uint8Array(slot.get().memory.buffer, at.raw, n * 4);
   }
 
   /** The `n` f32 placed by inputF32Bytes, widened exactly into input()'s doubles (NaN bits as the TypeScript decoder writes them), which it returns. */
   widen(n: number): Float64Array {
     const k = slot.get();
-    const at = this.at(n, n);
+    const at = this.at(n);
     k.exports.widenF32(at.raw >>> 0, at.v >>> 0, n);
     return k.f64(at.v, n);
   }
 
   /** A copy of an accumulator. */
   protected copy(name: A): Float64Array {
-    return this.js ? this.js.acc[name].slice() : slot.get().f64(this.at(0)[name], this.#lengths.get(name)!).slice();
+    return this.js ? this.js.acc[name].slice() : slot.get().f64(this.at()[name], this.#lengths.get(name)!).slice();
   }
 }
 
@@ -226,7 +231,7 @@ export class RowSums extends StreamedChunks<'acc'> {
   /** Every element divided by `d` (a true division, as the reference's), as a copy. */
   divideAndTake(d: number): Float64Array {
     if (!this.js) {
-      slot.get().exports.divideAll(this.at(0).acc >>> 0, this.#n, d);
+      slot.get().exports.divideAll(this.at().acc >>> 0, this.#n, d);
       return this.copy('acc');
     }
     const A = this.js.acc.acc;
