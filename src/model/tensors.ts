@@ -210,6 +210,11 @@ export function sinkChunkRows(t: Tensor): number {
   return Math.max(1, Math.floor(SINK_CHUNK_VALUES / Math.max(1, t.rowSize)));
 }
 
+/** Whether `t`'s rows go into `sink` raw (stored F32, a sink that widens): the decode then runs in the sink's kernel. */
+export function rawIntoSink(t: Tensor, sink: Pick<RowSink, 'widens'>): t is FileTensor {
+  return sink.widens && storedF32(t) && t.rank > 0;
+}
+
 /**
  * Rows r0..r1 of `t` into `sink` (returned, valid until the sink's next call), their
  * tensor_bytes fed to `h`: stored F32 goes in raw when the sink widens, which skips
@@ -217,7 +222,7 @@ export function sinkChunkRows(t: Tensor): number {
  */
 export function readRowsHashedInto(t: Tensor, r0: number, r1: number, h: Hash, sink: RowSink): Float64Array {
   const n = (r1 - r0) * t.rowSize;
-  if (sink.widens && storedF32(t) && t.rank > 0) {
+  if (rawIntoSink(t, sink)) {
     t.readRawRows(r0, r1, sink.inputF32Bytes(n));
     const v = sink.widen(n);
     h.update(bytesOf(v));

@@ -11,7 +11,7 @@ import { dict, int, type PyDict, type PyValue } from '../format/pyvalue.js';
 import { bytesOf } from '../format/array-file.js';
 import { expectVector } from './collapse.js';
 import { checkF32, type ArrayOut, type ModelView } from './types.js';
-import { readRowsHashedInto, sinkChunkRows, storedF32, type Tensor } from '../model/tensors.js';
+import { rawIntoSink, readRowsHashedInto, sinkChunkRows, type Tensor } from '../model/tensors.js';
 
 export interface BridgeResult {
   enabled: boolean;
@@ -60,7 +60,7 @@ function hashTensors(view: ModelView, names: (string | null)[], h: Hash, folds: 
     if (n === null) continue;
     const t = view.tensors.get(n);
     if (!t) continue;
-    if (folds.widens && storedF32(t) && t.rank > 0) readAllHashed(t, h, folds, () => {});
+    if (rawIntoSink(t, folds)) readAllHashed(t, h, folds, () => {}); // widened in the kernel; the rest hash their own bytes
     else t.hashInto(h);
   }
 }
