@@ -4,8 +4,8 @@
 // writer, the kernels' region layout, the role matcher, ...) on background threads
 // that share those cores: ~60 ms of CPU for code that ran a few ms more at most. With
 // ten times the budget a short run optimises none of them, and a long run's hot loops
-// are still optimised, a few ms later. (512×4 dense: 0.274 → 0.255 s median, CPU
-// 443 → 408 ms; bench/convert-sizes.mjs.) Output bytes do not depend on the tier.
+// are still optimised, a few ms later. (512×4 dense, 25 interleaved runs each: 0.266 →
+// 0.251 s median wall, 430 → 401 ms CPU; see the README.) Output bytes do not depend on the tier.
 //
 // A changed V8 flag changes the hash that V8 stamps on code caches: code-cache.ts
 // raises the budget only once no thread of the run is still to read or write one.

@@ -243,6 +243,8 @@ export class RowSums extends StreamedChunks<'acc'> {
 /**
  * The first `cols` columns of Q from Householder reflectors (vector v over rows
  * k..m-1 of an m-vector): row j of the result is e_j reflected by each in order.
+ * For tests (any reflectors against numeric/householder.ts's householderQ); the
+ * conversion builds Q through HouseholderBasisWasm.q().
  */
 export function householderQWasm(reflectors: readonly { k: number; v: Float64Array }[], m: number, cols: number): Float64Array {
   const kk = slot.get();
