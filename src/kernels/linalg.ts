@@ -173,9 +173,14 @@ abstract class StreamedChunks<A extends string> {
     return k.f64(at.v, n);
   }
 
+  /** An accumulator's count of doubles. */
+  protected length(name: A): number {
+    return this.#lengths.get(name)!;
+  }
+
   /** A copy of an accumulator. */
   protected copy(name: A): Float64Array {
-    return this.js ? this.js.acc[name].slice() : slot.get().f64(this.at()[name], this.#lengths.get(name)!).slice();
+    return this.js ? this.js.acc[name].slice() : slot.get().f64(this.at()[name], this.length(name)).slice();
   }
 }
 
@@ -208,11 +213,8 @@ export class SquareSums extends StreamedChunks<'acc'> {
 
 /** A rows × cols matrix summed from streamed row chunks: the overlays' W_O layer sum. */
 export class RowSums extends StreamedChunks<'acc'> {
-  readonly #n: number;
-
   constructor(rows: number, cols: number) {
     super([['acc', rows * cols]]);
-    this.#n = rows * cols;
   }
 
   /** A[r0 + i][j] += v[i][j] for i < rows, j < n, v being the chunk in input() with vCols columns; A has aCols. */
@@ -231,7 +233,7 @@ export class RowSums extends StreamedChunks<'acc'> {
   /** Every element divided by `d` (a true division, as the reference's), as a copy. */
   divideAndTake(d: number): Float64Array {
     if (!this.js) {
-      slot.get().exports.divideAll(this.at().acc >>> 0, this.#n, d);
+      slot.get().exports.divideAll(this.at().acc >>> 0, this.length('acc'), d);
       return this.copy('acc');
     }
     const A = this.js.acc.acc;
