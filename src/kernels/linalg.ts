@@ -309,12 +309,9 @@ export class HouseholderBasisWasm {
  * (or with `useKernel` false) the same operations run in TypeScript.
  */
 export class FfnFolds extends StreamedChunks<'total' | 'means'> {
-  readonly #features: number;
-
   /** `features` column totals, `outRows` row means. */
   constructor(features: number, outRows: number, opts: { useKernel?: boolean } = {}) {
     super([['total', features], ['means', outRows]], opts.useKernel !== false);
-    this.#features = features;
   }
 
   /** Adds the chunk (`rows` rows of `cols` values) to the column totals: total[f] += row[f mod cols], rows in order. */
@@ -322,11 +319,11 @@ export class FfnFolds extends StreamedChunks<'total' | 'means'> {
     const js = this.js;
     if (!js) {
       const at = this.at(rows * cols);
-      slot.get().exports.addColumnTotals(at.total >>> 0, at.v >>> 0, rows, cols, this.#features);
+      slot.get().exports.addColumnTotals(at.total >>> 0, at.v >>> 0, rows, cols, this.length('total'));
       return;
     }
     if (cols === 0) return;
-    const total = js.acc.total, v = js.buf, F = this.#features;
+    const total = js.acc.total, v = js.buf, F = total.length;
     for (let r = 0; r < rows; r++) {
       const base = r * cols;
       // feature f reads column f mod cols: f itself when the row covers every feature
